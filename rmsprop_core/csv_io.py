@@ -1,0 +1,111 @@
+"""Trajectories as tidy CSV: one row per run and step, floats that read back bit-identical."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+BASE_COLUMNS = ("run", "optimizer", "objective", "step", "x", "y", "loss", "grad_x", "grad_y")
+
+
+def _format_value(value) -> str:
+    # repr() of a Python float is the shortest text that parses back to the identical float64
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return repr(float(value))
+
+
+@dataclass
+class RunRecord:
+    """One run read back from CSV."""
+
+    optimizer: str
+    objective: str
+    hyperparameters: dict
+    steps: np.ndarray
+    points: np.ndarray
+    losses: np.ndarray
+    grads: np.ndarray
+
+
+def trajectories_to_csv(runs: dict) -> str:
+    """``runs`` maps a run label to ``(optimizer, objective, trajectory)`` (or a dict with those
+    keys). Each trajectory must be a single run (batch shape ``()``). Returns the CSV text: the
+    base columns, then one column per hyperparameter name used by any run (empty where a run's
+    optimizer has no such hyperparameter)."""
+    normalised = []
+    hyper_names: list[str] = []
+    for label, run in runs.items():
+        if isinstance(run, dict):
+            optimizer, objective, trajectory = run["optimizer"], run["objective"], run["trajectory"]
+        else:
+            optimizer, objective, trajectory = run
+        if trajectory.batch_shape != ():
+            raise ValueError(f"run {label!r} is a batch of shape {trajectory.batch_shape}; export single runs")
+        hyper = optimizer.hyperparameters()
+        for name in hyper:
+            if name not in hyper_names:
+                hyper_names.append(name)
+        normalised.append((str(label), optimizer, objective, trajectory, hyper))
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(BASE_COLUMNS + tuple(hyper_names))
+    for label, optimizer, objective, trajectory, hyper in normalised:
+        points, losses, grads = trajectory.points, trajectory.losses, trajectory.grads
+        hyper_cells = [_format_value(hyper[name]) if name in hyper else "" for name in hyper_names]
+        objective_name = getattr(objective, "name", "custom")
+        for step in range(trajectory.steps + 1):
+            writer.writerow(
+                [label, optimizer.kind, objective_name, str(step)]
+                + [
+                    _format_value(v)
+                    for v in (points[step, 0], points[step, 1], losses[step], grads[step, 0], grads[step, 1])
+                ]
+                + hyper_cells
+            )
+    return buffer.getvalue()
+
+
+def _parse_hyperparameter(text: str):
+    if text in ("True", "False"):
+        return text == "True"
+    return float(text)
+
+
+def read_trajectories_csv(text: str) -> dict[str, RunRecord]:
+    """Read CSV written by :func:`trajectories_to_csv` back into ``{label: RunRecord}``."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ValueError("empty CSV") from None
+    if tuple(header[: len(BASE_COLUMNS)]) != BASE_COLUMNS:
+        raise ValueError(f"not a trajectories CSV: expected columns {', '.join(BASE_COLUMNS)}")
+    hyper_names = header[len(BASE_COLUMNS) :]
+    rows_by_run: dict[str, list[list[str]]] = {}
+    for row in reader:
+        if len(row) != len(header):
+            raise ValueError(f"row {reader.line_num} has {len(row)} fields, expected {len(header)}")
+        rows_by_run.setdefault(row[0], []).append(row)
+    records = {}
+    for label, rows in rows_by_run.items():
+        numbers = np.array([[float(cell) for cell in row[4:9]] for row in rows])
+        hyper = {
+            name: _parse_hyperparameter(cell) for name, cell in zip(hyper_names, rows[0][9:], strict=True) if cell != ""
+        }
+        records[label] = RunRecord(
+            optimizer=rows[0][1],
+            objective=rows[0][2],
+            hyperparameters=hyper,
+            steps=np.array([int(row[3]) for row in rows]),
+            points=numbers[:, 0:2],
+            losses=numbers[:, 2],
+            grads=numbers[:, 3:5],
+        )
+    return records

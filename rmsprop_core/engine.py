@@ -1,0 +1,219 @@
+"""The trajectory engine: run any optimizer spec on any objective, one start or a whole batch.
+
+Internally the batch is flattened and points are stored coordinate-first, ``(steps + 1, 2, N)``,
+so every array the step loop touches is contiguous and every operation is one vectorised NumPy
+call over the whole batch. The loop records only the points; losses, gradients and optimizer
+state are derived afterwards, on first access, in vectorised passes.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from .optimizers import Optimizer
+
+#: How many steps pass between divergence checks in the loop. A diverging point becomes
+#: non-finite or keeps growing, so checking every few steps and then locating the exact first bad
+#: step in the recorded block finds the same step as checking every step, for less work.
+DIVERGENCE_CHECK_EVERY = 8
+
+#: A point farther than this many domain spans from the domain's centre counts as diverged.
+DIVERGENCE_SPANS = 1e6
+
+#: Objects without a ``domain`` diverge when a coordinate's magnitude passes this.
+DIVERGENCE_FALLBACK_BOUND = 1e12
+
+
+def _divergence_box(objective) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half-width, per coordinate, of the region outside which a point has diverged."""
+    domain = getattr(objective, "domain", None)
+    if domain is None:
+        return np.zeros((2, 1)), np.full((2, 1), DIVERGENCE_FALLBACK_BOUND)
+    (xmin, xmax), (ymin, ymax) = domain
+    span = max(xmax - xmin, ymax - ymin, 1.0)
+    centre = np.array([[0.5 * (xmin + xmax)], [0.5 * (ymin + ymax)]])
+    return centre, np.full((2, 1), DIVERGENCE_SPANS * span)
+
+
+def _outside(points: np.ndarray, centre: np.ndarray, half_width: np.ndarray) -> np.ndarray:
+    """Per batch element of ``points`` (``(..., 2, N)``): non-finite or outside the box."""
+    # written as "not inside" so that NaN (all comparisons False) counts as outside
+    inside = np.abs(points - centre) <= half_width
+    return ~inside.all(axis=-2)
+
+
+class Trajectory:
+    """The result of :func:`optimize`.
+
+    Attributes (``B`` is the batch shape, ``()`` for a single start):
+
+    - ``points``: ``(steps + 1, *B, 2)``; ``points[0]`` is the start.
+    - ``losses``: ``(steps + 1, *B)``; ``grads``: ``(steps + 1, *B, 2)`` (gradient at each point).
+    - ``state``: dict of ``(steps + 1, *B, 2)`` arrays; entry ``t`` is the optimizer state after
+      update ``t`` (entry 0 is the initial state). RMSProp: ``s`` and ``step_size`` =
+      lr / (sqrt(s) + eps) (or lr / sqrt(s + eps)), plus ``m`` (centered) and ``b`` (momentum);
+      Momentum: ``v``; Adam: ``m``, ``v``.
+    - ``diverged_at``: ``B``-shaped int array, the first step whose point is non-finite or
+      absurdly far outside the domain (or whose loss is non-finite), else -1. A diverged element
+      stops moving: its later entries are NaN.
+    """
+
+    def __init__(self, optimizer, objective, coordinate_first_points, batch_shape, diverged_at):
+        self.optimizer = optimizer
+        self.objective = objective
+        self.batch_shape = batch_shape
+        self.steps = coordinate_first_points.shape[0] - 1
+        # (steps + 1, 2, N) contiguous; the public views are reshaped / moved, never copied
+        self._points_cf = coordinate_first_points
+        self._diverged_in_loop = diverged_at
+
+    def _public(self, coordinate_first: np.ndarray) -> np.ndarray:
+        """``(T, 2, N)`` -> ``(T, *B, 2)`` view."""
+        shaped = coordinate_first.reshape(coordinate_first.shape[:2] + self.batch_shape)
+        return np.moveaxis(shaped, 1, -1)
+
+    @property
+    def points(self) -> np.ndarray:
+        return self._public(self._points_cf)
+
+    @cached_property
+    def _raw_losses(self) -> np.ndarray:
+        """``(steps + 1, N)`` losses at the recorded points, before divergence masking."""
+        x, y = self._points_cf[:, 0], self._points_cf[:, 1]
+        with np.errstate(all="ignore"):
+            values = np.asarray(self.objective.f(x, y), dtype=float)
+        return np.array(np.broadcast_to(values, x.shape))
+
+    @cached_property
+    def losses(self) -> np.ndarray:
+        losses = self._raw_losses.copy()
+        losses[self._dead_mask_cf()[:, 0]] = np.nan
+        return losses.reshape((self.steps + 1, *self.batch_shape))
+
+    @cached_property
+    def _grads_cf(self) -> np.ndarray:
+        x, y = self._points_cf[:, 0], self._points_cf[:, 1]
+        grads = np.empty_like(self._points_cf)
+        with np.errstate(all="ignore"):
+            grads[:, 0], grads[:, 1] = self.objective.grad(x, y)
+        return grads
+
+    @property
+    def grads(self) -> np.ndarray:
+        return self._public(self._grads_cf)
+
+    @cached_property
+    def state(self) -> dict[str, np.ndarray]:
+        """Replay the optimizer over the recorded gradients, recording its state at every step."""
+        spec = self.optimizer.flattened(self.batch_shape)
+        shape = self._points_cf.shape[1:]
+        running = spec.init_state(shape)
+        update = np.empty(shape)
+        with np.errstate(all="ignore"):
+            if hasattr(spec, "initial_denominator"):
+                spec.initial_denominator(running)
+            first = spec.public_state(running)
+            recorded = {name: np.empty((self.steps + 1, *shape)) for name in first}
+            for name, value in first.items():
+                recorded[name][0] = value
+            for step in range(1, self.steps + 1):
+                spec.update(self._grads_cf[step - 1], running, step, update)
+                for name, value in spec.public_state(running).items():
+                    recorded[name][step] = value
+        dead = self._dead_mask_cf()
+        for array in recorded.values():
+            array[dead] = np.nan
+        return {name: self._public(array) for name, array in recorded.items()}
+
+    def _dead_mask_cf(self) -> np.ndarray:
+        """``(steps + 1, 2, N)`` mask of entries after each element's divergence step."""
+        diverged = self.diverged_at.reshape(-1)
+        step_index = np.arange(self.steps + 1)[:, None]
+        dead = (diverged >= 0) & (step_index > diverged)
+        return np.broadcast_to(dead[:, None, :], self._points_cf.shape)
+
+    @cached_property
+    def diverged_at(self) -> np.ndarray:
+        diverged = self._diverged_in_loop.copy()
+        bad_loss = ~np.isfinite(self._raw_losses)
+        if bad_loss.any():
+            first_bad_loss = np.where(bad_loss.any(axis=0), bad_loss.argmax(axis=0), -1)
+            earlier = (first_bad_loss >= 0) & ((diverged < 0) | (first_bad_loss < diverged))
+            diverged[earlier] = first_bad_loss[earlier]
+            # a finite point with an undefined loss: it stops there, like any diverged element
+            for element in np.flatnonzero(earlier):
+                self._points_cf[diverged[element] + 1 :, :, element] = np.nan
+            self.__dict__.pop("_grads_cf", None)
+        return diverged.reshape(self.batch_shape)
+
+
+def optimize(optimizer: Optimizer, objective, start, steps: int) -> Trajectory:
+    """Run ``optimizer`` on ``objective`` from ``start`` for ``steps`` updates.
+
+    ``start`` has shape ``(2,)`` or ``(..., 2)``; array hyperparameters broadcast against the batch
+    shape ``start.shape[:-1]``, e.g. ``RMSProp(lr=lrs[:, None], rho=rhos[None, :])`` with a
+    ``(n, m, 2)`` start runs an ``n x m`` sweep in one call. No NumPy warning or exception escapes
+    a diverging run: diverged elements are flagged in ``diverged_at`` and stop moving.
+    """
+    steps = _check_steps(steps)
+    start = np.asarray(start, dtype=float)
+    if start.ndim == 0 or start.shape[-1] != 2:
+        raise ValueError(f"start must have shape (2,) or (..., 2), got {start.shape}")
+    batch_shape = np.broadcast_shapes(start.shape[:-1], *optimizer.hyperparameter_shapes())
+    size = int(np.prod(batch_shape, dtype=np.int64))
+    spec = optimizer.flattened(batch_shape)
+
+    points = np.empty((steps + 1, 2, size))
+    points[0] = np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T
+    centre, half_width = _divergence_box(objective)
+    diverged_at = np.full(size, -1, dtype=np.int64)
+    grad_f = objective.grad
+    state = spec.init_state((2, size))
+    gradient = np.empty((2, size))
+    update = np.empty((2, size))
+    checked_up_to = 0
+    newly_dead: np.ndarray | None = None
+
+    with np.errstate(all="ignore"):
+        newly_dead = _find_divergence(points, 0, 0, centre, half_width, diverged_at)
+        for step in range(1, steps + 1):
+            current = points[step - 1]
+            gradient[0], gradient[1] = grad_f(current[0], current[1])
+            spec.update(gradient, state, step, update)
+            np.subtract(current, update, out=points[step])
+            if newly_dead is not None:
+                # elements whose last point was the diverged one: their next point is NaN, and a
+                # NaN point stays NaN (w - anything), so they stop moving from here on
+                points[step][:, newly_dead] = np.nan
+                newly_dead = None
+            if step % DIVERGENCE_CHECK_EVERY == 0 or step == steps:
+                newly_dead = _find_divergence(points, checked_up_to + 1, step, centre, half_width, diverged_at)
+                checked_up_to = step
+    return Trajectory(optimizer, objective, points, tuple(batch_shape), diverged_at)
+
+
+def _find_divergence(points, first_step, last_step, centre, half_width, diverged_at):
+    """Flag elements that left the box in ``points[first_step : last_step + 1]``.
+
+    Checks only the last point of the block for every element; for those outside, scans their
+    block history for the exact first bad step, records it, and NaNs their later entries.
+    Returns the elements whose diverged point is the block's last (their next point must be NaN).
+    """
+    candidates = np.flatnonzero(_outside(points[last_step], centre, half_width) & (diverged_at < 0))
+    if candidates.size == 0:
+        return None
+    history = points[first_step : last_step + 1][:, :, candidates]
+    first_bad = first_step + _outside(history, centre, half_width).argmax(axis=0)
+    diverged_at[candidates] = first_bad
+    for element, bad_step in zip(candidates, first_bad, strict=True):
+        points[bad_step + 1 : last_step + 1, :, element] = np.nan
+    at_block_end = candidates[first_bad == last_step]
+    return at_block_end if at_block_end.size else None
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+    return int(steps)

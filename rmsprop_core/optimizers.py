@@ -1,0 +1,313 @@
+"""Optimizer specifications and their update kernels.
+
+A spec is a frozen dataclass of hyperparameters. Each hyperparameter may be a float or a NumPy
+array that broadcasts against the batch shape of the start points, so one spec can describe a
+whole sweep. The engine (``engine.optimize``) flattens the batch, then per step calls::
+
+    state = spec.init_state(shape)          # once; arrays of the parameters' shape
+    spec.update(grad, state, step, out)     # writes the amount to subtract from w into ``out``
+
+``update`` mutates ``state`` and ``out`` in place (no temporaries in the hot loop) and reads like
+the formula in its docstring. ``public_state`` turns the running state into the named arrays a
+``Trajectory`` exposes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _check_range(name: str, value, low: float, high: float, *, high_open: bool = False):
+    """Raise ``ValueError`` naming ``name`` unless every element of ``value`` lies in the range."""
+    try:
+        values = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    high_open = high_open or np.isinf(high)  # infinity itself is never a valid setting
+    closing = ")" if high_open else "]"
+    allowed = f"[{low:g}, {'inf' if np.isinf(high) else f'{high:g}'}{closing}"
+    too_high = values >= high if high_open else values > high
+    if np.isnan(values).any() or (values < low).any() or too_high.any():
+        shown = (
+            value
+            if values.ndim == 0
+            else f"an array containing {values[(values < low) | too_high | np.isnan(values)].flat[0]:g}"
+        )
+        raise ValueError(f"{name} must be in {allowed}, got {shown}")
+
+
+def _divide_treating_zero_over_zero_as_zero(numerator, denominator, out):
+    """``out = numerator / denominator``, except 0/0 = 0 (eps = 0 with a zero gradient: no move)."""
+    zero_over_zero = (numerator == 0) & (denominator == 0)  # before ``out`` may overwrite numerator
+    np.divide(numerator, denominator, out=out)
+    np.copyto(out, 0.0, where=zero_over_zero)
+
+
+class _Spec:
+    """Shared behaviour of the optimizer specs (mixed into each frozen dataclass)."""
+
+    kind: str = ""
+    #: names of the numeric hyperparameters (may be arrays); the others are flags
+    numeric_fields: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return type(self).__name__
+
+    def hyperparameters(self) -> dict:
+        """The hyperparameters as a plain ``{name: value}`` dict, in declaration order."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def flattened(self, batch_shape: tuple[int, ...]):
+        """A copy whose array hyperparameters are broadcast to ``batch_shape`` and raveled."""
+        changes = {}
+        for name in self.numeric_fields:
+            value = getattr(self, name)
+            if np.ndim(value) > 0:
+                changes[name] = np.broadcast_to(np.asarray(value, dtype=float), batch_shape).ravel()
+        return dataclasses.replace(self, **changes) if changes else self
+
+    def hyperparameter_shapes(self) -> list[tuple[int, ...]]:
+        return [np.shape(getattr(self, name)) for name in self.numeric_fields]
+
+
+@dataclass(frozen=True)
+class SGD(_Spec):
+    r"""Plain gradient descent: :math:`w \leftarrow w - \alpha\, g`."""
+
+    lr: float = 0.01
+    kind = "sgd"
+    numeric_fields = ("lr",)
+
+    def __post_init__(self):
+        _check_range("lr", self.lr, 0.0, np.inf)
+
+    def init_state(self, shape) -> dict:
+        return {}
+
+    def update(self, grad, state, step, out):
+        np.multiply(self.lr, grad, out=out)
+
+    def public_state(self, state) -> dict:
+        return {}
+
+
+@dataclass(frozen=True)
+class Momentum(_Spec):
+    r"""Heavy-ball momentum in PyTorch's convention.
+
+    :math:`v \leftarrow \mu v + g` (so the first step has :math:`v = g`), then
+    :math:`w \leftarrow w - \alpha v`; with Nesterov, :math:`w \leftarrow w - \alpha (g + \mu v)`.
+    """
+
+    lr: float = 0.01
+    momentum: float = 0.9
+    nesterov: bool = False
+    kind = "momentum"
+    numeric_fields = ("lr", "momentum")
+
+    def __post_init__(self):
+        _check_range("lr", self.lr, 0.0, np.inf)
+        _check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
+
+    @property
+    def label(self) -> str:
+        return "Nesterov" if self.nesterov else "Momentum"
+
+    def init_state(self, shape) -> dict:
+        return {"v": np.zeros(shape)}
+
+    def update(self, grad, state, step, out):
+        velocity = state["v"]
+        velocity *= self.momentum
+        velocity += grad
+        if self.nesterov:
+            np.multiply(self.momentum, velocity, out=out)
+            out += grad
+            out *= self.lr
+        else:
+            np.multiply(self.lr, velocity, out=out)
+
+    def public_state(self, state) -> dict:
+        return {"v": state["v"].copy()}
+
+
+@dataclass(frozen=True)
+class RMSProp(_Spec):
+    r"""RMSProp; the default form is the lesson's (and ``torch.optim.RMSprop(alpha=rho)``).
+
+    .. math::
+        s \leftarrow \rho s + (1 - \rho) g^2, \qquad
+        w \leftarrow w - \frac{\alpha\, g}{\sqrt{s} + \epsilon}
+
+    Options: ``centered`` also tracks :math:`m \leftarrow \rho m + (1-\rho) g` and uses
+    :math:`\sqrt{s - m^2}`; ``momentum > 0`` accumulates :math:`b \leftarrow \mu b + g / d` and steps
+    :math:`w \leftarrow w - \alpha b` (both as PyTorch); ``eps_in_sqrt`` uses
+    :math:`d = \sqrt{s + \epsilon}` (Keras 3, optax, TensorFlow 1); ``initial_accumulator = 1``
+    starts :math:`s` at one as TensorFlow 1's ``RMSPropOptimizer`` does.
+    """
+
+    lr: float = 0.01
+    rho: float = 0.9
+    eps: float = 1e-6
+    momentum: float = 0.0
+    centered: bool = False
+    eps_in_sqrt: bool = False
+    initial_accumulator: float = 0.0
+    kind = "rmsprop"
+    numeric_fields = ("lr", "rho", "eps", "momentum", "initial_accumulator")
+
+    def __post_init__(self):
+        _check_range("lr", self.lr, 0.0, np.inf)
+        _check_range("rho", self.rho, 0.0, 1.0)
+        _check_range("eps", self.eps, 0.0, np.inf)
+        _check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
+        _check_range("initial_accumulator", self.initial_accumulator, 0.0, np.inf)
+        # derived once here rather than on every step of the hot loop
+        object.__setattr__(self, "_decay_complement", 1.0 - np.asarray(self.rho, dtype=float))
+        object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
+
+    def _uses_momentum(self) -> bool:
+        return bool(np.any(np.asarray(self.momentum) > 0))
+
+    def init_state(self, shape) -> dict:
+        state = {
+            "s": np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy(),
+            "denominator": np.empty(shape),
+        }
+        if self.centered:
+            state["m"] = np.zeros(shape)
+        if self._uses_momentum():
+            state["b"] = np.zeros(shape)
+        return state
+
+    def update(self, grad, state, step, out):
+        square_avg, denominator = state["s"], state["denominator"]
+        decay_complement = self._decay_complement
+        # s = rho * s + (1 - rho) * g^2, in the lesson's order of operations (bit-identical)
+        square_avg *= self.rho
+        np.multiply(grad, grad, out=denominator)
+        denominator *= decay_complement
+        square_avg += denominator
+        if self.centered:
+            grad_avg = state["m"]
+            grad_avg *= self.rho
+            np.multiply(decay_complement, grad, out=denominator)
+            grad_avg += denominator
+            # s - m^2 is a variance; clip the rounding error that can make it slightly negative
+            np.multiply(grad_avg, grad_avg, out=denominator)
+            np.subtract(square_avg, denominator, out=denominator)
+            np.maximum(denominator, 0.0, out=denominator)
+            if self.eps_in_sqrt:
+                denominator += self.eps
+            np.sqrt(denominator, out=denominator)
+        elif self.eps_in_sqrt:
+            np.add(square_avg, self.eps, out=denominator)
+            np.sqrt(denominator, out=denominator)
+        else:
+            np.sqrt(square_avg, out=denominator)
+        if not self.eps_in_sqrt:
+            denominator += self.eps
+        if "b" in state:
+            buffer = state["b"]
+            buffer *= self.momentum
+            self._divide(grad, denominator, out)
+            buffer += out
+            np.multiply(self.lr, buffer, out=out)
+        else:
+            np.multiply(self.lr, grad, out=out)
+            self._divide(out, denominator, out)
+
+    def _divide(self, numerator, denominator, out):
+        if self._eps_may_be_zero:
+            _divide_treating_zero_over_zero_as_zero(numerator, denominator, out)
+        else:
+            np.divide(numerator, denominator, out=out)
+
+    def public_state(self, state) -> dict:
+        """``s``, the effective ``step_size`` lr / d per coordinate, and ``m`` / ``b`` when used."""
+        recorded = {"s": state["s"].copy()}
+        step_size = np.empty_like(state["denominator"])
+        np.divide(self.lr, state["denominator"], out=step_size)
+        recorded["step_size"] = step_size
+        for name in ("m", "b"):
+            if name in state:
+                recorded[name] = state[name].copy()
+        return recorded
+
+    def initial_denominator(self, state):
+        """Fill ``state['denominator']`` as it is before any step (for the step-0 record)."""
+        if self.eps_in_sqrt:
+            np.sqrt(state["s"] + self.eps, out=state["denominator"])
+        else:
+            np.add(np.sqrt(state["s"]), self.eps, out=state["denominator"])
+
+
+@dataclass(frozen=True)
+class Adam(_Spec):
+    r"""Adam with PyTorch's bias correction.
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
+        w \leftarrow w - \frac{\alpha}{1-\beta_1^t}\,
+        \frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}
+    """
+
+    lr: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    kind = "adam"
+    numeric_fields = ("lr", "beta1", "beta2", "eps")
+
+    def __post_init__(self):
+        _check_range("lr", self.lr, 0.0, np.inf)
+        # beta = 1 would make the bias correction 1 - beta^t zero, a division by zero
+        _check_range("beta1", self.beta1, 0.0, 1.0, high_open=True)
+        _check_range("beta2", self.beta2, 0.0, 1.0, high_open=True)
+        _check_range("eps", self.eps, 0.0, np.inf)
+
+    def init_state(self, shape) -> dict:
+        return {"m": np.zeros(shape), "v": np.zeros(shape), "scratch": np.empty(shape)}
+
+    def update(self, grad, state, step, out):
+        first, second, scratch = state["m"], state["v"], state["scratch"]
+        first *= self.beta1
+        np.multiply(1.0 - self.beta1, grad, out=scratch)
+        first += scratch
+        second *= self.beta2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - self.beta2
+        second += scratch
+        bias_correction1 = 1.0 - np.power(self.beta1, step)
+        bias_correction2 = 1.0 - np.power(self.beta2, step)
+        np.sqrt(second, out=scratch)
+        scratch /= np.sqrt(bias_correction2)
+        scratch += self.eps
+        if np.any(np.asarray(self.eps) == 0):
+            _divide_treating_zero_over_zero_as_zero(first, scratch, out)
+        else:
+            np.divide(first, scratch, out=out)
+        out *= self.lr / bias_correction1
+
+    def public_state(self, state) -> dict:
+        return {"m": state["m"].copy(), "v": state["v"].copy()}
+
+
+OPTIMIZER_CLASSES = {cls.kind: cls for cls in (SGD, Momentum, RMSProp, Adam)}
+
+Optimizer = SGD | Momentum | RMSProp | Adam
+
+
+def rmsprop_update(learning_rate, rho, epsilon, grad, s_prev):
+    """The lesson's function: one RMSProp update, returning ``(updates, s)``.
+
+    ``s = rho * s_prev + (1 - rho) * grad**2`` and ``updates = learning_rate * grad / (sqrt(s) +
+    epsilon)``; the caller subtracts ``updates`` from the parameters.
+    """
+    s = rho * s_prev + (1 - rho) * np.power(grad, 2)
+    updates = learning_rate * grad / (np.sqrt(s) + epsilon)
+    return updates, s

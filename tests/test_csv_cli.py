@@ -1,0 +1,169 @@
+"""CSV round trip (bit-exact) and the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rmsprop_core import (
+    SGD,
+    Adam,
+    Momentum,
+    RMSProp,
+    get_objective,
+    optimize,
+    read_trajectories_csv,
+    trajectories_to_csv,
+)
+from rmsprop_core.csv_io import BASE_COLUMNS
+
+from .conftest import ROOT
+
+
+def sample_runs():
+    objective = get_objective("rosenbrock")
+    specs = {
+        "SGD": SGD(lr=1e-3),
+        "Momentum, lr=1e-3": Momentum(lr=1e-3, momentum=0.9, nesterov=True),
+        'RMSProp "centered"': RMSProp(lr=0.01, rho=0.9, eps=1e-6, centered=True),
+        "Adam": Adam(lr=0.05),
+        "SGD diverging": SGD(lr=10.0),
+    }
+    return {label: (spec, objective, optimize(spec, objective, (-1.5, 2.0), 60)) for label, spec in specs.items()}
+
+
+def test_csv_round_trip_is_bit_exact():
+    runs = sample_runs()
+    text = trajectories_to_csv(runs)
+    back = read_trajectories_csv(text)
+    assert list(back) == list(runs)
+    for label, (spec, objective, trajectory) in runs.items():
+        record = back[label]
+        assert record.optimizer == spec.kind and record.objective == objective.name
+        assert record.steps.tolist() == list(range(61))
+        # bit-exact, NaN where the run diverged
+        np.testing.assert_array_equal(record.points, trajectory.points)
+        np.testing.assert_array_equal(record.losses, trajectory.losses)
+        np.testing.assert_array_equal(record.grads, trajectory.grads)
+        assert record.hyperparameters == spec.hyperparameters()
+
+
+def test_csv_columns_tidy_long_format():
+    text = trajectories_to_csv(sample_runs())
+    header = text.splitlines()[0].split(",")
+    assert tuple(header[:9]) == BASE_COLUMNS
+    assert header[9:] == [
+        "lr",
+        "momentum",
+        "nesterov",
+        "rho",
+        "eps",
+        "centered",
+        "eps_in_sqrt",
+        "initial_accumulator",
+        "beta1",
+        "beta2",
+    ]
+    assert len(text.splitlines()) == 1 + 5 * 61
+
+
+def test_csv_refuses_batches_and_foreign_text():
+    objective = get_objective("bowl")
+    batch = optimize(SGD(lr=np.array([0.1, 0.2])), objective, (1.0, 1.0), 3)
+    with pytest.raises(ValueError, match="batch"):
+        trajectories_to_csv({"b": (SGD(lr=np.array([0.1, 0.2])), objective, batch)})
+    with pytest.raises(ValueError, match="not a trajectories CSV"):
+        read_trajectories_csv("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="empty"):
+        read_trajectories_csv("")
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "rmsprop_core", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_cli_run_writes_the_trajectory_csv(tmp_path):
+    out = tmp_path / "run.csv"
+    result = run_cli(
+        "run",
+        "--objective",
+        "rosenbrock",
+        "--optimizer",
+        "rmsprop",
+        "--lr",
+        "0.01",
+        "--rho",
+        "0.9",
+        "--eps",
+        "1e-6",
+        "--steps",
+        "500",
+        "--start",
+        "-1.5",
+        "2",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    record = read_trajectories_csv(out.read_text())["RMSProp"]
+    expected = optimize(RMSProp(lr=0.01, rho=0.9, eps=1e-6), get_objective("rosenbrock"), (-1.5, 2.0), 500)
+    np.testing.assert_array_equal(record.points, expected.points)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected_spec"),
+    [
+        (["--optimizer", "sgd", "--lr", "0.001"], SGD(lr=0.001)),
+        (["--optimizer", "nesterov", "--momentum", "0.5"], Momentum(momentum=0.5, nesterov=True)),
+        (
+            [
+                "--optimizer",
+                "rmsprop",
+                "--gamma",
+                "0.99",
+                "--centered",
+                "--eps-in-sqrt",
+                "--momentum",
+                "0.3",
+                "--initial-accumulator",
+                "1",
+            ],
+            RMSProp(rho=0.99, centered=True, eps_in_sqrt=True, momentum=0.3, initial_accumulator=1.0),
+        ),
+        (
+            ["--optimizer", "adam", "--beta1", "0.8", "--beta2", "0.99", "--eps", "1e-7"],
+            Adam(beta1=0.8, beta2=0.99, eps=1e-7),
+        ),
+    ],
+)
+def test_cli_reaches_every_optimizer_and_hyperparameter(args, expected_spec):
+    result = run_cli("run", "--objective", "booth", "--steps", "3", *args)
+    assert result.returncode == 0, result.stderr
+    record = next(iter(read_trajectories_csv(result.stdout).values()))
+    assert record.hyperparameters == expected_spec.hyperparameters()
+    assert record.points[0].tolist() == list(get_objective("booth").start)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr", "-1"], "lr must be in"),
+        (["--objective", "nope"], "invalid choice"),
+        (["--steps", "ten"], "invalid int value"),
+        (["--steps", "-3"], "--steps must be between"),
+        (["--optimizer", "sgd", "--rho", "0.9"], "--rho does not apply to sgd"),
+        (["--optimizer", "adam", "--centered"], "apply to rmsprop only"),
+        (["--start", "1"], "expected 2 arguments"),
+        (["--rho", "nan"], "rho must be in"),
+        (["--out", "/nonexistent-dir/x.csv"], "No such file"),
+    ],
+)
+def test_cli_bad_arguments_one_line_exit_2(args, message):
+    result = run_cli("run", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr

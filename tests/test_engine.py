@@ -1,0 +1,212 @@
+"""optimize(): batch shapes, broadcasting, divergence, properties."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rmsprop_core import SGD, Adam, Momentum, Objective, RMSProp, get_objective, optimize
+
+ROSENBROCK = get_objective("rosenbrock")
+
+
+def test_single_start_shapes():
+    trajectory = optimize(RMSProp(lr=0.01), ROSENBROCK, (-1.5, 2.0), 10)
+    assert trajectory.points.shape == (11, 2)
+    assert trajectory.losses.shape == (11,)
+    assert trajectory.grads.shape == (11, 2)
+    assert trajectory.state["s"].shape == (11, 2)
+    assert trajectory.diverged_at.shape == () and int(trajectory.diverged_at) == -1
+    assert trajectory.points[0].tolist() == [-1.5, 2.0]
+    assert trajectory.losses[0] == pytest.approx(12.5)
+    assert trajectory.grads[0].tolist() == [-155.0, -50.0]
+
+
+def test_batch_of_starts_matches_single_runs():
+    starts = np.array([[-1.5, 2.0], [0.0, 0.0], [1.5, -0.5]])
+    batch = optimize(RMSProp(lr=0.01), ROSENBROCK, starts, 30)
+    assert batch.points.shape == (31, 3, 2)
+    for i, start in enumerate(starts):
+        single = optimize(RMSProp(lr=0.01), ROSENBROCK, start, 30)
+        np.testing.assert_array_equal(batch.points[:, i], single.points)
+        np.testing.assert_array_equal(batch.state["step_size"][:, i], single.state["step_size"])
+
+
+def test_grid_sweep_broadcasts_hyperparameters():
+    learning_rates = np.array([1e-3, 1e-2, 3e-2])
+    rhos = np.array([0.5, 0.9, 0.99, 0.999])
+    spec = RMSProp(lr=learning_rates[:, None], rho=rhos[None, :])
+    sweep = optimize(spec, ROSENBROCK, (-1.5, 2.0), 25)  # a scalar start broadcasts too
+    assert sweep.points.shape == (26, 3, 4, 2)
+    assert sweep.diverged_at.shape == (3, 4)
+    for i, lr in enumerate(learning_rates):
+        for j, rho in enumerate(rhos):
+            single = optimize(RMSProp(lr=lr, rho=rho), ROSENBROCK, (-1.5, 2.0), 25)
+            np.testing.assert_array_equal(sweep.points[:, i, j], single.points)
+            np.testing.assert_array_equal(sweep.losses[:, i, j], single.losses)
+
+
+def test_grid_of_starts_with_per_row_hyperparameters():
+    starts = np.zeros((4, 5, 2)) + np.array([-1.0, 1.0])
+    sweep = optimize(Momentum(lr=np.full((4, 1), 1e-3), momentum=np.linspace(0, 0.9, 5)), ROSENBROCK, starts, 5)
+    assert sweep.points.shape == (6, 4, 5, 2)
+
+
+def test_incompatible_shapes_and_bad_start_are_refused():
+    with pytest.raises(ValueError):
+        optimize(RMSProp(lr=np.ones(3)), ROSENBROCK, np.zeros((4, 2)), 5)
+    with pytest.raises(ValueError, match="start must have shape"):
+        optimize(SGD(lr=0.1), ROSENBROCK, (1.0, 2.0, 3.0), 5)
+    with pytest.raises(ValueError, match="steps"):
+        optimize(SGD(lr=0.1), ROSENBROCK, (1.0, 2.0), -1)
+    with pytest.raises(ValueError, match="steps"):
+        optimize(SGD(lr=0.1), ROSENBROCK, (1.0, 2.0), 2.5)
+
+
+def test_zero_steps():
+    trajectory = optimize(Adam(), ROSENBROCK, (0.5, 0.5), 0)
+    assert trajectory.points.tolist() == [[0.5, 0.5]]
+    assert int(trajectory.diverged_at) == -1
+
+
+@pytest.mark.parametrize("spec", [SGD(lr=10.0), Momentum(lr=10.0), Momentum(lr=10.0, nesterov=True)])
+def test_divergence_is_flagged_without_warnings(spec):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trajectory = optimize(spec, ROSENBROCK, (-1.5, 2.0), 200)
+        diverged = int(trajectory.diverged_at)
+        losses, grads, state = trajectory.losses, trajectory.grads, trajectory.state
+    assert 0 < diverged < 10
+    assert np.isfinite(trajectory.points[:diverged]).all()
+    assert np.isnan(trajectory.points[diverged + 1 :]).all()
+    assert np.isnan(losses[diverged + 1 :]).all() and np.isnan(grads[diverged + 1 :]).all()
+    for values in state.values():
+        assert np.isnan(values[diverged + 1 :]).all()
+
+
+def test_rmsprop_at_lr_10_stays_bounded_instead_of_diverging():
+    # its step is at most lr / sqrt(1 - rho) per coordinate, so it wanders but cannot blow up
+    trajectory = optimize(RMSProp(lr=10.0), ROSENBROCK, (-1.5, 2.0), 500)
+    assert int(trajectory.diverged_at) == -1
+    assert np.abs(np.diff(trajectory.points, axis=0)).max() <= 10.0 / math.sqrt(0.1) * (1 + 1e-12)
+
+
+def test_divergence_in_a_batch_freezes_only_the_diverged_elements():
+    spec = SGD(lr=np.array([1e-3, 10.0, 1e-4]))
+    trajectory = optimize(spec, ROSENBROCK, (-1.5, 2.0), 100)
+    assert trajectory.diverged_at[0] == -1 and trajectory.diverged_at[2] == -1
+    assert trajectory.diverged_at[1] > 0
+    assert np.isfinite(trajectory.points[:, [0, 2]]).all()
+
+
+def test_divergence_exact_step_matches_a_per_step_check():
+    # SGD on the bowl with lr = 1.5 multiplies w by -2 each step: it leaves the 1e6-spans box
+    # (half-width 1.2e7 for the bowl's 12-wide domain) at a step we can compute by hand
+    trajectory = optimize(SGD(lr=1.5), get_objective("bowl"), (1.0, 0.0), 60)
+    first_outside = next(t for t in range(61) if 2.0**t > 1.2e7)
+    assert int(trajectory.diverged_at) == first_outside
+
+
+def test_start_outside_or_non_finite_is_flagged_at_step_zero():
+    trajectory = optimize(SGD(lr=0.1), ROSENBROCK, (np.nan, 0.0), 5)
+    assert int(trajectory.diverged_at) == 0
+    assert np.isnan(trajectory.points[1:]).all()
+
+
+def test_non_finite_loss_at_a_finite_point_counts_as_divergence():
+    # f is undefined (NaN) for x < 0 while its gradient is finite there: the run must still stop
+    half_plane = Objective(
+        "half",
+        "half",
+        lambda x, y: np.where(x >= 0, x + y * y, np.nan),
+        lambda x, y: (1.0 + 0 * x, 2 * y),
+        ((-5, 5), (-5, 5)),
+        (1, 1),
+        "",
+    )
+    trajectory = optimize(SGD(lr=0.3), half_plane, (1.0, 1.0), 10)
+    assert int(trajectory.diverged_at) == 4  # x: 1, 0.7, 0.4, 0.1, -0.2
+    assert np.isnan(trajectory.points[5:]).all()
+    assert np.isnan(trajectory.losses[4:]).all()
+
+
+def test_any_object_with_f_and_grad_works():
+    class Plain:
+        def f(self, x, y):
+            return (x - 1) ** 2 + (y + 2) ** 2
+
+        def grad(self, x, y):
+            return 2 * (x - 1), 2 * (y + 2)
+
+    trajectory = optimize(RMSProp(lr=0.05), Plain(), (0.0, 0.0), 400)
+    np.testing.assert_allclose(trajectory.points[-1], [1.0, -2.0], atol=1e-3)
+    assert int(optimize(SGD(lr=5.0), Plain(), (0.0, 0.0), 100).diverged_at) > 0
+
+
+# --- properties -----------------------------------------------------------------------------
+
+finite_coordinate = st.floats(-3.0, 3.0, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lr=st.floats(1e-6, 10.0),
+    rho=st.floats(0.0, 0.999),
+    # Not eps ~ 1e-300: a gradient below 1e-154 squares to 0 (underflow), s stays 0 and the step
+    # becomes lr * g / eps, as in PyTorch. With eps >= 1e-12 that step is below 1e-140.
+    eps=st.one_of(st.just(0.0), st.floats(1e-12, 1.0)),
+    start=st.tuples(finite_coordinate, finite_coordinate),
+    name=st.sampled_from(["rosenbrock", "beale", "himmelblau", "rastrigin", "goldstein_price", "saddle"]),
+)
+def test_plain_rmsprop_moves_at_most_lr_over_sqrt_one_minus_rho(lr, rho, eps, start, name):
+    # s_t >= (1 - rho) g_t^2, so |lr g / (sqrt(s) + eps)| <= lr / sqrt(1 - rho)
+    trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), get_objective(name), start, 30)
+    points = trajectory.points
+    moves = np.abs(np.diff(points, axis=0))
+    # recovering the move as w_t - w_{t+1} rounds by up to an ulp of the larger |w|
+    rounding = 2 * np.spacing(np.maximum(np.abs(points[:-1]), np.abs(points[1:])))
+    bound = lr / math.sqrt(1.0 - rho) * (1 + 1e-12) + rounding
+    finite = np.isfinite(moves)
+    assert (moves[finite] <= bound[finite]).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    spec=st.sampled_from([SGD(lr=0.01), Momentum(lr=0.001), RMSProp(lr=0.01, centered=True), Adam(lr=0.05)]),
+    scale=st.floats(0.1, 1e3),
+)
+def test_rmsprop_and_adam_are_invariant_to_gradient_scale_but_sgd_is_not(spec, scale):
+    # scaling f scales every gradient; RMSProp and Adam (eps aside) take the same path
+    bowl = get_objective("ellipse")
+    scaled = Objective(
+        "s",
+        "s",
+        lambda x, y: scale * bowl.f(x, y),
+        lambda x, y: tuple(scale * g for g in bowl.grad(x, y)),
+        bowl.domain,
+        bowl.start,
+        "",
+    )
+    with_eps_zero = spec if isinstance(spec, (SGD, Momentum)) else type(spec)(**{**spec.hyperparameters(), "eps": 0.0})
+    original = optimize(with_eps_zero, bowl, (-4.0, 2.0), 20).points
+    rescaled = optimize(with_eps_zero, scaled, (-4.0, 2.0), 20).points
+    if isinstance(spec, (RMSProp, Adam)):
+        np.testing.assert_allclose(rescaled, original, rtol=1e-9, atol=1e-12)
+    elif scale > 1.01 or scale < 0.99:
+        assert not np.allclose(rescaled, original)
+
+
+@settings(max_examples=30, deadline=None)
+@given(lr=st.floats(0.0, 100.0), start=st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)))
+def test_no_warning_or_exception_escapes_any_setting(lr, start):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for spec in (SGD(lr=lr), Momentum(lr=lr), RMSProp(lr=lr), Adam(lr=lr)):
+            trajectory = optimize(spec, get_objective("goldstein_price"), start, 40)
+            diverged = int(trajectory.diverged_at)
+            assert diverged == -1 or np.isnan(trajectory.points[diverged + 1 :]).all()

@@ -1,0 +1,136 @@
+"""Every catalogue entry: minima, minimum values, domains, gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rmsprop_core import OBJECTIVES, get_objective
+
+REQUIRED = {
+    "bowl",
+    "ellipse",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "rastrigin",
+    "ackley",
+    "booth",
+    "matyas",
+    "six_hump_camel",
+    "three_hump_camel",
+    "goldstein_price",
+    "saddle",
+}
+# Known global minimum values from the literature, stated here independently of the catalogue.
+KNOWN_MINIMUM = {
+    "bowl": 0.0,
+    "ellipse": 0.0,
+    "rosenbrock": 0.0,
+    "beale": 0.0,
+    "himmelblau": 0.0,
+    "rastrigin": 0.0,
+    "ackley": 0.0,
+    "booth": 0.0,
+    "matyas": 0.0,
+    "six_hump_camel": -1.0316284534898774,
+    "three_hump_camel": 0.0,
+    "goldstein_price": 3.0,
+}
+KNOWN_MINIMISERS = {
+    "rosenbrock": [(1, 1)],
+    "beale": [(3, 0.5)],
+    "booth": [(1, 3)],
+    "goldstein_price": [(0, -1)],
+    "himmelblau": [(3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)],
+    "six_hump_camel": [(0.0898, -0.7126), (-0.0898, 0.7126)],
+}
+
+ALL = sorted(OBJECTIVES)
+
+
+def test_catalogue_has_every_required_function():
+    assert set(OBJECTIVES) >= REQUIRED
+
+
+def test_unknown_name_lists_valid_names():
+    with pytest.raises(KeyError, match=r"valid names: .*rosenbrock"):
+        get_objective("banana")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_value_and_gradient_at_each_minimiser(name):
+    objective = get_objective(name)
+    if name == "saddle":
+        assert objective.minima == () and objective.min_value is None
+        return
+    assert objective.min_value == pytest.approx(KNOWN_MINIMUM[name], abs=1e-12)
+    assert objective.minima, "a function with a minimum lists its minimisers"
+    for x, y in objective.minima:
+        value = objective.f(np.float64(x), np.float64(y))
+        assert value == pytest.approx(objective.min_value, abs=1e-12)
+        gx, gy = objective.grad(np.float64(x), np.float64(y))
+        assert abs(gx) < 1e-9 and abs(gy) < 1e-9
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_MINIMISERS))
+def test_minimisers_agree_with_the_literature(name):
+    listed = np.array(get_objective(name).minima)
+    for known in KNOWN_MINIMISERS[name]:
+        assert np.min(np.linalg.norm(listed - np.array(known), axis=1)) < 1e-4
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_minimum_is_the_lowest_value_on_a_fine_grid(name):
+    objective = get_objective(name)
+    if objective.min_value is None:
+        return
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    x, y = np.meshgrid(np.linspace(xmin, xmax, 801), np.linspace(ymin, ymax, 801))
+    assert objective.f(x, y).min() >= objective.min_value - 1e-9
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_domain_contains_start_and_minima(name):
+    objective = get_objective(name)
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    assert xmin < xmax and ymin < ymax
+    for x, y in (objective.start, *objective.minima):
+        assert xmin <= x <= xmax and ymin <= y <= ymax
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_gradient_matches_central_finite_difference(name):
+    objective = get_objective(name)
+    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    x = rng.uniform(xmin, xmax, 200)
+    y = rng.uniform(ymin, ymax, 200)
+    h = 1e-6
+    numeric_x = (objective.f(x + h, y) - objective.f(x - h, y)) / (2 * h)
+    numeric_y = (objective.f(x, y + h) - objective.f(x, y - h)) / (2 * h)
+    gx, gy = objective.grad(x, y)
+    scale = 1.0 + np.abs(objective.f(x, y))
+    np.testing.assert_allclose(gx, numeric_x, rtol=1e-5, atol=1e-6 * scale.max())
+    np.testing.assert_allclose(gy, numeric_y, rtol=1e-5, atol=1e-6 * scale.max())
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_functions_accept_any_shape_and_scalars(name):
+    objective = get_objective(name)
+    grid = np.zeros((3, 4, 5)) + 0.3
+    assert np.shape(objective.f(grid, grid)) == (3, 4, 5)
+    gx, gy = objective.grad(grid, grid)
+    assert np.shape(gx) == np.shape(gy) == (3, 4, 5)
+    assert np.isfinite(float(objective.f(0.25, -0.5)))
+    assert all(np.isfinite(float(g)) for g in objective.grad(0.25, -0.5))
+
+
+def test_ackley_gradient_at_its_tip_is_zero_without_warnings():
+    gx, gy = get_objective("ackley").grad(np.array([0.0]), np.array([0.0]))
+    assert gx[0] == 0.0 and gy[0] == 0.0
+
+
+def test_latex_and_titles_present():
+    for objective in OBJECTIVES.values():
+        assert objective.latex.startswith("f(x, y) =") and objective.title and objective.description

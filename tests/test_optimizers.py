@@ -1,0 +1,201 @@
+"""Each optimizer's first two steps, computed by hand, and every RMSProp option."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rmsprop_core import SGD, Adam, Momentum, Objective, RMSProp, optimize
+
+# A linear objective has a constant gradient, which keeps the hand computations short:
+# f(x, y) = 3x - 4y has gradient (3, -4) everywhere.
+LINEAR = Objective(
+    "linear",
+    "linear",
+    lambda x, y: 3.0 * x - 4.0 * y,
+    lambda x, y: (3.0 + 0 * x, -4.0 + 0 * y),
+    ((-1e9, 1e9), (-1e9, 1e9)),
+    (0.0, 0.0),
+    "3x - 4y",
+)
+G = np.array([3.0, -4.0])
+
+
+def first_two_steps(optimizer, objective=LINEAR, start=(1.0, 2.0)):
+    return optimize(optimizer, objective, start, 2).points
+
+
+def test_sgd_by_hand():
+    points = first_two_steps(SGD(lr=0.1))
+    np.testing.assert_allclose(points[1], [1.0 - 0.3, 2.0 + 0.4], rtol=1e-15)
+    np.testing.assert_allclose(points[2], [1.0 - 0.6, 2.0 + 0.8], rtol=1e-15)
+
+
+def test_momentum_by_hand_pytorch_convention():
+    points = first_two_steps(Momentum(lr=0.1, momentum=0.9))
+    # v1 = g, v2 = 0.9 g + g = 1.9 g
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - 0.1 * G, rtol=1e-15)
+    np.testing.assert_allclose(points[2], points[1] - 0.1 * 1.9 * G, rtol=1e-15)
+
+
+def test_nesterov_by_hand():
+    points = first_two_steps(Momentum(lr=0.1, momentum=0.9, nesterov=True))
+    # step 1: v = g, w -= lr (g + 0.9 g); step 2: v = 1.9 g, w -= lr (g + 0.9 * 1.9 g)
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - 0.1 * 1.9 * G, rtol=1e-15)
+    np.testing.assert_allclose(points[2], points[1] - 0.1 * 2.71 * G, rtol=1e-14)
+
+
+def test_rmsprop_plain_by_hand():
+    lr, rho, eps = 0.01, 0.9, 1e-6
+    points = first_two_steps(RMSProp(lr=lr, rho=rho, eps=eps))
+    s1 = 0.1 * G**2
+    s2 = 0.9 * s1 + 0.1 * G**2
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - lr * G / (np.sqrt(s1) + eps), rtol=1e-15)
+    np.testing.assert_allclose(points[2], points[1] - lr * G / (np.sqrt(s2) + eps), rtol=1e-15)
+    # the first step is lr / sqrt(1 - rho) in each coordinate, whatever the gradient's size
+    np.testing.assert_allclose(np.abs(points[1] - points[0]), lr / math.sqrt(0.1), rtol=1e-5)
+
+
+def test_rmsprop_eps_in_sqrt_by_hand():
+    points = first_two_steps(RMSProp(lr=0.01, rho=0.9, eps=0.5, eps_in_sqrt=True))
+    s1 = 0.1 * G**2
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - 0.01 * G / np.sqrt(s1 + 0.5), rtol=1e-15)
+
+
+def test_rmsprop_initial_accumulator_tensorflow1():
+    points = first_two_steps(RMSProp(lr=0.01, rho=0.9, eps=1e-10, eps_in_sqrt=True, initial_accumulator=1.0))
+    s1 = 0.9 * 1.0 + 0.1 * G**2
+    s2 = 0.9 * s1 + 0.1 * G**2
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - 0.01 * G / np.sqrt(s1 + 1e-10), rtol=1e-15)
+    np.testing.assert_allclose(points[2], points[1] - 0.01 * G / np.sqrt(s2 + 1e-10), rtol=1e-15)
+
+
+def test_rmsprop_centered_by_hand():
+    # a varying gradient, so that the centred variance is not zero: f = x^2 + y^2 from (1, 2)
+    bowl = Objective("b", "b", lambda x, y: x * x + y * y, lambda x, y: (2 * x, 2 * y), ((-9, 9), (-9, 9)), (0, 0), "")
+    lr, rho, eps = 0.1, 0.5, 1e-3
+    points = optimize(RMSProp(lr=lr, rho=rho, eps=eps, centered=True), bowl, (1.0, 2.0), 2).points
+    w0 = np.array([1.0, 2.0])
+    g1 = 2 * w0
+    s1, m1 = 0.5 * g1**2, 0.5 * g1
+    w1 = w0 - lr * g1 / (np.sqrt(s1 - m1**2) + eps)
+    g2 = 2 * w1
+    s2, m2 = 0.5 * s1 + 0.5 * g2**2, 0.5 * m1 + 0.5 * g2
+    w2 = w1 - lr * g2 / (np.sqrt(s2 - m2**2) + eps)
+    np.testing.assert_allclose(points[1], w1, rtol=1e-13)
+    np.testing.assert_allclose(points[2], w2, rtol=1e-13)
+
+
+def test_rmsprop_momentum_by_hand():
+    lr, rho, eps, mu = 0.01, 0.9, 1e-6, 0.5
+    points = first_two_steps(RMSProp(lr=lr, rho=rho, eps=eps, momentum=mu))
+    s1 = 0.1 * G**2
+    s2 = 0.9 * s1 + 0.1 * G**2
+    b1 = G / (np.sqrt(s1) + eps)
+    b2 = mu * b1 + G / (np.sqrt(s2) + eps)
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - lr * b1, rtol=1e-15)
+    np.testing.assert_allclose(points[2], points[1] - lr * b2, rtol=1e-15)
+
+
+def test_rmsprop_centered_with_momentum_and_eps_in_sqrt_runs_together():
+    trajectory = optimize(
+        RMSProp(lr=0.01, rho=0.9, eps=1e-8, momentum=0.9, centered=True, eps_in_sqrt=True),
+        LINEAR,
+        (0.0, 0.0),
+        50,
+    )
+    assert np.isfinite(trajectory.points).all()
+    assert set(trajectory.state) == {"s", "step_size", "m", "b"}
+
+
+def test_adam_by_hand_with_bias_correction():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    points = first_two_steps(Adam(lr=lr, beta1=b1, beta2=b2, eps=eps))
+    m1, v1 = 0.1 * G, 0.001 * G**2
+    step1 = lr / (1 - b1) * m1 / (np.sqrt(v1) / np.sqrt(1 - b2) + eps)
+    m2, v2 = b1 * m1 + 0.1 * G, b2 * v1 + 0.001 * G**2
+    step2 = lr / (1 - b1**2) * m2 / (np.sqrt(v2) / np.sqrt(1 - b2**2) + eps)
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - step1, rtol=1e-14)
+    np.testing.assert_allclose(points[2], points[1] - step2, rtol=1e-14)
+    # Adam's first step is lr * sign(g) (up to eps)
+    np.testing.assert_allclose(points[1], np.array([1.0, 2.0]) - lr * np.sign(G), rtol=1e-7)
+
+
+def test_rmsprop_state_records_s_and_effective_step_size():
+    lr, rho, eps = 0.01, 0.9, 1e-6
+    trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), LINEAR, (0.0, 0.0), 3)
+    s = trajectory.state["s"]
+    np.testing.assert_allclose(s[0], [0.0, 0.0])
+    np.testing.assert_allclose(s[1], 0.1 * G**2, rtol=1e-15)
+    np.testing.assert_allclose(s[2], 0.19 * G**2, rtol=1e-15)
+    np.testing.assert_allclose(trajectory.state["step_size"][1:], lr / (np.sqrt(s[1:]) + eps), rtol=1e-15)
+    # the step actually taken is step_size * g for plain RMSProp
+    moves = trajectory.points[:-1] - trajectory.points[1:]
+    np.testing.assert_allclose(moves, trajectory.state["step_size"][1:] * G, rtol=1e-15)
+
+
+def test_momentum_and_adam_state():
+    momentum = optimize(Momentum(lr=0.1, momentum=0.5), LINEAR, (0.0, 0.0), 2)
+    np.testing.assert_allclose(momentum.state["v"][1:], [G, 1.5 * G])
+    adam = optimize(Adam(), LINEAR, (0.0, 0.0), 1)
+    np.testing.assert_allclose(adam.state["m"][1], 0.1 * G)
+    np.testing.assert_allclose(adam.state["v"][1], 0.001 * G**2)
+    assert optimize(SGD(lr=0.1), LINEAR, (0.0, 0.0), 2).state == {}
+
+
+@pytest.mark.parametrize(
+    "spec", [RMSProp(lr=0.1, eps=0.0), Adam(lr=0.1, eps=0.0), RMSProp(lr=0.1, eps=0.0, centered=True)]
+)
+def test_eps_zero_with_zero_gradient_makes_no_move(spec):
+    flat = Objective("flat", "flat", lambda x, y: 0 * x, lambda x, y: (0 * x, 0 * y), ((-1, 1), (-1, 1)), (0, 0), "0")
+    trajectory = optimize(spec, flat, (0.25, -0.5), 5)
+    assert trajectory.points.tolist() == [[0.25, -0.5]] * 6
+    assert (trajectory.diverged_at == -1).all()
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: SGD(lr=-0.1), r"lr must be in \[0, inf\), got -0.1"),
+        (lambda: SGD(lr=float("nan")), "lr must be in"),
+        (lambda: SGD(lr=float("inf")), "lr must be in"),
+        (lambda: RMSProp(rho=1.5), r"rho must be in \[0, 1\], got 1.5"),
+        (lambda: RMSProp(rho=-0.01), "rho must be in"),
+        (lambda: RMSProp(eps=-1e-8), "eps must be in"),
+        (lambda: RMSProp(momentum=1.0), r"momentum must be in \[0, 1\)"),
+        (lambda: RMSProp(initial_accumulator=-1), "initial_accumulator must be in"),
+        (lambda: Momentum(momentum=-0.5), "momentum must be in"),
+        (lambda: Momentum(momentum=1.0), "momentum must be in"),
+        (lambda: Adam(beta1=1.0), r"beta1 must be in \[0, 1\)"),
+        (lambda: Adam(beta2=2), "beta2 must be in"),
+        (lambda: Adam(eps=float("nan")), "eps must be in"),
+        (lambda: RMSProp(lr=np.array([0.1, -2.0])), "lr must be in .* containing -2"),
+        (lambda: RMSProp(lr="fast"), "lr must be a number"),
+    ],
+)
+def test_invalid_hyperparameters_name_parameter_and_range(factory, message):
+    with pytest.raises(ValueError, match=message):
+        factory()
+
+
+def test_boundary_values_are_valid():
+    RMSProp(rho=0.0)
+    RMSProp(rho=1.0)
+    RMSProp(eps=0.0, lr=0.0)
+    Momentum(momentum=0.0)
+    Adam(beta1=0.0, beta2=0.0)
+
+
+def test_labels_and_hyperparameters():
+    assert Momentum(nesterov=True).label == "Nesterov"
+    assert RMSProp().hyperparameters() == {
+        "lr": 0.01,
+        "rho": 0.9,
+        "eps": 1e-6,
+        "momentum": 0.0,
+        "centered": False,
+        "eps_in_sqrt": False,
+        "initial_accumulator": 0.0,
+    }
