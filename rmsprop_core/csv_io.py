@@ -35,7 +35,8 @@ class RunRecord:
 
 def trajectories_to_csv(runs: dict) -> str:
     """``runs`` maps a run label to ``(optimizer, objective, trajectory)`` (or a dict with those
-    keys). Each trajectory must be a single run (batch shape ``()``). Returns the CSV text: the
+    keys). A trajectory is anything with single-run ``points`` ``(steps + 1, 2)``, ``losses`` and
+    ``grads`` (a ``Trajectory`` of batch shape ``()``, or a record of one). Returns the CSV text: the
     base columns, then one column per hyperparameter name used by any run (empty where a run's
     optimizer has no such hyperparameter)."""
     normalised = []
@@ -45,8 +46,10 @@ def trajectories_to_csv(runs: dict) -> str:
             optimizer, objective, trajectory = run["optimizer"], run["objective"], run["trajectory"]
         else:
             optimizer, objective, trajectory = run
-        if trajectory.batch_shape != ():
-            raise ValueError(f"run {label!r} is a batch of shape {trajectory.batch_shape}; export single runs")
+        if np.ndim(trajectory.points) != 2:
+            raise ValueError(
+                f"run {label!r} is a batch of shape {np.shape(trajectory.points)[1:-1]}; export single runs"
+            )
         hyper = optimizer.hyperparameters()
         for name in hyper:
             if name not in hyper_names:
@@ -60,7 +63,7 @@ def trajectories_to_csv(runs: dict) -> str:
         points, losses, grads = trajectory.points, trajectory.losses, trajectory.grads
         hyper_cells = [_format_value(hyper[name]) if name in hyper else "" for name in hyper_names]
         objective_name = getattr(objective, "name", "custom")
-        for step in range(trajectory.steps + 1):
+        for step in range(len(points)):
             writer.writerow(
                 [label, optimizer.kind, objective_name, str(step)]
                 + [

@@ -1,0 +1,4 @@
+"""The app's pure helpers: settings schemas (URL / file validation) and Plotly figure builders.
+
+Nothing here imports Streamlit except ``panels`` (shared widget code for the pages).
+"""

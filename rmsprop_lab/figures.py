@@ -1,0 +1,479 @@
+"""Plotly figure builders: pure functions from numbers to ``go.Figure``.
+
+Each builder composes plain trace and layout dicts and constructs the ``go.Figure`` once: Plotly's
+incremental ``update_layout`` / ``update_xaxes`` machinery costs tens of milliseconds per figure,
+and these figures are rebuilt on every slider move.
+
+Colours are the Okabe–Ito palette (distinguishable with every common colour-vision deficiency),
+one fixed colour per optimizer so a method looks the same in every chart and on every page.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .surface_image import banded_contour_rgb, png_data_uri
+
+OPTIMIZER_COLOURS = {
+    "SGD": "#CC79A7",  # reddish purple
+    "Momentum": "#0072B2",  # blue
+    "Nesterov": "#0072B2",
+    "RMSProp": "#D55E00",  # vermillion
+    "Adam": "#009E73",  # bluish green
+}
+EXTRA_COLOURS = ("#E69F00", "#56B4E9", "#000000", "#F0E442", "#999999")
+# A pale, nearly neutral surface so the coloured paths stand out; low values are lightest.
+SURFACE_COLOURSCALE = [[0.0, "#ffffff"], [0.5, "#dce4ec"], [1.0, "#93a5b8"]]
+CONTOUR_LEVELS = 24
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
+GRID_COLOUR = "#eeeeee"
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+#: Paths longer than this are drawn as lines only; markers on every step would only add clutter.
+MARKER_STEPS_LIMIT = 300
+
+
+def colour_for(label: str, index: int = 0) -> str:
+    for name, colour in OPTIMIZER_COLOURS.items():
+        if label.startswith(name):
+            return colour
+    return EXTRA_COLOURS[index % len(EXTRA_COLOURS)]
+
+
+@dataclass(frozen=True)
+class PathData:
+    """One optimizer's path as the figures need it (unbatched)."""
+
+    label: str
+    colour: str
+    points: np.ndarray  # (steps + 1, 2), NaN after divergence
+    losses: np.ndarray  # (steps + 1,)
+    diverged_at: int = -1
+
+
+@dataclass(frozen=True)
+class SurfaceBackground:
+    """The surface drawn as log-level contour bands in a PNG, and its colour-bar ticks."""
+
+    image_uri: str
+    log_min: float
+    log_max: float
+    tick_positions: list
+    tick_labels: list
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A sampled objective: ``values[j, i] = f(xs[i], ys[j])``, NaN where undefined.
+
+    Build it with :func:`make_surface`, which also renders the background once.
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    values: np.ndarray
+    minima: tuple = ()
+    background: SurfaceBackground | None = field(default=None, compare=False)
+
+
+def log_levels(values: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Map surface values to log10(f - min + delta) so equally spaced contours are log-spaced in f.
+
+    Returns the transformed values, the shift (min) and delta; delta (1e-6 of the range, at least
+    1e-12) keeps the minimum itself finite and sets how deep into the valley the levels reach.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.full_like(values, np.nan), 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    delta = max((high - low) * 1e-6, 1e-12)
+    with np.errstate(invalid="ignore"):
+        return np.log10(values - low + delta), low, delta
+
+
+def colourbar_ticks(low: float, delta: float, log_min: float, log_max: float) -> tuple[list[float], list[str]]:
+    """Tick positions on the log axis labelled with the actual f values."""
+    positions = np.linspace(log_min, log_max, 6)
+    labels = [f"{10**p - delta + low:.3g}" for p in positions]
+    return positions.tolist(), labels
+
+
+def make_surface(xs, ys, values, minima=()) -> Surface:
+    transformed, low, delta = log_levels(values)
+    finite = transformed[np.isfinite(transformed)]
+    log_min, log_max = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    rgb = banded_contour_rgb(transformed, CONTOUR_LEVELS, SURFACE_COLOURSCALE)
+    positions, labels = colourbar_ticks(low, delta, log_min, log_max)
+    background = SurfaceBackground(png_data_uri(rgb), log_min, log_max, positions, labels)
+    return Surface(xs, ys, values, tuple(tuple(m) for m in minima), background)
+
+
+# --- shared pieces ----------------------------------------------------------------------------
+
+
+def _layout(height: int, title: str | None = None, uirevision=None, bottom_margin: int = 48, **more) -> dict:
+    layout = {
+        "height": height,
+        # Fixed margins with autoexpand off: Plotly's automatic margins cost a second layout pass
+        # on every redraw (about 90 ms per slider move in Chromium here); these fit our labels,
+        # including a legend wrapped onto two rows on a phone.
+        "margin": {"l": 60, "r": 16, "t": 96 if title else 64, "b": bottom_margin, "autoexpand": False},
+        "font": FONT,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        # a titled chart keeps its title on the first line and the legend on the second
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
+        "uirevision": uirevision,
+        "hoverlabel": {"font": FONT},
+    }
+    if title:
+        layout["title"] = {
+            "text": title,
+            "x": 0.01,
+            "y": 0.98,
+            "yref": "container",
+            "yanchor": "top",
+            "font": {"size": 15},
+        }
+    layout.update(more)
+    return layout
+
+
+#: Line charts by step show at most about this many points per trace: a chart is at most a few
+#: hundred pixels wide, and fewer points make each redraw cheaper.
+LINE_POINTS_LIMIT = 600
+
+
+def decimate_min_max(steps: np.ndarray, values: np.ndarray, limit: int = LINE_POINTS_LIMIT):
+    """Keep each bucket's first, lowest and highest point, in step order, so that every peak and
+    trough of an oscillating curve survives. Returns ``(steps, values)`` unchanged when short."""
+    count = len(values)
+    if count <= limit:
+        return steps, values
+    buckets = max(limit // 3, 1)
+    edges = np.linspace(0, count, buckets + 1).astype(int)
+    keep = [0, count - 1]
+    with np.errstate(invalid="ignore"):
+        for start, stop in itertools.pairwise(edges):
+            chunk = values[start:stop]
+            keep.append(start)
+            if np.isfinite(chunk).any():
+                keep.extend((start + int(np.nanargmin(chunk)), start + int(np.nanargmax(chunk))))
+    index = np.unique(keep)
+    return steps[index], values[index]
+
+
+def _log_axis_ticks(values, most_ticks: int = 7) -> dict:
+    """Whole-decade ticks (no 2/5 clutter) when the data span two decades or more, spaced so that
+    at most about ``most_ticks`` labels appear."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size == 0:
+        return {}
+    decades = np.log10(finite.max()) - np.log10(finite.min())
+    if decades < 2:
+        return {}
+    return {"dtick": int(np.ceil(decades / most_ticks))}
+
+
+def _colourbar_trace(background: SurfaceBackground) -> dict:
+    """An invisible trace that carries the surface's colour bar (the surface itself is an image)."""
+    return {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "marker": {
+            "colorscale": SURFACE_COLOURSCALE,
+            "cmin": background.log_min,
+            "cmax": background.log_max,
+            "color": [background.log_min],
+            "showscale": True,
+            # horizontal, under the plot: a vertical bar would take a third of a phone's width
+            "colorbar": {
+                "title": {"text": "f (log scale)", "side": "right"},
+                "tickvals": background.tick_positions,
+                "ticktext": background.tick_labels,
+                "orientation": "h",
+                "thickness": 10,
+                "len": 0.8,
+                "x": 0.5,
+                "xanchor": "center",
+                "y": -0.2,
+                "yanchor": "top",
+                "ypad": 0,
+            },
+        },
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "name": "f",
+    }
+
+
+def _surface_image(surface: Surface, axis_suffix: str = "") -> dict:
+    (xmin, xmax), (ymin, ymax) = _axis_ranges(surface)
+    return {
+        "source": surface.background.image_uri,
+        "xref": f"x{axis_suffix}",
+        "yref": f"y{axis_suffix}",
+        "x": xmin,
+        "y": ymax,
+        "sizex": xmax - xmin,
+        "sizey": ymax - ymin,
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
+def _path_traces(path: PathData, upto: int | None, axis_suffix: str = "", show_legend: bool = True) -> list[dict]:
+    """The path up to step ``upto`` (all of it when None), its start marker and its end/now marker."""
+    points, losses = path.points, path.losses
+    last = len(points) - 1 if upto is None else min(upto, len(points) - 1)
+    shown = points[: last + 1]
+    axes = {"xaxis": f"x{axis_suffix}", "yaxis": f"y{axis_suffix}"}
+    traces = [
+        {
+            "type": "scatter",
+            **axes,
+            "x": shown[:, 0],
+            "y": shown[:, 1],
+            "mode": "lines+markers" if last <= MARKER_STEPS_LIMIT else "lines",
+            "line": {"color": path.colour, "width": 2.2},
+            "marker": {"size": 4, "color": path.colour},
+            "name": path.label,
+            "legendgroup": path.label,
+            "showlegend": show_legend,
+            "customdata": np.column_stack([np.arange(last + 1), losses[: last + 1]]),
+            "hovertemplate": f"<b>{path.label}</b><br>step %{{customdata[0]:d}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
+            "<br>loss %{customdata[1]:.6g}<extra></extra>",
+        }
+    ]
+    finite = np.flatnonzero(np.isfinite(shown).all(axis=1))
+    if finite.size:
+        end = int(finite[-1])
+        final_word = "end" if upto is None else "now"
+        traces.append(
+            {
+                "type": "scatter",
+                **axes,
+                "x": [shown[0, 0], shown[end, 0]],
+                "y": [shown[0, 1], shown[end, 1]],
+                "mode": "markers",
+                "marker": {
+                    "size": [9, 13],
+                    "symbol": ["circle-open", "x" if upto is None else "circle"],
+                    "color": path.colour,
+                    "line": {"width": 2.5, "color": path.colour},
+                },
+                "legendgroup": path.label,
+                "showlegend": False,
+                "text": ["start", final_word],
+                "customdata": [[0, losses[0]], [end, losses[end]]],
+                "hovertemplate": f"<b>{path.label}</b> %{{text}}<br>step %{{customdata[0]:d}}<br>x %{{x:.6g}}"
+                "<br>y %{y:.6g}<br>loss %{customdata[1]:.6g}<extra></extra>",
+            }
+        )
+    return traces
+
+
+def _minima_trace(minima, axis_suffix: str = "", show_legend: bool = True) -> dict:
+    minima = np.asarray(minima, dtype=float).reshape(-1, 2)
+    return {
+        "type": "scatter",
+        "xaxis": f"x{axis_suffix}",
+        "yaxis": f"y{axis_suffix}",
+        "x": minima[:, 0],
+        "y": minima[:, 1],
+        "mode": "markers",
+        "marker": {"symbol": "star", "size": 14, "color": "white", "line": {"width": 1.5, "color": "#222222"}},
+        "name": "known minimum" if len(minima) == 1 else "known minima",
+        "showlegend": show_legend,
+        "hovertemplate": "minimum<br>x %{x:.6g}<br>y %{y:.6g}<extra></extra>",
+    }
+
+
+def _axis_ranges(surface: Surface) -> tuple[list[float], list[float]]:
+    return [float(surface.xs[0]), float(surface.xs[-1])], [float(surface.ys[0]), float(surface.ys[-1])]
+
+
+def _plain_axis(**more) -> dict:
+    return {"showgrid": False, "zeroline": False, **more}
+
+
+def _grid_axis(**more) -> dict:
+    return {"showgrid": True, "gridcolor": GRID_COLOUR, "zeroline": False, **more}
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+def contour_figure(
+    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 560, uirevision=None
+) -> go.Figure:
+    """All paths overlaid on the log-level contour, with start/end markers and known minima."""
+    traces = [_colourbar_trace(surface.background)]
+    for path in paths:
+        traces.extend(_path_traces(path, upto))
+    if len(surface.minima):
+        traces.append(_minima_trace(surface.minima))
+    x_range, y_range = _axis_ranges(surface)
+    layout = _layout(
+        height,
+        uirevision=uirevision,
+        bottom_margin=120,
+        images=[_surface_image(surface)],
+        xaxis=_plain_axis(range=x_range, title={"text": "x"}, constrain="domain"),
+        yaxis=_plain_axis(range=y_range, title={"text": "y"}),
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def small_multiples_figure(
+    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 420, uirevision=None
+) -> go.Figure:
+    """One contour per optimizer, side by side, with shared axes and one shared colour scale."""
+    columns = max(len(paths), 1)
+    gap = 0.02
+    width = (1.0 - gap * (columns - 1)) / columns
+    x_range, y_range = _axis_ranges(surface)
+    traces = [_colourbar_trace(surface.background)]
+    layout = _layout(height, uirevision=uirevision, bottom_margin=120, images=[], annotations=[])
+    for column, path in enumerate(paths or [None], start=1):
+        suffix = "" if column == 1 else str(column)
+        left = (column - 1) * (width + gap)
+        layout[f"xaxis{suffix}"] = _plain_axis(
+            range=x_range, domain=[left, left + width], anchor=f"y{suffix}", matches="x" if column > 1 else None
+        )
+        layout[f"yaxis{suffix}"] = _plain_axis(
+            range=y_range, anchor=f"x{suffix}", matches="y" if column > 1 else None, showticklabels=column == 1
+        )
+        layout["images"].append(_surface_image(surface, suffix))
+        if path is not None:
+            traces.extend(_path_traces(path, upto, axis_suffix=suffix, show_legend=False))
+            layout["annotations"].append(
+                {
+                    "text": f"<b>{path.label}</b>",
+                    "x": left + width / 2,
+                    "y": 1.0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"color": path.colour},
+                }
+            )
+        if len(surface.minima):
+            traces.append(_minima_trace(surface.minima, axis_suffix=suffix, show_legend=False))
+    return go.Figure(data=traces, layout=layout)
+
+
+def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: int = 320, uirevision=None) -> go.Figure:
+    """Loss vs step. With a known minimum f*, the gap f - f* on a log axis; otherwise f itself."""
+    traces = []
+    for path in paths:
+        if min_value is None:
+            values = path.losses
+        else:
+            # the gap can reach exactly 0 at the minimum: clip to the smallest positive double
+            # so the log axis can draw it
+            with np.errstate(invalid="ignore"):
+                values = np.maximum(path.losses - min_value, np.finfo(float).tiny)
+        shown_steps, shown_values = decimate_min_max(np.arange(len(values)), values)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": shown_steps,
+                "y": shown_values,
+                "mode": "lines",
+                "name": path.label,
+                "line": {"color": path.colour, "width": 2},
+                "hovertemplate": f"<b>{path.label}</b><br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+            }
+        )
+    log_scale = min_value is not None
+    y_axis = _grid_axis(
+        title={"text": "f − f*  (log scale)" if log_scale else "f"},
+        type="log" if log_scale else "linear",
+        exponentformat="power",
+    )
+    if log_scale and traces:
+        y_axis.update(_log_axis_ticks(np.concatenate([trace["y"] for trace in traces])))
+    layout = _layout(
+        height, title="Loss by step", uirevision=uirevision, xaxis=_grid_axis(title={"text": "step"}), yaxis=y_axis
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def step_size_figure(
+    series: Sequence[tuple[str, str, np.ndarray]],
+    *,
+    reference: Sequence[tuple[str, str, float]] = (),
+    height: int = 320,
+    uirevision=None,
+    title: str = "Effective step size lr / (√s + ε) per coordinate",
+) -> go.Figure:
+    """Per-coordinate effective step sizes by step (log axis).
+
+    ``series``: (label, colour, step_size array of shape (steps + 1, 2)); entry 0 (before any
+    gradient was seen) is left out. ``reference``: horizontal lines such as SGD's constant lr.
+    """
+    traces = []
+    for label, colour, step_size in series:
+        for axis, dash in ((0, "solid"), (1, "dot")):
+            name = f"{label}: {'x' if axis == 0 else 'y'}"
+            shown_steps, shown_values = decimate_min_max(np.arange(1, len(step_size)), step_size[1:, axis])
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": shown_steps,
+                    "y": shown_values,
+                    "mode": "lines",
+                    "name": name,
+                    "line": {"color": colour, "dash": dash, "width": 2},
+                    "hovertemplate": f"<b>{name}</b><br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                }
+            )
+    shapes, annotations = [], []
+    for label, colour, value in reference:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": value,
+                "y1": value,
+                "line": {"color": colour, "dash": "dash", "width": 1.5},
+            }
+        )
+        annotations.append(
+            {
+                "text": label,
+                "xref": "paper",
+                "x": 0.01,
+                "y": np.log10(value),
+                "yanchor": "bottom",
+                "xanchor": "left",
+                "showarrow": False,
+                "font": {"color": colour, "size": 12},
+            }
+        )
+    plotted = [trace["y"] for trace in traces] + [[value] for _, _, value in reference]
+    y_axis = _grid_axis(title={"text": "step size (log scale)"}, type="log", exponentformat="power")
+    if plotted:
+        y_axis.update(_log_axis_ticks(np.concatenate(plotted)))
+    layout = _layout(
+        height,
+        title=title,
+        uirevision=uirevision,
+        shapes=shapes,
+        annotations=annotations,
+        xaxis=_grid_axis(title={"text": "step"}),
+        yaxis=y_axis,
+    )
+    return go.Figure(data=traces, layout=layout)

@@ -1,0 +1,121 @@
+"""Streamlit glue shared by the pages: settings <-> widgets <-> URL, cached engine runs, widgets.
+
+The widget state is the truth while a page is shown. ``bind_settings`` seeds missing widget keys
+(first visit: from the validated URL; returning from another page: from the last settings), and
+``publish_settings`` stores the current settings and mirrors the non-default ones into the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from rmsprop_core import OPTIMIZER_CLASSES, get_objective, optimize
+from rmsprop_core.metrics import evaluate_grid
+
+from .figures import PathData, Surface, colour_for, make_surface
+from .options import format_number
+from .settings import Schema
+
+
+def widget_key(page: str, key: str) -> str:
+    return f"{page}.{key}"
+
+
+def bind_settings(schema: Schema, page: str) -> list[str]:
+    """Seed this page's widget state; returns the URL notices to show (once per visit)."""
+    store = widget_key(page, "_settings")
+    notices: list[str] = []
+    if store not in st.session_state:
+        settings, notices = schema.parse_query(st.query_params.to_dict())
+        st.session_state[store] = settings
+    for key, value in st.session_state[store].items():
+        st.session_state.setdefault(widget_key(page, key), value)
+    return notices
+
+
+def current_settings(schema: Schema, page: str) -> dict:
+    return {param.key: st.session_state[widget_key(page, param.key)] for param in schema.params}
+
+
+def publish_settings(schema: Schema, page: str, settings: dict) -> None:
+    st.session_state[widget_key(page, "_settings")] = dict(settings)
+    query = schema.to_query(settings)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+def reset_for_objective(schema: Schema, page: str) -> None:
+    """on_change of an objective picker: objective-dependent settings take the new defaults."""
+    settings = current_settings(schema, page)
+    updated = schema.after_objective_change(settings, settings["objective"])
+    for param in schema.params:
+        if param.follows_objective:
+            st.session_state[widget_key(page, param.key)] = updated[param.key]
+
+
+def ladder_slider(label: str, options, key: str, help: str | None = None, disabled: bool = False):
+    """A slider over a fixed ladder of values (log-spaced for learning rates and epsilons)."""
+    return st.select_slider(label, options=options, key=key, format_func=format_number, help=help, disabled=disabled)
+
+
+# --- engine calls, cached on scalar inputs --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a page needs of one unbatched run; a plain, picklable record."""
+
+    label: str
+    kind: str
+    hyperparameters: tuple
+    points: np.ndarray
+    losses: np.ndarray
+    grads: np.ndarray
+    diverged_at: int
+    state: dict
+
+    def optimizer(self):
+        return OPTIMIZER_CLASSES[self.kind](**dict(self.hyperparameters))
+
+    def path(self, index: int = 0) -> PathData:
+        return PathData(self.label, colour_for(self.label, index), self.points, self.losses, self.diverged_at)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def run_cached(kind: str, hyperparameters: tuple, objective_name: str, start: tuple, steps: int, label: str):
+    """One optimizer run; cached per optimizer so moving one slider recomputes one run only."""
+    spec = OPTIMIZER_CLASSES[kind](**dict(hyperparameters))
+    trajectory = optimize(spec, get_objective(objective_name), start, steps)
+    return RunResult(
+        label=label,
+        kind=kind,
+        hyperparameters=hyperparameters,
+        points=trajectory.points,
+        losses=trajectory.losses,
+        grads=trajectory.grads,
+        diverged_at=int(trajectory.diverged_at),
+        state=trajectory.state,
+    )
+
+
+def run(spec, objective_name: str, start, steps: int, label: str | None = None) -> RunResult:
+    hyper = tuple(spec.hyperparameters().items())
+    start = (float(start[0]), float(start[1]))
+    return run_cached(spec.kind, hyper, objective_name, start, int(steps), label or spec.label)
+
+
+# cache_resource, not cache_data: a surface is immutable, and cache_data would hand every rerun a
+# pickled copy (1-2 MB), which costs more than the lookup saves
+@st.cache_resource(max_entries=64, show_spinner=False)
+def surface_cached(objective_name: str, resolution: int) -> Surface:
+    objective = get_objective(objective_name)
+    xs, ys, values = evaluate_grid(objective, resolution)
+    return make_surface(xs, ys, values, objective.minima)
+
+
+def show_notices(notices: list[str]) -> None:
+    for notice in notices:
+        st.warning(notice, icon="⚠️")

@@ -1,0 +1,54 @@
+"""Helpers for AppTest: run the app, read Plotly figures and tables back as numbers."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def fresh_app(query: dict | None = None, page: str | None = None) -> AppTest:
+    """A new session of the app (caches cleared), optionally with URL query parameters."""
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def decode_array(value) -> np.ndarray:
+    """A Plotly JSON array: a list, or plotly 6+'s {"dtype", "bdata"} base64 encoding."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return array.reshape(value["shape"]) if "shape" in value and isinstance(value["shape"], list) else array
+    return np.asarray([np.nan if v is None else v for v in value], dtype=float)
+
+
+def figure(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def trace(fig: dict, name: str) -> dict:
+    return next(t for t in fig["data"] if t.get("name") == name)
+
+
+def path_points(at: AppTest, name: str, chart: int = 0) -> np.ndarray:
+    data = trace(figure(at, chart), name)
+    return np.column_stack([decode_array(data["x"]), decode_array(data["y"])])
+
+
+def table(at: AppTest, index: int = 0) -> dict[str, dict[str, str]]:
+    """The results table as {optimizer: {column: cell}}."""
+    frame = at.table[index].value
+    return {row["optimizer"]: dict(row) for row in frame.to_dict("records")}

@@ -1,0 +1,142 @@
+"""Real-browser test support: serve the app, drive Debian's Chromium with Playwright."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+DESKTOP = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SETTLED = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServedApp:
+    """``streamlit run app.py`` on a free loopback port, until ``stop``."""
+
+    def __init__(self, log_path: pathlib.Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ]
+        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited early; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {self.log_path}")
+
+    def log_text(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def require_chromium() -> None:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"browser tests need Debian's Chromium at {CHROMIUM}: run `apt-get install chromium` "
+            "(bash .ci/run installs it when it is missing)",
+            pytrace=False,
+        )
+
+
+def wait_settled(page, timeout: float = 30_000) -> None:
+    """Wait until Streamlit's rerun has finished and the charts are drawn."""
+    page.wait_for_timeout(150)  # let a rerun triggered just now begin
+    page.wait_for_function(SETTLED, timeout=timeout)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def open_page(browser, url: str, viewport=DESKTOP, charts: int = 1):
+    page = browser.new_page(viewport=viewport, accept_downloads=True)
+    page.goto(url)
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=60_000)
+    wait_settled(page)
+    return page
+
+
+def plotted_trace(page, name: str, chart: int = 0) -> dict:
+    """x and y of the trace called ``name`` in the ``chart``-th Plotly chart, as drawn."""
+    return page.evaluate(
+        """([name, chart]) => {
+            const plot = document.querySelectorAll('.js-plotly-plot')[chart];
+            // _fullData holds the decoded typed arrays (data keeps plotly's base64 form)
+            const trace = plot._fullData.find(t => t.name === name);
+            return trace ? {x: Array.from(trace.x), y: Array.from(trace.y)} : null;
+        }""",
+        [name, chart],
+    )
+
+
+def save_screenshots(browser, url: str, name: str, charts: int = 1) -> list[pathlib.Path]:
+    """Desktop (1400x900) and phone (390x844) screenshots into test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    saved = []
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = open_page(browser, url, viewport, charts)
+        page.wait_for_timeout(500)
+        path = ARTIFACTS / f"{name}-{label}.png"
+        page.screenshot(path=str(path))
+        saved.append(path)
+        page.close()
+    return saved

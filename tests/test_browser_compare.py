@@ -1,0 +1,88 @@
+"""The Compare page in a real Chromium: what only a browser shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rmsprop_core import RMSProp, get_objective, optimize, read_trajectories_csv
+
+from .browser_support import open_page, plotted_trace, save_screenshots, wait_settled
+
+pytestmark = pytest.mark.browser
+
+
+def test_page_loads_with_all_charts(served_app, browser):
+    page = open_page(browser, served_app.url, charts=3)
+    assert page.title() == "RMSProp Lab"
+    assert page.locator(".js-plotly-plot").count() == 3
+    assert page.locator("[data-testid=stException]").count() == 0
+    drawn = plotted_trace(page, "RMSProp")
+    expected = optimize(RMSProp(lr=0.005), get_objective("rosenbrock"), (-1.5, 2.0), 1000).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+    page.close()
+
+
+def test_rho_slider_moves_with_the_keyboard_and_the_path_changes(served_app, browser):
+    page = open_page(browser, served_app.url, charts=3)
+    before = plotted_trace(page, "RMSProp")
+    slider = page.get_by_role("slider", name="Decay rate")
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # 0.9 -> 0.95
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('rho=0.95')")
+    after = plotted_trace(page, "RMSProp")
+    assert after["x"] != before["x"]
+    expected = optimize(RMSProp(lr=0.005, rho=0.95), get_objective("rosenbrock"), (-1.5, 2.0), 1000).points
+    np.testing.assert_allclose(np.column_stack([after["x"], after["y"]]), expected, rtol=1e-12)
+    page.close()
+
+
+def test_switch_to_side_by_side(served_app, browser):
+    page = open_page(browser, served_app.url, charts=3)
+    page.get_by_text("side by side", exact=True).click()
+    wait_settled(page)
+    page.wait_for_function("() => !!document.querySelectorAll('.js-plotly-plot')[0].layout.xaxis3")
+    titles = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.annotations.map(a => a.text)")
+    assert titles == ["<b>SGD</b>", "<b>Momentum</b>", "<b>RMSProp</b>"]
+    page.close()
+
+
+def test_download_csv_and_read_it_back(served_app, browser):
+    page = open_page(browser, served_app.url, charts=3)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download trajectories (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == "rmsprop-lab_rosenbrock.csv"
+    runs = read_trajectories_csv(download.path().read_text(encoding="utf-8"))
+    assert list(runs) == ["SGD", "Momentum", "RMSProp"]
+    expected = optimize(RMSProp(lr=0.005), get_objective("rosenbrock"), (-1.5, 2.0), 1000)
+    np.testing.assert_array_equal(runs["RMSProp"].points, expected.points)
+    assert runs["RMSProp"].hyperparameters["rho"] == 0.9
+    page.close()
+
+
+def test_shared_url_opens_the_same_view(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/?objective=beale&rho=0.99&eps=1e-08&view=side+by+side", charts=3)
+    assert page.get_by_text("Beale", exact=True).first.is_visible()
+    rho_slider = page.get_by_role("slider", name="Decay rate")
+    assert rho_slider.get_attribute("aria-valuetext") == "0.99"
+    drawn = plotted_trace(page, "RMSProp")
+    beale = get_objective("beale")
+    expected = optimize(RMSProp(lr=0.05, rho=0.99, eps=1e-8), beale, beale.start, 600).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+    page.close()
+
+
+def test_hostile_url_shows_a_notice_not_markup(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/?rho=%3Cscript%3Ewindow.pwned%3D1%3C%2Fscript%3E&steps=1e99", charts=3)
+    assert page.evaluate("() => window.pwned === undefined")
+    alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
+    assert any("rho" in text and "ignored" in text for text in alerts)
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.close()
+
+
+def test_screenshots_desktop_and_phone(served_app, browser):
+    saved = save_screenshots(browser, f"{served_app.url}/?objective=ellipse", "compare", charts=3)
+    assert all(path.stat().st_size > 20_000 for path in saved)

@@ -1,0 +1,153 @@
+"""Figure builders: pure functions, tested without a server."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from rmsprop_core import SGD, RMSProp, get_objective, optimize
+from rmsprop_core.metrics import evaluate_grid
+from rmsprop_lab import figures
+from rmsprop_lab.surface_image import banded_contour_rgb, png_bytes
+
+
+@pytest.fixture(scope="module")
+def surface():
+    objective = get_objective("himmelblau")
+    xs, ys, values = evaluate_grid(objective, 60)
+    return figures.make_surface(xs, ys, values, objective.minima)
+
+
+@pytest.fixture(scope="module")
+def paths():
+    objective = get_objective("himmelblau")
+    runs = {"SGD": SGD(lr=0.005), "RMSProp": RMSProp(lr=0.05)}
+    result = []
+    for label, spec in runs.items():
+        trajectory = optimize(spec, objective, objective.start, 40)
+        result.append(figures.PathData(label, figures.colour_for(label), trajectory.points, trajectory.losses))
+    return result
+
+
+def test_colours_are_fixed_per_optimizer_and_colour_blind_safe():
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
+    assert figures.colour_for("RMSProp") == figures.colour_for("RMSProp (centered)") == "#D55E00"
+    assert figures.colour_for("Nesterov") == figures.colour_for("Momentum")
+    assert {figures.colour_for(n) for n in ("SGD", "Momentum", "RMSProp", "Adam")} <= okabe_ito
+    assert len({figures.colour_for(n) for n in ("SGD", "Momentum", "RMSProp", "Adam")}) == 4
+
+
+def test_log_levels_are_log_spaced_in_f():
+    values = np.array([[0.0, 1.0], [10.0, 1000.0]])
+    transformed, low, delta = figures.log_levels(values)
+    assert low == 0.0 and delta == pytest.approx(1e-3)
+    np.testing.assert_allclose(transformed, np.log10(values + delta))
+    # equal steps in the transformed value are equal ratios of (f - min + delta)
+    assert transformed[1, 1] - transformed[1, 0] == pytest.approx(np.log10(1000.001 / 10.001))
+
+
+def test_log_levels_handle_gaps_and_all_nan():
+    transformed, _, _ = figures.log_levels(np.array([[np.nan, 1.0], [2.0, 3.0]]))
+    assert np.isnan(transformed[0, 0]) and np.isfinite(transformed[1]).all()
+    transformed, _, _ = figures.log_levels(np.full((2, 2), np.nan))
+    assert np.isnan(transformed).all()
+
+
+def test_colourbar_ticks_label_actual_f_values():
+    positions, labels = figures.colourbar_ticks(low=3.0, delta=1e-3, log_min=-3.0, log_max=3.0)
+    assert len(positions) == 6 and positions[0] == -3.0 and positions[-1] == 3.0
+    assert labels[0] == "3" and labels[-1] == f"{1000 - 1e-3 + 3:.3g}"
+
+
+def test_surface_image_is_a_valid_png_with_bands_and_gaps():
+    levels = np.tile(np.linspace(0, 1, 50), (40, 1))
+    levels[0, 0] = np.nan
+    rgb = banded_contour_rgb(levels, bands=10, colourscale=figures.SURFACE_COLOURSCALE)
+    assert rgb.shape == (40, 50, 3) and rgb.dtype == np.uint8
+    assert tuple(rgb[-1, 0]) == (236, 236, 236)  # the NaN gap, row 0 drawn at the bottom
+    assert len({tuple(pixel) for pixel in rgb[20]}) >= 10  # ten bands plus level lines
+    data = png_bytes(rgb)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (50, 40)
+    raw = zlib.decompress(data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8])
+    assert len(raw) == 40 * (1 + 50 * 3)
+
+
+def test_contour_figure_traces_markers_minima(surface, paths):
+    figure = figures.contour_figure(surface, paths, uirevision="himmelblau")
+    assert isinstance(figure, go.Figure)
+    names = [trace.name for trace in figure.data]
+    assert names.count("SGD") == 1 and names.count("RMSProp") == 1 and "known minima" in names
+    minima = next(trace for trace in figure.data if trace.name == "known minima")
+    assert len(minima.x) == 4 and minima.marker.symbol == "star"
+    rmsprop = next(trace for trace in figure.data if trace.name == "RMSProp")
+    np.testing.assert_array_equal(rmsprop.x, paths[1].points[:, 0])
+    assert rmsprop.line.color == "#D55E00"
+    assert "step" in rmsprop.hovertemplate and "loss" in rmsprop.hovertemplate
+    markers = [trace for trace in figure.data if trace.legendgroup == "RMSProp" and trace.mode == "markers"]
+    assert list(markers[0].marker.symbol) == ["circle-open", "x"]
+    assert figure.layout.uirevision == "himmelblau"
+    assert figure.layout.images[0].source.startswith("data:image/png;base64,")
+    assert list(figure.layout.xaxis.range) == [-5.0, 5.0]
+    colourbar = figure.data[0]
+    assert colourbar.marker.showscale and len(colourbar.marker.colorbar.ticktext) == 6
+
+
+def test_replay_truncates_paths_and_marks_now(surface, paths):
+    figure = figures.contour_figure(surface, paths, upto=10)
+    rmsprop = next(trace for trace in figure.data if trace.name == "RMSProp")
+    assert len(rmsprop.x) == 11
+    now = next(trace for trace in figure.data if trace.legendgroup == "RMSProp" and trace.mode == "markers")
+    assert list(now.text) == ["start", "now"] and now.x[1] == paths[1].points[10, 0]
+
+
+def test_diverged_path_end_marker_is_last_finite_point(surface):
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.nan]])
+    path = figures.PathData("SGD", "#CC79A7", points, np.array([1.0, 2.0, np.nan]), diverged_at=1)
+    figure = figures.contour_figure(surface, [path])
+    end = next(trace for trace in figure.data if trace.legendgroup == "SGD" and trace.mode == "markers")
+    assert list(end.x) == [0.0, 1.0]
+
+
+def test_small_multiples_share_axes_and_colour_scale(surface, paths):
+    figure = figures.small_multiples_figure(surface, paths)
+    assert figure.layout.xaxis2.matches == "x" and figure.layout.yaxis2.matches == "y"
+    assert len(figure.layout.images) == 2
+    assert sum(1 for trace in figure.data if trace.marker.showscale) == 1
+    assert {a.text for a in figure.layout.annotations} == {"<b>SGD</b>", "<b>RMSProp</b>"}
+    rmsprop = next(trace for trace in figure.data if trace.name == "RMSProp")
+    assert rmsprop.xaxis == "x2"
+
+
+def test_loss_figure_log_gap_or_linear(paths):
+    figure = figures.loss_figure(paths, min_value=0.0)
+    assert figure.layout.yaxis.type == "log" and len(figure.data) == 2
+    assert (np.asarray(figure.data[0].y) > 0).all()
+    saddle = figures.loss_figure(paths, min_value=None)
+    assert saddle.layout.yaxis.type == "linear"
+    np.testing.assert_array_equal(saddle.data[1].y, paths[1].losses)
+
+
+def test_decimation_keeps_peaks_and_ends():
+    steps = np.arange(5000)
+    values = np.sin(steps / 7.0) * np.exp(-steps / 2000)
+    shown_steps, shown_values = figures.decimate_min_max(steps, values, limit=600)
+    assert len(shown_steps) <= 600 + 2
+    assert shown_steps[0] == 0 and shown_steps[-1] == 4999
+    assert shown_values.max() == values.max() and shown_values.min() == values.min()
+    assert np.all(np.diff(shown_steps) > 0)
+    short = figures.decimate_min_max(steps[:10], values[:10])
+    np.testing.assert_array_equal(short[1], values[:10])
+
+
+def test_step_size_figure_per_coordinate_with_reference():
+    step_size = np.array([[1e5, 1e5], [0.01, 0.001], [0.02, 0.002]])
+    figure = figures.step_size_figure([("RMSProp", "#D55E00", step_size)], reference=[("SGD", "#CC79A7", 0.05)])
+    assert [trace.name for trace in figure.data] == ["RMSProp: x", "RMSProp: y"]
+    np.testing.assert_array_equal(figure.data[0].y, [0.01, 0.02])  # step 0 left out
+    assert figure.data[1].line.dash == "dot"
+    assert figure.layout.yaxis.type == "log" and figure.layout.shapes[0].y0 == 0.05
