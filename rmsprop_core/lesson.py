@@ -38,9 +38,9 @@ def run_lesson(example: LessonExample = LESSON, objective_name: str = "bowl") ->
 def lesson_output_lines(trajectory: Trajectory, print_every: int = LESSON.print_every) -> list[str]:
     """The lesson's printed lines: ``Epoch e, current state: [x y]`` for every ``print_every``-th
     epoch, where epoch e is the point after update e + 1, formatted by NumPy as the lesson's
-    ``print`` does."""
+    ``print`` does. Takes anything with single-run ``points`` (a Trajectory or a record of one)."""
     lines = []
-    for epoch in range(0, trajectory.steps, print_every):
+    for epoch in range(0, len(trajectory.points) - 1, print_every):
         state = np.asarray(trajectory.points[epoch + 1])
         lines.append(f"Epoch {epoch}, current state: {state}")
     return lines

@@ -477,3 +477,270 @@ def step_size_figure(
         yaxis=y_axis,
     )
     return go.Figure(data=traces, layout=layout)
+
+
+# --- Learn pages ------------------------------------------------------------------------------
+
+#: Distinct colours for a family of runs (e.g. one per rho value), Okabe–Ito order.
+SERIES_COLOURS = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a line chart."""
+
+    label: str
+    colour: str
+    x: np.ndarray
+    y: np.ndarray
+    dash: str = "solid"
+
+
+def line_figure(
+    series: Sequence[Series],
+    *,
+    title: str,
+    x_title: str = "step",
+    y_title: str = "",
+    log_y: bool = False,
+    height: int = 320,
+    uirevision=None,
+) -> go.Figure:
+    """Lines by step (decimated for drawing, peaks kept)."""
+    traces = []
+    for line in series:
+        shown_x, shown_y = decimate_min_max(np.asarray(line.x), np.asarray(line.y, dtype=float))
+        traces.append(
+            {
+                "type": "scatter",
+                "x": shown_x,
+                "y": shown_y,
+                "mode": "lines",
+                "name": line.label,
+                "line": {"color": line.colour, "dash": line.dash, "width": 2},
+                "hovertemplate": f"<b>{line.label}</b><br>{x_title} %{{x}}<br>%{{y:.4g}}<extra></extra>",
+            }
+        )
+    y_axis = _grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
+    if log_y and traces:
+        y_axis.update(_log_axis_ticks(np.concatenate([trace["y"] for trace in traces])))
+    layout = _layout(
+        height, title=title, uirevision=uirevision, xaxis=_grid_axis(title={"text": x_title}), yaxis=y_axis
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def bar_figure(
+    labels: Sequence[str],
+    values: Sequence[float],
+    colours: Sequence[str],
+    *,
+    title: str,
+    y_title: str,
+    notes: Sequence[str] = (),
+    height: int = 320,
+) -> go.Figure:
+    """One bar per label; ``notes`` (e.g. "not reached") are written on the bars."""
+    trace = {
+        "type": "bar",
+        "x": list(labels),
+        "y": list(values),
+        "marker": {"color": list(colours)},
+        "text": list(notes) if notes else None,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": "%{x}<br>%{y}<extra></extra>",
+    }
+    layout = _layout(
+        height,
+        title=title,
+        showlegend=False,
+        xaxis=_plain_axis(type="category"),
+        yaxis=_grid_axis(title={"text": y_title}, rangemode="tozero"),
+    )
+    return go.Figure(data=[trace], layout=layout)
+
+
+def _arrow(start, move, colour: str, dash: bool = False) -> dict:
+    """A data-coordinate arrow from ``start`` by ``move``."""
+    return {
+        "x": float(start[0] + move[0]),
+        "y": float(start[1] + move[1]),
+        "ax": float(start[0]),
+        "ay": float(start[1]),
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 3,
+        "arrowsize": 1.2,
+        "arrowwidth": 2.5 if not dash else 2,
+        "arrowcolor": colour,
+        "opacity": 0.95 if not dash else 0.75,
+        "text": "",
+    }
+
+
+def anatomy_figure(
+    surface: Surface,
+    path: PathData,
+    step: int,
+    rmsprop_move,
+    sgd_move,
+    *,
+    view_box=None,
+    height: int = 520,
+    uirevision=None,
+) -> go.Figure:
+    """The path up to ``step`` and, at the point where update ``step`` starts, two arrows: the
+    step RMSProp takes and the step SGD with the same lr would take."""
+    figure = contour_figure(surface, [path], upto=step - 1, height=height, uirevision=uirevision)
+    start = path.points[step - 1]
+    arrows = [
+        _arrow(start, -np.asarray(sgd_move), OPTIMIZER_COLOURS["SGD"], dash=True),
+        _arrow(start, -np.asarray(rmsprop_move), OPTIMIZER_COLOURS["RMSProp"]),
+    ]
+    legend_entries = [
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "lines",
+            "name": "SGD's step (−α g)",
+            "line": {"color": OPTIMIZER_COLOURS["SGD"], "width": 2.5},
+        },
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "lines",
+            "name": "RMSProp's step",
+            "line": {"color": OPTIMIZER_COLOURS["RMSProp"], "width": 2.5},
+        },
+    ]
+    figure.add_traces(legend_entries)
+    figure.update_layout(annotations=arrows)
+    if view_box is not None:
+        (xmin, xmax), (ymin, ymax) = view_box
+        figure.update_layout(xaxis_range=[xmin, xmax], yaxis_range=[ymin, ymax])
+    return figure
+
+
+def flight_figure(
+    surface: Surface,
+    paths: Sequence[PathData],
+    *,
+    station,
+    docking_radius: float,
+    hazards,
+    frames: int = 60,
+    height: int = 600,
+    uirevision=None,
+) -> go.Figure:
+    """Mission map: the flights, the station (with its docking circle), hazard cores, and a Play
+    button that flies one ship marker per flight along its path."""
+    figure = contour_figure(surface, paths, height=height, uirevision=uirevision)
+    shapes = [
+        {
+            "type": "circle",
+            "xref": "x",
+            "yref": "y",
+            "x0": station[0] - docking_radius,
+            "x1": station[0] + docking_radius,
+            "y0": station[1] - docking_radius,
+            "y1": station[1] + docking_radius,
+            "line": {"color": "#009E73", "width": 2},
+        }
+    ]
+    for centre, core_radius in hazards:
+        shapes.append(
+            {
+                "type": "circle",
+                "xref": "x",
+                "yref": "y",
+                "x0": centre[0] - core_radius,
+                "x1": centre[0] + core_radius,
+                "y0": centre[1] - core_radius,
+                "y1": centre[1] + core_radius,
+                "fillcolor": "rgba(80,40,20,0.55)",
+                "line": {"color": "#5a2d0c", "width": 1},
+            }
+        )
+    station_trace = {
+        "type": "scatter",
+        "x": [station[0]],
+        "y": [station[1]],
+        "mode": "markers+text",
+        "marker": {"symbol": "diamond", "size": 14, "color": "#009E73", "line": {"width": 1.5, "color": "#003322"}},
+        "text": ["station"],
+        "textposition": "top center",
+        "name": "docking station",
+        "hovertemplate": "docking station<br>x %{x:.4g}<br>y %{y:.4g}<extra></extra>",
+    }
+    figure.add_trace(station_trace)
+    ship_indices = []
+    longest = max((len(path.points) for path in paths), default=1)
+    frame_steps = np.unique(np.linspace(0, longest - 1, max(frames, 2)).round().astype(int))
+    for path in paths:
+        ship_indices.append(len(figure.data))
+        figure.add_trace(
+            {
+                "type": "scatter",
+                "x": [path.points[0, 0]],
+                "y": [path.points[0, 1]],
+                "mode": "markers",
+                "marker": {
+                    "symbol": "triangle-up",
+                    "size": 15,
+                    "color": path.colour,
+                    "line": {"width": 1.5, "color": "#111111"},
+                },
+                "name": f"{path.label} ship",
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
+
+    def ship_at(path: PathData, step: int) -> tuple[float, float]:
+        finite = np.flatnonzero(np.isfinite(path.points[: step + 1]).all(axis=1))
+        last = int(finite[-1]) if finite.size else 0
+        return float(path.points[last, 0]), float(path.points[last, 1])
+
+    figure.frames = [
+        go.Frame(
+            name=str(step),
+            traces=ship_indices,
+            data=[{"type": "scatter", "x": [ship_at(path, step)[0]], "y": [ship_at(path, step)[1]]} for path in paths],
+        )
+        for step in frame_steps
+    ]
+    play = {
+        "label": "▶ Fly",
+        "method": "animate",
+        "args": [
+            None,
+            {"frame": {"duration": 60, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}},
+        ],
+    }
+    pause = {
+        "label": "❚❚",
+        "method": "animate",
+        "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
+    }
+    figure.update_layout(
+        shapes=shapes,
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": -0.08,
+                "xanchor": "left",
+                "yanchor": "top",
+                "buttons": [play, pause],
+                "showactive": False,
+            }
+        ],
+    )
+    return figure

@@ -228,3 +228,35 @@ COMPARE_SCHEMA = Schema(
     ),
     cross_check=check_start_in_box,
 )
+
+
+MAX_HAZARDS = 8
+HAZARD_COORDINATE_LIMIT = 20.0
+HAZARD_STRENGTH_LIMIT = 500.0
+
+
+def hazards_from_rows(rows, columns=("x", "y", "strength", "width", "core radius")):
+    """Valid mission hazards from an edited table (a list of row dicts keyed by ``columns``), and a
+    message for every row that is left out. At most ``MAX_HAZARDS`` are kept."""
+    from rmsprop_core.mission import Hazard
+
+    hazards, problems = [], []
+    for number, row in enumerate(rows, start=1):
+        values = [row.get(name) for name in columns]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
+            problems.append(f"Hazard row {number} is incomplete and is left out.")
+            continue
+        x, y, strength, width, core = (float(v) for v in values)
+        if abs(x) > HAZARD_COORDINATE_LIMIT or abs(y) > HAZARD_COORDINATE_LIMIT:
+            problems.append(f"Hazard row {number}: x and y must be within ±{HAZARD_COORDINATE_LIMIT:g}; left out.")
+        elif not (0 < width <= 10) or not (0 <= core <= 5) or abs(strength) > HAZARD_STRENGTH_LIMIT:
+            problems.append(
+                f"Hazard row {number}: needs 0 < width ≤ 10, 0 ≤ core radius ≤ 5 and "
+                f"|strength| ≤ {HAZARD_STRENGTH_LIMIT:g}; left out."
+            )
+        else:
+            hazards.append(Hazard((x, y), strength, width, core))
+    if len(hazards) > MAX_HAZARDS:
+        problems.append(f"Only the first {MAX_HAZARDS} hazards are used.")
+        hazards = hazards[:MAX_HAZARDS]
+    return hazards, problems

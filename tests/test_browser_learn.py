@@ -1,0 +1,59 @@
+"""The Learn pages in a real Chromium: load, interact, screenshot."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser_support import open_page, plotted_trace, save_screenshots, wait_settled
+
+pytestmark = pytest.mark.browser
+
+
+def test_lesson_page_shows_the_lesson_output(served_app, browser, lesson_text):
+    from .test_lesson import lesson_printed_lines
+
+    page = open_page(browser, f"{served_app.url}/lesson", charts=2)
+    code = page.locator("[data-testid=stCode]").first.inner_text()
+    assert code.strip().splitlines() == lesson_printed_lines(lesson_text)
+    page.get_by_role("slider", name="Decay rate").focus()
+    page.keyboard.press("ArrowRight")
+    wait_settled(page)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stCode]').innerText.includes('4.68377233 3.68377236')"
+    )
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.close()
+
+
+def test_anatomy_next_button_advances_the_table(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/anatomy", charts=1)
+    assert "Update 1:" in page.get_by_text("Update 1:").first.inner_text()
+    page.get_by_role("button", name="Next ▶").click()
+    wait_settled(page)
+    page.get_by_text("Update 2:").first.wait_for()
+    arrows = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.annotations.length")
+    assert arrows == 2
+    page.close()
+
+
+def test_decay_explorer_draws_one_path_per_rho(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/decay", charts=4)
+    for rho in ("0.5", "0.9", "0.99", "0.999"):
+        assert plotted_trace(page, f"ρ = {rho}") is not None
+    page.close()
+
+
+def test_mission_fly_button_moves_the_ships(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/mission", charts=1)
+    start = plotted_trace(page, "RMSProp ship")
+    page.get_by_text("▶ Fly").click()
+    page.wait_for_timeout(1500)
+    moved = plotted_trace(page, "RMSProp ship")
+    assert (moved["x"], moved["y"]) != (start["x"], start["y"])
+    page.close()
+
+
+@pytest.mark.parametrize(("path", "charts"), [("lesson", 2), ("anatomy", 1), ("decay", 4), ("mission", 1)])
+def test_learn_screenshots_desktop_and_phone(served_app, browser, path, charts):
+    saved = save_screenshots(browser, f"{served_app.url}/{path}", path, charts=charts)
+    assert all(shot.stat().st_size > 20_000 for shot in saved)
