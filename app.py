@@ -4,22 +4,24 @@ import streamlit as st
 
 st.set_page_config(page_title="RMSProp Lab", page_icon="📉", layout="wide", initial_sidebar_state="auto")
 
+
+def page(script: str, title: str, icon: str, **options) -> st.Page:
+    name = script.removesuffix(".py")
+    return st.Page(f"pages/{script}", title=title, icon=f":material/{icon}:", url_path=name, **options)
+
+
 navigation = st.navigation(
     {
         "Explore": [
-            st.Page(
-                "pages/compare.py",
-                title="Compare optimizers",
-                icon=":material/compare_arrows:",
-                default=True,
-                url_path="compare",
-            ),
+            page("compare.py", "Compare optimizers", "compare_arrows", default=True),
+            page("sweep.py", "Hyperparameter sweep", "grid_on"),
+            page("conventions.py", "Library conventions", "menu_book"),
         ],
         "Learn": [
-            st.Page("pages/lesson.py", title="The RMSProp lesson", icon=":material/school:", url_path="lesson"),
-            st.Page("pages/anatomy.py", title="Update anatomy", icon=":material/biotech:", url_path="anatomy"),
-            st.Page("pages/decay.py", title="Decay-rate explorer", icon=":material/tune:", url_path="decay"),
-            st.Page("pages/mission.py", title="Space mission", icon=":material/rocket_launch:", url_path="mission"),
+            page("lesson.py", "The RMSProp lesson", "school"),
+            page("anatomy.py", "Update anatomy", "biotech"),
+            page("decay.py", "Decay-rate explorer", "tune"),
+            page("mission.py", "Space mission", "rocket_launch"),
         ],
     }
 )

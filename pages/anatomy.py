@@ -9,6 +9,8 @@ from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
 from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS
 
+ui.ensure_routed()
+
 PAGE = "anatomy"
 MAX_STEPS = 200
 QUIZ_RELATIVE_TOLERANCE = 1e-3

@@ -23,6 +23,8 @@ from rmsprop_lab.options import (
 )
 from rmsprop_lab.settings import COMPARE_SCHEMA, check_start_in_box
 
+ui.ensure_routed()
+
 PAGE = "compare"
 SURFACE_RESOLUTION = 400
 

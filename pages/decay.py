@@ -9,6 +9,8 @@ from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
 from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS, TOLERANCE_OPTIONS, story_defaults
 
+ui.ensure_routed()
+
 PAGE = "decay"
 DEFAULT_RHOS = [0.5, 0.9, 0.99, 0.999]
 MAX_RHOS = len(figures.SERIES_COLOURS)

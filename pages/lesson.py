@@ -10,6 +10,8 @@ from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
 from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS
 
+ui.ensure_routed()
+
 PAGE = "lesson"
 BOWL = get_objective("bowl")
 RHO_FAMILY = (0.5, 0.9, 0.99, 0.999)

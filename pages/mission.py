@@ -13,6 +13,8 @@ from rmsprop_lab import panels as ui
 from rmsprop_lab.options import LR_OPTIONS, MOMENTUM_OPTIONS, RHO_OPTIONS
 from rmsprop_lab.settings import MAX_HAZARDS, hazards_from_rows
 
+ui.ensure_routed()
+
 PAGE = "mission"
 COORDINATE_LIMIT = 20.0
 

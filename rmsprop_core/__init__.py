@@ -3,24 +3,29 @@
 Every number the app shows is computed here. Import from this package, not from its modules.
 """
 
+from .conventions import CONVENTIONS, Convention
 from .csv_io import read_trajectories_csv, trajectories_to_csv
-from .engine import Trajectory, optimize
+from .engine import SweepOutcome, Trajectory, optimize, sweep_outcomes
 from .objectives import OBJECTIVES, Objective, get_objective
 from .optimizers import OPTIMIZER_CLASSES, SGD, Adam, Momentum, Optimizer, RMSProp, rmsprop_update
 
 __all__ = [
+    "CONVENTIONS",
     "OBJECTIVES",
     "OPTIMIZER_CLASSES",
     "SGD",
     "Adam",
+    "Convention",
     "Momentum",
     "Objective",
     "Optimizer",
     "RMSProp",
+    "SweepOutcome",
     "Trajectory",
     "get_objective",
     "optimize",
     "read_trajectories_csv",
     "rmsprop_update",
+    "sweep_outcomes",
     "trajectories_to_csv",
 ]

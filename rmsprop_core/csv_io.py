@@ -112,3 +112,18 @@ def read_trajectories_csv(text: str) -> dict[str, RunRecord]:
             grads=numbers[:, 3:5],
         )
     return records
+
+
+def grid_to_csv(axes: dict[str, np.ndarray], outcomes: dict[str, np.ndarray]) -> str:
+    """One row per grid cell: the hyperparameter values (``axes``: name -> 1-D values, the grid is
+    their outer product in the given order) and each outcome (``outcomes``: name -> array of the
+    grid's shape). Floats are written so that they read back bit-identical."""
+    names = list(axes)
+    mesh = np.meshgrid(*[np.asarray(axes[name], dtype=float) for name in names], indexing="ij")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names + list(outcomes))
+    flat_outcomes = [np.asarray(values).reshape(-1) for values in outcomes.values()]
+    for index, coordinates in enumerate(zip(*(m.reshape(-1) for m in mesh), strict=True)):
+        writer.writerow([_format_value(v) for v in coordinates] + [_format_value(o[index]) for o in flat_outcomes])
+    return buffer.getvalue()

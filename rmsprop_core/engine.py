@@ -217,3 +217,74 @@ def _check_steps(steps) -> int:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
     return int(steps)
+
+
+class SweepOutcome:
+    """What a sweep needs per configuration, without the path: ``B``-shaped arrays of the final
+    point ``(*B, 2)`` (last point before divergence), its loss, the first step with
+    ``f - min_value <= tolerance`` (-1 if never), and the divergence step (-1 if none)."""
+
+    def __init__(self, final_points, final_losses, steps_to_tolerance, diverged_at):
+        self.final_points = final_points
+        self.final_losses = final_losses
+        self.steps_to_tolerance = steps_to_tolerance
+        self.diverged_at = diverged_at
+
+
+def sweep_outcomes(
+    optimizer: Optimizer, objective, start, steps: int, *, tolerance: float, min_value: float | None = None
+) -> SweepOutcome:
+    """Like :func:`optimize`, but keeps only the current point: memory is O(batch), not
+    O(batch x steps), so a 200 x 200 grid over 2000 steps needs a few MB.
+
+    The loss is evaluated at every step (to find the first step within ``tolerance`` of
+    ``min_value``, default ``objective.min_value``), and divergence (a non-finite or absurdly far
+    point, or a non-finite loss) is checked at every step, so both are exact.
+    """
+    steps = _check_steps(steps)
+    if min_value is None:
+        min_value = getattr(objective, "min_value", None)
+    start = np.asarray(start, dtype=float)
+    if start.ndim == 0 or start.shape[-1] != 2:
+        raise ValueError(f"start must have shape (2,) or (..., 2), got {start.shape}")
+    batch_shape = tuple(np.broadcast_shapes(start.shape[:-1], *optimizer.hyperparameter_shapes()))
+    size = int(np.prod(batch_shape, dtype=np.int64))
+    spec = optimizer.flattened(batch_shape)
+    centre, half_width = _divergence_box(objective)
+
+    current = np.ascontiguousarray(np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T)
+    following = np.empty_like(current)
+    final = current.copy()
+    final_loss = np.full(size, np.nan)
+    reached = np.full(size, -1, dtype=np.int64)
+    diverged_at = np.full(size, -1, dtype=np.int64)
+    state = spec.init_state((2, size))
+    gradient = np.empty((2, size))
+    update = np.empty((2, size))
+    target = -np.inf if min_value is None else min_value + tolerance
+
+    with np.errstate(all="ignore"):
+        for step in range(steps + 1):
+            loss = np.asarray(objective.f(current[0], current[1]), dtype=float)
+            bad = (_outside(current, centre, half_width) | ~np.isfinite(loss)) & (diverged_at < 0)
+            if bad.any():
+                diverged_at[bad] = step
+                current[:, bad] = np.nan  # NaN stays NaN: the element stops moving
+            alive = diverged_at < 0
+            newly_reached = alive & (reached < 0) & (loss <= target)
+            reached[newly_reached] = step
+            np.copyto(final, current, where=alive)
+            np.copyto(final_loss, loss, where=alive)
+            if step == steps:
+                break
+            gradient[0], gradient[1] = objective.grad(current[0], current[1])
+            spec.update(gradient, state, step + 1, update)
+            np.subtract(current, update, out=following)
+            current, following = following, current
+
+    return SweepOutcome(
+        final_points=np.moveaxis(final, 0, -1).reshape((*batch_shape, 2)),
+        final_losses=final_loss.reshape(batch_shape),
+        steps_to_tolerance=reached.reshape(batch_shape),
+        diverged_at=diverged_at.reshape(batch_shape),
+    )

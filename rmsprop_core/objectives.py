@@ -386,3 +386,32 @@ def get_objective(name: str) -> Objective:
     except KeyError:
         valid = ", ".join(sorted(OBJECTIVES))
         raise KeyError(f"unknown objective {name!r}; valid names: {valid}") from None
+
+
+def scaled(objective: Objective, factor: float) -> Objective:
+    """``factor * f``: every gradient scales by ``factor`` too (minimisers stay; f* scales)."""
+    if factor == 1.0:
+        return objective
+    if not (np.isfinite(factor) and factor > 0):
+        raise ValueError(f"scale factor must be a positive finite number, got {factor}")
+    base_f, base_grad = objective.f, objective.grad
+
+    def f(x, y):
+        return factor * base_f(x, y)
+
+    def grad(x, y):
+        gx, gy = base_grad(x, y)
+        return factor * gx, factor * gy
+
+    return Objective(
+        name=objective.name,
+        title=f"{factor:g} × {objective.title}",
+        f=f,
+        grad=grad,
+        domain=objective.domain,
+        start=objective.start,
+        latex=objective.latex,
+        minima=objective.minima,
+        min_value=None if objective.min_value is None else factor * objective.min_value,
+        description=objective.description,
+    )

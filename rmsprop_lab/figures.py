@@ -33,6 +33,8 @@ CONTOUR_LEVELS = 24
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 GRID_COLOUR = "#eeeeee"
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+#: Charts whose cells can be picked keep the box-select tool.
+SELECTABLE_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}
 #: Paths longer than this are drawn as lines only; markers on every step would only add clutter.
 MARKER_STEPS_LIMIT = 300
 
@@ -744,3 +746,174 @@ def flight_figure(
         ],
     )
     return figure
+
+
+# --- sweeps -------------------------------------------------------------------------------------
+
+DIVERGED_COLOUR = "#222222"
+SWEEP_COLOURSCALE = "Viridis"
+
+
+def sweep_heatmap_figure(
+    x_values: np.ndarray,
+    y_values: np.ndarray,
+    outcome: np.ndarray,
+    diverged: np.ndarray,
+    *,
+    x_title: str,
+    y_title: str,
+    outcome_title: str,
+    x_log: bool = True,
+    y_log: bool = False,
+    selected: tuple[int, int] | None = None,
+    height: int = 520,
+    uirevision=None,
+) -> go.Figure:
+    """Outcome over a (y, x) grid; diverged cells in their own dark layer (not a loss colour).
+
+    An invisible marker on every cell centre makes cells selectable by click or box
+    (``point_index`` = row * len(x) + column); ``selected`` (row, column) is ringed.
+    """
+    shown = np.where(diverged, np.nan, outcome)
+    traces = [
+        {
+            "type": "heatmap",
+            "x": x_values,
+            "y": y_values,
+            "z": shown,
+            "colorscale": SWEEP_COLOURSCALE,
+            "colorbar": {
+                "title": {"text": outcome_title, "side": "right"},
+                "orientation": "h",
+                "thickness": 10,
+                "len": 0.8,
+                "x": 0.5,
+                "xanchor": "center",
+                "y": -0.2,
+                "yanchor": "top",
+            },
+            "hoverinfo": "skip",
+            "name": outcome_title,
+        },
+        {
+            "type": "heatmap",
+            "x": x_values,
+            "y": y_values,
+            "z": np.where(diverged, 1.0, np.nan),
+            "colorscale": [[0, DIVERGED_COLOUR], [1, DIVERGED_COLOUR]],
+            "showscale": False,
+            "hoverinfo": "skip",
+            "name": "diverged",
+        },
+    ]
+    grid_x, grid_y = np.meshgrid(x_values, y_values)
+    status = np.where(diverged, "diverged", "")
+    traces.append(
+        {
+            "type": "scatter",
+            "x": grid_x.ravel(),
+            "y": grid_y.ravel(),
+            "mode": "markers",
+            "marker": {"size": 6, "color": "rgba(0,0,0,0.01)"},
+            "showlegend": False,
+            "name": "cells",
+            "customdata": np.column_stack([shown.ravel(), diverged.ravel().astype(float)]),
+            "text": status.ravel(),
+            "hovertemplate": f"{x_title} %{{x:.4g}}<br>{y_title} %{{y:.4g}}<br>{outcome_title} "
+            "%{customdata[0]:.4g} %{text}<extra></extra>",
+            "selected": {"marker": {"color": "rgba(0,0,0,0.01)"}},
+            "unselected": {"marker": {"opacity": 1}},
+        }
+    )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "markers",
+            "name": "diverged",
+            "marker": {"symbol": "square", "size": 12, "color": DIVERGED_COLOUR},
+        }
+    )
+    if selected is not None:
+        row, column = selected
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [x_values[column]],
+                "y": [y_values[row]],
+                "mode": "markers",
+                "name": "selected",
+                "marker": {"symbol": "circle-open", "size": 16, "color": "#ff2d2d", "line": {"width": 3}},
+                "hoverinfo": "skip",
+            }
+        )
+    layout = _layout(
+        height,
+        uirevision=uirevision,
+        bottom_margin=120,
+        clickmode="event+select",
+        xaxis=_plain_axis(title={"text": x_title}, type="log" if x_log else "linear"),
+        yaxis=_plain_axis(title={"text": y_title}, type="log" if y_log else "linear"),
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def sweep_curve_figure(
+    x_values,
+    outcome,
+    diverged,
+    *,
+    x_title: str,
+    outcome_title: str,
+    log_y: bool,
+    selected: int | None = None,
+    height: int = 420,
+    uirevision=None,
+) -> go.Figure:
+    """A 1-D sweep: outcome by one hyperparameter, diverged settings marked on the axis."""
+    finite = np.where(diverged, np.nan, outcome)
+    traces = [
+        {
+            "type": "scatter",
+            "x": x_values,
+            "y": finite,
+            "mode": "lines+markers",
+            "name": outcome_title,
+            "line": {"color": OPTIMIZER_COLOURS["SGD"], "width": 2},
+            "marker": {"size": 6},
+            "hovertemplate": f"{x_title} %{{x:.4g}}<br>{outcome_title} %{{y:.4g}}<extra></extra>",
+        },
+    ]
+    if np.any(diverged):
+        traces.append(
+            {
+                "type": "scatter",
+                "x": np.asarray(x_values)[diverged],
+                "y": None,
+                "mode": "markers",
+                "yaxis": "y",
+                "name": "diverged",
+                "marker": {"symbol": "x", "size": 10, "color": DIVERGED_COLOUR},
+            }
+        )
+        traces[-1]["y"] = np.full(int(np.sum(diverged)), np.nanmin(finite) if np.isfinite(finite).any() else 1.0)
+    if selected is not None:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [x_values[selected]],
+                "y": [finite[selected]],
+                "mode": "markers",
+                "name": "selected",
+                "marker": {"symbol": "circle-open", "size": 16, "color": "#ff2d2d", "line": {"width": 3}},
+            }
+        )
+    layout = _layout(
+        height,
+        uirevision=uirevision,
+        clickmode="event+select",
+        xaxis=_grid_axis(title={"text": x_title}, type="log"),
+        yaxis=_grid_axis(title={"text": outcome_title}, type="log" if log_y else "linear", exponentformat="power"),
+    )
+    return go.Figure(data=traces, layout=layout)

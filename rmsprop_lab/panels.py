@@ -14,10 +14,28 @@ import streamlit as st
 
 from rmsprop_core import OPTIMIZER_CLASSES, get_objective, optimize
 from rmsprop_core.metrics import evaluate_grid
+from rmsprop_core.objectives import scaled
 
 from .figures import PathData, Surface, colour_for, make_surface
 from .options import format_number
 from .settings import Schema
+
+
+def ensure_routed() -> None:
+    """Make sure this page runs under app.py's ``st.navigation``, even on a deep link.
+
+    Streamlit keeps a process-wide flag, set when a ``pages/`` folder exists and cleared the first
+    time ``st.navigation`` runs. If the very first request a fresh server gets is a deep link
+    (``/sweep``), its MPA-v1 fallback runs ``pages/sweep.py`` directly, without app.py (no
+    navigation menu, no page config), and the flag then stays set for every later session.
+    Clearing it and rerunning sends this session through app.py, whose navigation resolves the
+    URL to the same page. (Checked against Streamlit 1.67's runtime/pages_manager.py.)
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def widget_key(page: str, key: str) -> str:
@@ -110,8 +128,8 @@ def run(spec, objective_name: str, start, steps: int, label: str | None = None) 
 # cache_resource, not cache_data: a surface is immutable, and cache_data would hand every rerun a
 # pickled copy (1-2 MB), which costs more than the lookup saves
 @st.cache_resource(max_entries=64, show_spinner=False)
-def surface_cached(objective_name: str, resolution: int) -> Surface:
-    objective = get_objective(objective_name)
+def surface_cached(objective_name: str, resolution: int, scale: float = 1.0) -> Surface:
+    objective = scaled(get_objective(objective_name), scale)
     xs, ys, values = evaluate_grid(objective, resolution)
     return make_surface(xs, ys, values, objective.minima)
 

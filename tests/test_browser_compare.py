@@ -86,3 +86,19 @@ def test_hostile_url_shows_a_notice_not_markup(served_app, browser):
 def test_screenshots_desktop_and_phone(served_app, browser):
     saved = save_screenshots(browser, f"{served_app.url}/?objective=ellipse", "compare", charts=3)
     assert all(path.stat().st_size > 20_000 for path in saved)
+
+
+def test_deep_link_as_a_fresh_servers_first_request_is_routed(tmp_path, browser):
+    from .browser_support import ServedApp
+
+    fresh = ServedApp(tmp_path / "streamlit.log")
+    try:
+        page = open_page(browser, f"{fresh.url}/sweep", charts=1)
+        navigation = page.locator("[data-testid=stSidebarNav]").inner_text()
+        assert "Hyperparameter sweep" in navigation and "Compare optimizers" in navigation
+        entries = [line.strip() for line in navigation.splitlines() if line.strip()]
+        assert "app" not in entries and "sweep" not in entries  # no raw file names (MPA v1 fallback)
+        assert page.title() == "RMSProp Lab"
+        page.close()
+    finally:
+        fresh.stop()

@@ -57,3 +57,22 @@ def test_mission_fly_button_moves_the_ships(served_app, browser):
 def test_learn_screenshots_desktop_and_phone(served_app, browser, path, charts):
     saved = save_screenshots(browser, f"{served_app.url}/{path}", path, charts=charts)
     assert all(shot.stat().st_size > 20_000 for shot in saved)
+
+
+def test_sweep_click_selects_a_cell_and_shows_its_path(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/sweep", charts=1)
+    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    x, y = box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    wait_settled(page)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=30_000)
+    assert page.get_by_text("RMSProp: lr").first.is_visible()
+    assert page.get_by_role("link", name="Open on the Compare page").get_attribute("href").startswith("/compare?")
+    page.close()
+
+
+@pytest.mark.parametrize(("path", "charts"), [("sweep", 1), ("conventions", 2)])
+def test_explore_screenshots_desktop_and_phone(served_app, browser, path, charts):
+    saved = save_screenshots(browser, f"{served_app.url}/{path}", path, charts=charts)
+    assert all(shot.stat().st_size > 20_000 for shot in saved)
