@@ -138,21 +138,30 @@ if step >= steps:
     st.caption("Compute more updates (sidebar) to get a next step to practise on.")
 else:
     next_parts = update_anatomy(trajectory, step + 1)
+
+    def check_quiz(answers: dict, checked_step: int) -> None:
+        """Runs before the rerun (a form callback), so the verdicts survive any later rerun."""
+        verdicts = []
+        for label, (guess_key, truth) in answers.items():
+            guess = st.session_state.get(guess_key)
+            if guess is None:
+                verdicts.append(("warning", f"Enter a value for {label}."))
+            elif np.isclose(guess, truth, rtol=QUIZ_RELATIVE_TOLERANCE, atol=1e-12):
+                verdicts.append(("success", f"{label}: {guess:.6g} is right (engine: {truth:.6g})."))
+            else:
+                verdicts.append(("error", f"{label}: {guess:.6g} is not it. The engine gets {truth:.6g}."))
+        st.session_state[key("quiz_verdicts")] = (checked_step, verdicts)
+
     with st.form(key("quiz")):
         left, right = st.columns(2)
-        guess_s = left.number_input("Your new s for x", value=None, format="%.6g", key=key("guess_s"))
-        guess_update = right.number_input(
-            "Your step for y: α·g / (√s + ε)", value=None, format="%.6g", key=key("guess_update")
-        )
-        checked = st.form_submit_button("Check")
-    if checked:
-        for label, guess, truth in (
-            ("s for x", guess_s, next_parts.s[0]),
-            ("step for y", guess_update, next_parts.update[1]),
-        ):
-            if guess is None:
-                st.warning(f"Enter a value for {label}.")
-            elif np.isclose(guess, truth, rtol=QUIZ_RELATIVE_TOLERANCE, atol=1e-12):
-                st.success(f"{label}: {guess:.6g} is right (engine: {truth:.6g}).")
-            else:
-                st.error(f"{label}: {guess:.6g} is not it. The engine gets {truth:.6g}.")
+        left.number_input("Your new s for x", value=None, format="%.6g", key=key("guess_s"))
+        right.number_input("Your step for y: α·g / (√s + ε)", value=None, format="%.6g", key=key("guess_update"))
+        answers = {
+            "s for x": (key("guess_s"), float(next_parts.s[0])),
+            "step for y": (key("guess_update"), float(next_parts.update[1])),
+        }
+        st.form_submit_button("Check", on_click=check_quiz, args=(answers, step))
+    checked_step, verdicts = st.session_state.get(key("quiz_verdicts"), (None, []))
+    if checked_step == step:
+        for kind, message in verdicts:
+            getattr(st, kind)(message)
