@@ -169,6 +169,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int) -> Trajectory:
     points[0] = np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T
     centre, half_width = _divergence_box(objective)
     diverged_at = np.full(size, -1, dtype=np.int64)
+    grad_into = getattr(objective, "grad_into", None)
     grad_f = objective.grad
     state = spec.init_state((2, size))
     gradient = np.empty((2, size))
@@ -180,7 +181,10 @@ def optimize(optimizer: Optimizer, objective, start, steps: int) -> Trajectory:
         newly_dead = _find_divergence(points, 0, 0, centre, half_width, diverged_at)
         for step in range(1, steps + 1):
             current = points[step - 1]
-            gradient[0], gradient[1] = grad_f(current[0], current[1])
+            if grad_into is not None:
+                grad_into(current[0], current[1], gradient[0], gradient[1])
+            else:
+                gradient[0], gradient[1] = grad_f(current[0], current[1])
             spec.update(gradient, state, step, update)
             np.subtract(current, update, out=points[step])
             if newly_dead is not None:
