@@ -6,6 +6,7 @@ Every number the app shows is computed here. Import from this package, not from 
 from .conventions import CONVENTIONS, Convention
 from .csv_io import read_trajectories_csv, trajectories_to_csv
 from .engine import SweepOutcome, Trajectory, optimize, sweep_outcomes
+from .formula import FormulaError, parse_objective
 from .objectives import OBJECTIVES, Objective, get_objective
 from .optimizers import OPTIMIZER_CLASSES, SGD, Adam, Momentum, Optimizer, RMSProp, rmsprop_update
 
@@ -16,6 +17,7 @@ __all__ = [
     "SGD",
     "Adam",
     "Convention",
+    "FormulaError",
     "Momentum",
     "Objective",
     "Optimizer",
@@ -24,6 +26,7 @@ __all__ = [
     "Trajectory",
     "get_objective",
     "optimize",
+    "parse_objective",
     "read_trajectories_csv",
     "rmsprop_update",
     "sweep_outcomes",

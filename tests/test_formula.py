@@ -1,0 +1,168 @@
+"""parse_objective: safe parsing, exact gradients, bounded work, clear errors."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rmsprop_core import FormulaError, RMSProp, optimize, parse_objective
+from rmsprop_core.formula import MAX_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "value", "gradient"),
+    [
+        ("x**2 + 10*sin(y)", (1.0, 2.0), 1 + 10 * np.sin(2), (2.0, 10 * np.cos(2))),
+        ("(1-x)^2 + 100*(y-x^2)^2", (-1.5, 2.0), 12.5, (-155.0, -50.0)),
+        ("abs(x) + y^2", (-3.0, 0.5), 3.25, (-1.0, 1.0)),
+        ("log(1 + x^2 + y^2)", (1.0, 2.0), np.log(6), (2 / 6, 4 / 6)),
+        ("exp(-x) * cos(pi*y) + e", (0.0, 1.0), -1 + np.e, (1.0, 0.0)),
+        ("sqrt(x^2 + y^2 + 1) - tanh(x) + arctan(y)", (0.0, 0.0), 1.0, (-1.0, 1.0)),
+        ("-x/2 + +y", (4.0, 1.0), -1.0, (-0.5, 1.0)),
+    ],
+)
+def test_formulas_values_and_exact_gradients(text, point, value, gradient):
+    objective = parse_objective(text)
+    assert float(objective.f(*point)) == pytest.approx(value, rel=1e-12)
+    gx, gy = objective.grad(*point)
+    assert (float(gx), float(gy)) == pytest.approx(gradient, rel=1e-12, abs=1e-12)
+    assert objective.latex.startswith("f(x, y) = ") and objective.title == text
+
+
+def test_functions_are_vectorised_over_any_shape():
+    objective = parse_objective("x*y + sin(x)")
+    grid = np.linspace(-1, 1, 12).reshape(3, 4)
+    assert objective.f(grid, grid).shape == (3, 4)
+    gx, gy = objective.grad(grid, 0.5)
+    assert gx.shape == gy.shape == (3, 4)
+    constant = parse_objective("3 + 0*x")
+    assert constant.f(grid, grid).shape == (3, 4) and constant.grad(grid, grid)[1].shape == (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x + z", "unknown name 'z' at column 5"),
+        ("sin(x", "expected ')'"),
+        ("9**9**9**9", "constant exponent"),
+        ("x**100", "beyond"),
+        ("1e300 * x", "larger than"),
+        ("__import__('os').system('ls')", "only named functions"),
+        ("__import__('os')", "unknown function '__import__'"),
+        ("open('/etc/passwd')", "unknown function 'open'"),
+        ("x.real", "not allowed"),
+        ("[x, y]", "not allowed"),
+        ("x < y", "comparisons"),
+        ("sin", "is a function"),
+        ("sin(x, y)", "exactly one argument"),
+        ("'text'", "only numbers"),
+        ("", "empty"),
+        ("x\n+1", "control characters"),
+        ("x" * 201, "longer than"),
+        ("sin(" * 30 + "x" + ")" * 30, "too deeply"),
+        ("+".join(["x"] * 80), "too long"),
+        ("x @ y", "operator not allowed"),
+        ("lambda: x", "not allowed"),
+    ],
+)
+def test_bad_formulas_raise_formula_error_saying_what_and_where(text, message):
+    with pytest.raises(FormulaError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
+        parse_objective(text)
+
+
+def test_formula_error_is_a_value_error():
+    assert issubclass(FormulaError, ValueError)
+
+
+@pytest.mark.parametrize("domain", [((1, 0), (0, 1)), ((0, float("inf")), (0, 1)), ((0, 1e9), (0, 1)), "abc"])
+def test_bad_domains_are_refused(domain):
+    with pytest.raises(FormulaError):
+        parse_objective("x + y", domain=domain)
+
+
+def test_undefined_points_are_flagged_not_crashing():
+    objective = parse_objective("log(x) + y^2", domain=((-2, 2), (-2, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(objective.f(-1.0, 0.0))
+        trajectory = optimize(RMSProp(lr=0.5), objective, (0.3, 1.0), 50)
+        diverged = int(trajectory.diverged_at)
+    assert diverged > 0 and np.isnan(trajectory.points[diverged + 1 :]).all()
+
+
+# --- properties -------------------------------------------------------------------------------
+
+atoms = st.sampled_from(["x", "y", "2", "0.5", "3", "pi", "e", "1.5"])
+unary = st.sampled_from(["sin", "cos", "exp", "tanh", "arctan", "abs", "sqrt", "log"])
+
+
+def formulas():
+    return st.recursive(
+        atoms,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, st.sampled_from(["2", "3"])).map(lambda t: f"({t[0]})^{t[1]}"),
+            st.tuples(unary, inner).map(lambda t: f"{t[0]}({t[1]})"),
+            inner.map(lambda t: f"-{t}"),
+        ),
+        max_leaves=8,
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=60))
+def test_random_text_never_raises_anything_but_formula_error(text):
+    began = time.perf_counter()
+    with contextlib.suppress(FormulaError):
+        parse_objective(text)
+    assert time.perf_counter() - began < MAX_SECONDS
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="xy0123456789+-*/^().,esinpcoatlqrb ", max_size=50))
+def test_formula_like_text_never_raises_anything_but_formula_error(text):
+    began = time.perf_counter()
+    try:
+        objective = parse_objective(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            objective.f(np.array([0.3, -1.2]), np.array([0.7, 2.5]))
+            objective.grad(np.array([0.3, -1.2]), np.array([0.7, 2.5]))
+    except FormulaError:
+        pass
+    assert time.perf_counter() - began < MAX_SECONDS
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formulas(), st.floats(-2, 2), st.floats(-2, 2))
+def test_generated_formulas_gradients_match_central_differences(text, x, y):
+    objective = parse_objective(text)
+    h = 1e-6
+    gx, gy = (float(g) for g in objective.grad(x, y))
+    numeric_x = (float(objective.f(x + h, y)) - float(objective.f(x - h, y))) / (2 * h)
+    numeric_y = (float(objective.f(x, y + h)) - float(objective.f(x, y - h))) / (2 * h)
+    for analytic, numeric in ((gx, numeric_x), (gy, numeric_y)):
+        if np.isfinite(analytic) and np.isfinite(numeric) and abs(analytic) < 1e6:
+            # kinks (abs) and branch points can sit within h of the sample: allow those to differ
+            assert analytic == pytest.approx(numeric, rel=1e-3, abs=1e-3) or _near_kink(objective, x, y, h)
+
+
+def _near_kink(objective, x, y, h):
+    """True where the one-sided slopes disagree (a kink or singularity within h)."""
+    f0 = float(objective.f(x, y))
+    slopes = [
+        (float(objective.f(x + h, y)) - f0) / h,
+        (f0 - float(objective.f(x - h, y))) / h,
+        (float(objective.f(x, y + h)) - f0) / h,
+        (f0 - float(objective.f(x, y - h))) / h,
+    ]
+    return not (
+        np.isclose(slopes[0], slopes[1], rtol=1e-2, atol=1e-2)
+        and np.isclose(slopes[2], slopes[3], rtol=1e-2, atol=1e-2)
+    )
