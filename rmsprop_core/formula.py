@@ -280,6 +280,11 @@ def parse_objective(text: str, domain=None, start=None) -> Objective:
         expression = builder.build(tree)
         if not expression.free_symbols <= {builder.x, builder.y}:
             raise FormulaError("the formula may only use x and y")
+        sympy = _sympy()
+        if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise FormulaError("the formula divides by zero (or is undefined) everywhere")
+        if expression.has(sympy.I):
+            raise FormulaError("the formula is not real-valued (e.g. the square root of a negative number)")
         gradient = (expression.diff(builder.x), expression.diff(builder.y))
     except FormulaError:
         raise
@@ -298,7 +303,6 @@ def parse_objective(text: str, domain=None, start=None) -> Objective:
     (xmin, xmax), (ymin, ymax) = domain
     if start is None:
         start = (xmin + 0.8 * (xmax - xmin), ymin + 0.8 * (ymax - ymin))
-    sympy = _sympy()
     return Objective(
         name="custom",
         title=text.strip(),
