@@ -8,7 +8,7 @@ is one fragment, so a slider move reruns and redraws only that part of the page.
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OBJECTIVES, SGD, Adam, Momentum, RMSProp, get_objective, trajectories_to_csv
+from rmsprop_core import OBJECTIVES, SGD, Adam, FormulaError, Momentum, RMSProp, trajectories_to_csv
 from rmsprop_core.metrics import summarize
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -21,7 +21,7 @@ from rmsprop_lab.options import (
     RHO_OPTIONS,
     TOLERANCE_OPTIONS,
 )
-from rmsprop_lab.settings import COMPARE_SCHEMA, check_start_in_box
+from rmsprop_lab.settings import COMPARE_SCHEMA, CUSTOM, check_compare_settings, quote_user_text
 
 ui.ensure_routed()
 
@@ -118,8 +118,9 @@ def results_table(runs, objective, tolerance: float) -> dict:
 
 
 @st.fragment
-def optimizer_lab(objective_name: str, start: tuple[float, float], steps: int) -> None:
-    objective = get_objective(objective_name)
+def optimizer_lab(objective_name: str, start: tuple[float, float], steps: int, formula=None, domain=None) -> None:
+    objective = ui.resolve_objective(objective_name, formula, domain)
+    revision = f"{objective_name}:{formula}:{domain}"
     # chart first: on a phone the columns stack, and the picture should come before the knobs
     chart_column, controls_column = st.columns([2.7, 1], gap="medium")
     with controls_column:
@@ -127,9 +128,9 @@ def optimizer_lab(objective_name: str, start: tuple[float, float], steps: int) -
         optimizer_controls()
     settings = ui.current_settings(COMPARE_SCHEMA, PAGE)
     specs = enabled_optimizers(settings)
-    runs = [ui.run(spec, objective.name, start, steps) for spec in specs]
+    runs = [ui.run(spec, objective_name, start, steps, formula=formula, domain=domain) for spec in specs]
     paths = [result.path() for result in runs]
-    surface = ui.surface_cached(objective.name, SURFACE_RESOLUTION)
+    surface = ui.surface_cached(objective_name, SURFACE_RESOLUTION, formula=formula, domain=domain)
 
     with chart_column:
         for result in runs:
@@ -146,14 +147,14 @@ def optimizer_lab(objective_name: str, start: tuple[float, float], steps: int) -
         upto = st.session_state[key("upto")]
         shown_upto = None if upto >= steps else upto
         if settings["view"] == "overlay" or not paths:
-            main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=objective.name)
+            main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
         else:
-            main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=objective.name)
+            main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
         st.plotly_chart(main_figure, key="compare_main", config=figures.PLOT_CONFIG, theme=None)
 
     loss_column, step_column = st.columns(2)
     with loss_column:
-        loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=objective.name)
+        loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
         st.plotly_chart(loss_figure, key="compare_loss", config=figures.PLOT_CONFIG, theme=None)
     with step_column:
         rmsprop_runs = [result for result in runs if result.kind == "rmsprop"]
@@ -166,7 +167,7 @@ def optimizer_lab(objective_name: str, start: tuple[float, float], steps: int) -
             step_figure = figures.step_size_figure(
                 [(r.label, figures.colour_for(r.label), r.state["step_size"]) for r in rmsprop_runs],
                 reference=references,
-                uirevision=objective.name,
+                uirevision=revision,
             )
             st.plotly_chart(step_figure, key="compare_step_size", config=figures.PLOT_CONFIG, theme=None)
             st.caption(
@@ -207,23 +208,46 @@ with st.sidebar:
     st.subheader("Problem")
     st.selectbox(
         "Function",
-        list(OBJECTIVES),
+        [*OBJECTIVES, CUSTOM],
         key=key("objective"),
         on_change=on_objective_change,
-        format_func=lambda name: OBJECTIVES[name].title,
+        format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "✏️ Your own formula",
     )
+    if st.session_state[key("objective")] == CUSTOM:
+        st.text_input(
+            "f(x, y) =",
+            key=key("formula"),
+            max_chars=200,
+            help="Numbers, x, y, + - * / ** ^, parentheses, pi, e and sin cos tan exp log sqrt abs tanh sinh cosh "
+            "arctan. Example: (1-x)^2 + 100*(y-x^2)^2",
+        )
+        low_column, high_column = st.columns(2)
+        low_column.number_input("x from", key=key("xmin"), step=1.0)
+        high_column.number_input("x to", key=key("xmax"), step=1.0)
+        low_column.number_input("y from", key=key("ymin"), step=1.0)
+        high_column.number_input("y to", key=key("ymax"), step=1.0)
     column_x, column_y = st.columns(2)
     column_x.number_input("Start x", key=key("x0"), step=0.1, format="%.4f")
     column_y.number_input("Start y", key=key("y0"), step=0.1, format="%.4f")
     st.number_input("Steps", min_value=1, max_value=MAX_STEPS, step=50, key=key("steps"), on_change=restart_replay)
 
 problem = ui.current_settings(COMPARE_SCHEMA, PAGE)
-objective = get_objective(problem["objective"])
-notices += check_start_in_box(problem)
+notices += check_compare_settings(problem)
+if problem["objective"] == CUSTOM:
+    formula = problem["formula"]
+    domain = ((problem["xmin"], problem["xmax"]), (problem["ymin"], problem["ymax"]))
+else:
+    formula, domain = None, None
+try:
+    objective = ui.resolve_objective(problem["objective"], formula, domain)
+except FormulaError as error:
+    ui.show_notices(notices)
+    st.error(f"This formula cannot be used: {quote_user_text(str(error), 240)}. Edit it in the sidebar.", icon="✏️")
+    st.stop()
 
-st.markdown(f"#### {objective.title}")
+st.markdown(f"#### {objective.title if formula is None else 'Your function'}")
 st.latex(objective.latex)
 st.caption(objective.description)
 ui.show_notices(notices)
 
-optimizer_lab(objective.name, (problem["x0"], problem["y0"]), int(problem["steps"]))
+optimizer_lab(problem["objective"], (problem["x0"], problem["y0"]), int(problem["steps"]), formula, domain)

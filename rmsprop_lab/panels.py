@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OPTIMIZER_CLASSES, get_objective, optimize
+from rmsprop_core import OPTIMIZER_CLASSES, get_objective, optimize, parse_objective
 from rmsprop_core.metrics import evaluate_grid
 from rmsprop_core.objectives import scaled
 
@@ -102,11 +102,22 @@ class RunResult:
         return PathData(self.label, colour_for(self.label, index), self.points, self.losses, self.diverged_at)
 
 
+@st.cache_resource(max_entries=128, show_spinner=False)
+def resolve_objective(objective_name: str, formula: str | None = None, domain=None, scale: float = 1.0):
+    """A catalogue function, or the user's formula (``objective_name == "custom"``), optionally
+    scaled. Raises FormulaError for a formula that cannot be used (errors are not cached)."""
+    if objective_name == "custom":
+        objective = parse_objective(formula or "", domain=domain)
+    else:
+        objective = get_objective(objective_name)
+    return scaled(objective, scale)
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
-def run_cached(kind: str, hyperparameters: tuple, objective_name: str, start: tuple, steps: int, label: str):
+def run_cached(kind: str, hyperparameters: tuple, objective_key: tuple, start: tuple, steps: int, label: str):
     """One optimizer run; cached per optimizer so moving one slider recomputes one run only."""
     spec = OPTIMIZER_CLASSES[kind](**dict(hyperparameters))
-    trajectory = optimize(spec, get_objective(objective_name), start, steps)
+    trajectory = optimize(spec, resolve_objective(*objective_key), start, steps)
     return RunResult(
         label=label,
         kind=kind,
@@ -119,17 +130,18 @@ def run_cached(kind: str, hyperparameters: tuple, objective_name: str, start: tu
     )
 
 
-def run(spec, objective_name: str, start, steps: int, label: str | None = None) -> RunResult:
+def run(spec, objective_name: str, start, steps: int, label: str | None = None, formula=None, domain=None):
     hyper = tuple(spec.hyperparameters().items())
     start = (float(start[0]), float(start[1]))
-    return run_cached(spec.kind, hyper, objective_name, start, int(steps), label or spec.label)
+    key = (objective_name, formula, domain)
+    return run_cached(spec.kind, hyper, key, start, int(steps), label or spec.label)
 
 
 # cache_resource, not cache_data: a surface is immutable, and cache_data would hand every rerun a
 # pickled copy (1-2 MB), which costs more than the lookup saves
 @st.cache_resource(max_entries=64, show_spinner=False)
-def surface_cached(objective_name: str, resolution: int, scale: float = 1.0) -> Surface:
-    objective = scaled(get_objective(objective_name), scale)
+def surface_cached(objective_name: str, resolution: int, scale: float = 1.0, formula=None, domain=None) -> Surface:
+    objective = resolve_objective(objective_name, formula, domain, scale)
     xs, ys, values = evaluate_grid(objective, resolution)
     return make_surface(xs, ys, values, objective.minima)
 

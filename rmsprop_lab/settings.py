@@ -66,6 +66,10 @@ class Param:
             if text not in self.choices:
                 raise ValueError("is not one of the choices")
             return text
+        if self.kind == "text":
+            if not text.isprintable():
+                raise ValueError("contains control characters")
+            return text
         if self.kind == "bool":
             lowered = text.strip().lower()
             if lowered in ("1", "true", "yes", "on"):
@@ -94,7 +98,7 @@ class Param:
     def format(self, value) -> str:
         if self.kind == "bool":
             return "1" if value else "0"
-        if self.kind == "choice":
+        if self.kind in ("choice", "text"):
             return str(value)
         if self.kind == "int":
             return str(int(value))
@@ -164,36 +168,71 @@ def _story(key: str) -> Callable[[str], float]:
     return lambda name: story_defaults(name)[key]
 
 
+CUSTOM = "custom"
+DEFAULT_FORMULA = "x**2 + 10*sin(y)"
+DEFAULT_CUSTOM_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
+
+
 def _start(axis: int) -> Callable[[str], float]:
-    return lambda name: float(get_objective(name).start[axis]) if name in OBJECTIVES else 0.0
+    def start(name: str) -> float:
+        if name in OBJECTIVES:
+            return float(get_objective(name).start[axis])
+        low, high = DEFAULT_CUSTOM_DOMAIN[axis]
+        return low + 0.8 * (high - low)  # where parse_objective starts by default
+
+    return start
 
 
-def start_box(objective) -> tuple[tuple[float, float], tuple[float, float]]:
+def start_box(domain) -> tuple[tuple[float, float], tuple[float, float]]:
     """The generous box of allowed start points: the domain widened by one span on each side."""
-    (xmin, xmax), (ymin, ymax) = objective.domain
+    (xmin, xmax), (ymin, ymax) = domain
     xspan, yspan = xmax - xmin, ymax - ymin
     return (xmin - xspan, xmax + xspan), (ymin - yspan, ymax + yspan)
 
 
 def check_start_in_box(settings: dict) -> list[str]:
     """Reset a start point outside the objective's generous box to the objective's start."""
-    if settings.get("objective") not in OBJECTIVES:
+    if settings.get("objective") in OBJECTIVES:
+        domain = get_objective(settings["objective"]).domain
+    elif {"xmin", "xmax", "ymin", "ymax"} <= set(settings):
+        domain = ((settings["xmin"], settings["xmax"]), (settings["ymin"], settings["ymax"]))
+    else:
         return []
-    objective = get_objective(settings["objective"])
-    (xlow, xhigh), (ylow, yhigh) = start_box(objective)
+    (xlow, xhigh), (ylow, yhigh) = start_box(domain)
     if xlow <= settings["x0"] <= xhigh and ylow <= settings["y0"] <= yhigh:
         return []
     refused = f"({settings['x0']:g}, {settings['y0']:g})"
-    settings["x0"], settings["y0"] = (float(v) for v in objective.start)
+    settings["x0"], settings["y0"] = _start(0)(settings["objective"]), _start(1)(settings["objective"])
+    if settings["objective"] in OBJECTIVES:
+        settings["x0"], settings["y0"] = (float(v) for v in get_objective(settings["objective"]).start)
     return [
         f"Start {refused} is outside x ∈ [{xlow:g}, {xhigh:g}], y ∈ [{ylow:g}, {yhigh:g}] for this function: "
         f"the default start is used."
     ]
 
 
+def check_custom_domain(settings: dict) -> list[str]:
+    """A custom formula's x and y ranges must each run from a smaller to a larger number."""
+    if not {"xmin", "xmax", "ymin", "ymax"} <= set(settings):
+        return []
+    if settings["xmin"] < settings["xmax"] and settings["ymin"] < settings["ymax"]:
+        return []
+    (settings["xmin"], settings["xmax"]), (settings["ymin"], settings["ymax"]) = DEFAULT_CUSTOM_DOMAIN
+    return ["The formula's x and y ranges must each go from a smaller to a larger number: the default ranges are used."]
+
+
+def check_compare_settings(settings: dict) -> list[str]:
+    return check_custom_domain(settings) + check_start_in_box(settings)
+
+
 COMPARE_SCHEMA = Schema(
     (
-        Param("objective", "choice", "rosenbrock", choices=tuple(OBJECTIVES)),
+        Param("objective", "choice", "rosenbrock", choices=(*OBJECTIVES, CUSTOM)),
+        Param("formula", "text", DEFAULT_FORMULA),
+        Param("xmin", "float", DEFAULT_CUSTOM_DOMAIN[0][0], low=-1e5, high=1e5),
+        Param("xmax", "float", DEFAULT_CUSTOM_DOMAIN[0][1], low=-1e5, high=1e5),
+        Param("ymin", "float", DEFAULT_CUSTOM_DOMAIN[1][0], low=-1e5, high=1e5),
+        Param("ymax", "float", DEFAULT_CUSTOM_DOMAIN[1][1], low=-1e5, high=1e5),
         Param("x0", "float", _start(0), low=-1e6, high=1e6, follows_objective=True),
         Param("y0", "float", _start(1), low=-1e6, high=1e6, follows_objective=True),
         Param(
@@ -226,7 +265,7 @@ COMPARE_SCHEMA = Schema(
         Param("beta2", "ladder", 0.999, choices=BETA2_OPTIONS),
         Param("adam_eps", "ladder", 1e-8, choices=EPS_OPTIONS),
     ),
-    cross_check=check_start_in_box,
+    cross_check=check_compare_settings,
 )
 
 

@@ -102,3 +102,19 @@ def test_deep_link_as_a_fresh_servers_first_request_is_routed(tmp_path, browser)
         page.close()
     finally:
         fresh.stop()
+
+
+def test_typing_a_formula_draws_its_paths(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/?objective=custom", charts=3)
+    box = page.get_by_role("textbox", name="f(x, y) =")
+    box.fill("(x-1)^2 + 10*(y+2)^2")
+    box.press("Enter")
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('formula=')")
+    drawn = plotted_trace(page, "RMSProp")
+    from rmsprop_core import parse_objective
+
+    objective = parse_objective("(x-1)^2 + 10*(y+2)^2")
+    expected = optimize(RMSProp(lr=0.05), objective, objective.start, 300).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+    page.close()

@@ -184,3 +184,48 @@ def test_bad_query_parameters_fall_back_with_a_notice():
     # user text is only ever shown inside code spans, never as markup
     for element in [*app.markdown, *app.warning]:
         assert "<script>" not in element.value.replace("`<script>", "")
+
+
+# --- your own formula -----------------------------------------------------------------------------
+
+
+def test_custom_formula_runs_the_engine_on_the_parsed_function():
+    from rmsprop_core import parse_objective
+
+    at = fresh_app()
+    at.selectbox(key=key("objective")).set_value("custom").run()
+    at.text_input(key=key("formula")).input("(x-1)^2 + 3*abs(y)").run()
+    at.number_input(key=key("xmin")).set_value(-3.0).run()
+    at.number_input(key=key("x0")).set_value(-2.0).run()
+    at.number_input(key=key("y0")).set_value(2.0).run()
+    objective = parse_objective("(x-1)^2 + 3*abs(y)", domain=((-3.0, 5.0), (-5.0, 5.0)))
+    expected = optimize(RMSProp(lr=0.05), objective, (-2.0, 2.0), 300)
+    np.testing.assert_array_equal(path_points(at, "RMSProp"), expected.points)
+    assert r"\left|{y}\right|" in at.latex[0].value
+    assert at.query_params["formula"] == "(x-1)^2 + 3*abs(y)" and at.query_params["xmin"] == "-3.0"
+    # the shared URL reproduces the same view
+    again = fresh_app(dict(at.query_params.items()))
+    np.testing.assert_array_equal(path_points(again, "RMSProp"), expected.points)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [("x + z", "unknown name 'z' at column 5"), ("9**9**9**9", "constant exponent"), ("sin(x", "expected ')'")],
+)
+def test_bad_formula_shows_what_and_where_and_keeps_the_settings(formula, message):
+    at = fresh_app({"objective": "custom", "rho": "0.99"})
+    at.text_input(key=key("formula")).input(formula).run()
+    assert not at.exception
+    assert any(message in error.value for error in at.error)
+    assert not at.get("plotly_chart")
+    at.text_input(key=key("formula")).input("x^2 + y^2").run()
+    assert len(at.get("plotly_chart")) == 3 and not at.error
+    assert at.select_slider(key=key("rho")).value == 0.99  # nothing the user set was lost
+
+
+def test_formula_that_is_undefined_somewhere_is_flagged_not_crashing():
+    at = fresh_app(
+        {"objective": "custom", "formula": "log(x) + y^2", "xmin": "-1", "x0": "0.3", "y0": "1", "sgd_lr": "0.5"}
+    )
+    assert not at.exception
+    assert any("SGD diverged" in error.value for error in at.error)
