@@ -16,8 +16,10 @@ from rmsprop_lab.options import (
     BETA2_OPTIONS,
     EPS_OPTIONS,
     LR_OPTIONS,
+    MAX_SEED,
     MAX_STEPS,
     MOMENTUM_OPTIONS,
+    NOISE_OPTIONS,
     RHO_OPTIONS,
     TOLERANCE_OPTIONS,
 )
@@ -118,7 +120,9 @@ def results_table(runs, objective, tolerance: float) -> dict:
 
 
 @st.fragment
-def optimizer_lab(objective_name: str, start: tuple[float, float], steps: int, formula=None, domain=None) -> None:
+def optimizer_lab(
+    objective_name: str, start: tuple[float, float], steps: int, formula=None, domain=None, noise=(0.0, 0)
+) -> None:
     objective = ui.resolve_objective(objective_name, formula, domain)
     revision = f"{objective_name}:{formula}:{domain}"
     # chart first: on a phone the columns stack, and the picture should come before the knobs
@@ -128,7 +132,10 @@ def optimizer_lab(objective_name: str, start: tuple[float, float], steps: int, f
         optimizer_controls()
     settings = ui.current_settings(COMPARE_SCHEMA, PAGE)
     specs = enabled_optimizers(settings)
-    runs = [ui.run(spec, objective_name, start, steps, formula=formula, domain=domain) for spec in specs]
+    runs = [
+        ui.run(spec, objective_name, start, steps, formula=formula, domain=domain, noise=noise[0], seed=noise[1])
+        for spec in specs
+    ]
     paths = [result.path() for result in runs]
     surface = ui.surface_cached(objective_name, SURFACE_RESOLUTION, formula=formula, domain=domain)
 
@@ -230,6 +237,14 @@ with st.sidebar:
     column_x.number_input("Start x", key=key("x0"), step=0.1, format="%.4f")
     column_y.number_input("Start y", key=key("y0"), step=0.1, format="%.4f")
     st.number_input("Steps", min_value=1, max_value=MAX_STEPS, step=50, key=key("steps"), on_change=restart_replay)
+    ui.ladder_slider(
+        "Gradient noise σ (mini-batch)",
+        NOISE_OPTIONS,
+        key("noise"),
+        help="Adds Gaussian noise of this standard deviation to every gradient, as a mini-batch gradient "
+        "would have. The same seed gives the same run.",
+    )
+    st.number_input("Noise seed", min_value=0, max_value=MAX_SEED, step=1, key=key("seed"))
 
 problem = ui.current_settings(COMPARE_SCHEMA, PAGE)
 notices += check_compare_settings(problem)
@@ -250,4 +265,11 @@ st.latex(objective.latex)
 st.caption(objective.description)
 ui.show_notices(notices)
 
-optimizer_lab(problem["objective"], (problem["x0"], problem["y0"]), int(problem["steps"]), formula, domain)
+optimizer_lab(
+    problem["objective"],
+    (problem["x0"], problem["y0"]),
+    int(problem["steps"]),
+    formula,
+    domain,
+    (problem["noise"], int(problem["seed"])),
+)

@@ -60,9 +60,10 @@ class Trajectory:
       stops moving: its later entries are NaN.
     """
 
-    def __init__(self, optimizer, objective, coordinate_first_points, batch_shape, diverged_at):
+    def __init__(self, optimizer, objective, coordinate_first_points, batch_shape, diverged_at, noise=0.0, seed=0):
         self.optimizer = optimizer
         self.objective = objective
+        self.noise, self.seed = noise, seed
         self.batch_shape = batch_shape
         self.steps = coordinate_first_points.shape[0] - 1
         # (steps + 1, 2, N) contiguous; the public views are reshaped / moved, never copied
@@ -111,6 +112,8 @@ class Trajectory:
         shape = self._points_cf.shape[1:]
         running = spec.init_state(shape)
         update = np.empty(shape)
+        # the same noise draws as the run itself: same seed, same order
+        gradient_noise = _GradientNoise(self.noise, self.seed, shape) if self.noise > 0 else None
         with np.errstate(all="ignore"):
             if hasattr(spec, "initial_denominator"):
                 spec.initial_denominator(running)
@@ -119,7 +122,11 @@ class Trajectory:
             for name, value in first.items():
                 recorded[name][0] = value
             for step in range(1, self.steps + 1):
-                spec.update(self._grads_cf[step - 1], running, step, update)
+                gradient = self._grads_cf[step - 1]
+                if gradient_noise is not None:
+                    gradient = gradient.copy()
+                    gradient_noise.add_to(gradient)
+                spec.update(gradient, running, step, update)
                 for name, value in spec.public_state(running).items():
                     recorded[name][step] = value
         dead = self._dead_mask_cf()
@@ -149,15 +156,47 @@ class Trajectory:
         return diverged.reshape(self.batch_shape)
 
 
-def optimize(optimizer: Optimizer, objective, start, steps: int) -> Trajectory:
+def _check_noise(noise, seed) -> tuple[float, int]:
+    noise = float(noise)
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2**63)  # recorded, so the run can be replayed
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    return noise, int(seed)
+
+
+class _GradientNoise:
+    """Gaussian noise of standard deviation ``sigma`` per gradient coordinate, one draw of shape
+    ``(2, N)`` per step from a generator seeded with ``seed``: the same seed, the same noise."""
+
+    def __init__(self, sigma: float, seed: int, shape: tuple[int, int]):
+        self.sigma, self.shape = sigma, shape
+        self.generator = np.random.default_rng(seed)
+        self.draw = np.empty(shape)
+
+    def add_to(self, gradient: np.ndarray) -> None:
+        self.generator.standard_normal(self.shape, out=self.draw)
+        self.draw *= self.sigma
+        gradient += self.draw
+
+
+def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float = 0.0, seed=None) -> Trajectory:
     """Run ``optimizer`` on ``objective`` from ``start`` for ``steps`` updates.
 
     ``start`` has shape ``(2,)`` or ``(..., 2)``; array hyperparameters broadcast against the batch
     shape ``start.shape[:-1]``, e.g. ``RMSProp(lr=lrs[:, None], rho=rhos[None, :])`` with a
     ``(n, m, 2)`` start runs an ``n x m`` sweep in one call. No NumPy warning or exception escapes
     a diverging run: diverged elements are flagged in ``diverged_at`` and stop moving.
+
+    ``noise > 0`` adds Gaussian noise of that standard deviation to every gradient coordinate,
+    as a mini-batch gradient would have; ``seed`` makes it reproducible (the same seed gives the
+    same trajectory; without one, a seed is drawn and kept in ``trajectory.seed``).
+    ``trajectory.grads`` stays the true gradient at each point.
     """
     steps = _check_steps(steps)
+    noise, seed = _check_noise(noise, seed)
     start = np.asarray(start, dtype=float)
     if start.ndim == 0 or start.shape[-1] != 2:
         raise ValueError(f"start must have shape (2,) or (..., 2), got {start.shape}")
@@ -176,6 +215,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int) -> Trajectory:
     update = np.empty((2, size))
     checked_up_to = 0
     newly_dead: np.ndarray | None = None
+    gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
 
     with np.errstate(all="ignore"):
         newly_dead = _find_divergence(points, 0, 0, centre, half_width, diverged_at)
@@ -185,6 +225,8 @@ def optimize(optimizer: Optimizer, objective, start, steps: int) -> Trajectory:
                 grad_into(current[0], current[1], gradient[0], gradient[1])
             else:
                 gradient[0], gradient[1] = grad_f(current[0], current[1])
+            if gradient_noise is not None:
+                gradient_noise.add_to(gradient)
             spec.update(gradient, state, step, update)
             np.subtract(current, update, out=points[step])
             if newly_dead is not None:
@@ -195,7 +237,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int) -> Trajectory:
             if step % DIVERGENCE_CHECK_EVERY == 0 or step == steps:
                 newly_dead = _find_divergence(points, checked_up_to + 1, step, centre, half_width, diverged_at)
                 checked_up_to = step
-    return Trajectory(optimizer, objective, points, tuple(batch_shape), diverged_at)
+    return Trajectory(optimizer, objective, points, tuple(batch_shape), diverged_at, noise=noise, seed=seed)
 
 
 def _find_divergence(points, first_step, last_step, centre, half_width, diverged_at):

@@ -114,10 +114,13 @@ def resolve_objective(objective_name: str, formula: str | None = None, domain=No
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def run_cached(kind: str, hyperparameters: tuple, objective_key: tuple, start: tuple, steps: int, label: str):
+def run_cached(
+    kind: str, hyperparameters: tuple, objective_key: tuple, start: tuple, steps: int, label: str, noise_key=(0.0, 0)
+):
     """One optimizer run; cached per optimizer so moving one slider recomputes one run only."""
     spec = OPTIMIZER_CLASSES[kind](**dict(hyperparameters))
-    trajectory = optimize(spec, resolve_objective(*objective_key), start, steps)
+    noise, seed = noise_key
+    trajectory = optimize(spec, resolve_objective(*objective_key), start, steps, noise=noise, seed=seed)
     return RunResult(
         label=label,
         kind=kind,
@@ -130,11 +133,21 @@ def run_cached(kind: str, hyperparameters: tuple, objective_key: tuple, start: t
     )
 
 
-def run(spec, objective_name: str, start, steps: int, label: str | None = None, formula=None, domain=None):
+def run(
+    spec,
+    objective_name: str,
+    start,
+    steps: int,
+    label: str | None = None,
+    formula=None,
+    domain=None,
+    noise: float = 0.0,
+    seed: int = 0,
+):
     hyper = tuple(spec.hyperparameters().items())
     start = (float(start[0]), float(start[1]))
     key = (objective_name, formula, domain)
-    return run_cached(spec.kind, hyper, key, start, int(steps), label or spec.label)
+    return run_cached(spec.kind, hyper, key, start, int(steps), label or spec.label, (float(noise), int(seed)))
 
 
 # cache_resource, not cache_data: a surface is immutable, and cache_data would hand every rerun a

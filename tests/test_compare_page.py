@@ -229,3 +229,14 @@ def test_formula_that_is_undefined_somewhere_is_flagged_not_crashing():
     )
     assert not at.exception
     assert any("SGD diverged" in error.value for error in at.error)
+
+
+def test_gradient_noise_and_seed_controls():
+    at = fresh_app()
+    at.select_slider(key=key("noise")).set_value(10.0).run()
+    at.number_input(key=key("seed")).set_value(42).run()
+    expected = optimize(RMSProp(lr=0.005), get_objective("rosenbrock"), (-1.5, 2.0), 1000, noise=10.0, seed=42)
+    np.testing.assert_array_equal(path_points(at, "RMSProp"), expected.points)
+    assert at.query_params["noise"] == "10.0" and at.query_params["seed"] == "42"
+    again = fresh_app(dict(at.query_params.items()))
+    np.testing.assert_array_equal(path_points(again, "RMSProp"), expected.points)
