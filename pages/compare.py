@@ -203,6 +203,9 @@ def optimizer_lab(
             key="compare_download",
             icon=":material/download:",
         )
+    # inside the fragment, so the saved file has the values the sliders show right now
+    with st.expander("Save or load these settings"):
+        ui.settings_file_controls(COMPARE_SCHEMA, PAGE)
     ui.publish_settings(COMPARE_SCHEMA, PAGE, {**settings, "upto": -1 if upto >= steps else upto})
 
 

@@ -18,7 +18,7 @@ from rmsprop_core.objectives import scaled
 
 from .figures import PathData, Surface, colour_for, make_surface
 from .options import format_number
-from .settings import Schema
+from .settings import Schema, quote_user_text
 
 
 def ensure_routed() -> None:
@@ -63,6 +63,47 @@ def publish_settings(schema: Schema, page: str, settings: dict) -> None:
     query = schema.to_query(settings)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
+
+
+def settings_file_controls(schema: Schema, page: str) -> None:
+    """ "Download settings" (JSON of every setting) and "Load settings" (validated upload)."""
+    uploader_key = widget_key(page, "_upload")
+    message_key = widget_key(page, "_upload_messages")
+    reload_key = widget_key(page, "_reload")
+
+    def load() -> None:
+        upload = st.session_state.get(uploader_key)
+        if upload is None:
+            return
+        settings, problems = schema.parse_document(upload.getvalue(), page)
+        if settings is None:
+            st.session_state[message_key] = ("error", problems)
+            return
+        for name, value in settings.items():
+            st.session_state[widget_key(page, name)] = value
+        st.session_state[widget_key(page, "_settings")] = settings
+        st.session_state[message_key] = ("success", [f"Loaded the settings from {quote_user_text(upload.name)}."])
+        st.session_state[reload_key] = True
+
+    st.download_button(
+        "Download settings (JSON)",
+        # built on every run (a few hundred bytes): a lazy callable would run outside the script,
+        # where the widgets' session state cannot be read
+        data=schema.to_document(current_settings(schema, page), page),
+        file_name=f"rmsprop-lab_{page}_settings.json",
+        mime="application/json",
+        on_click="ignore",
+        key=widget_key(page, "_download_settings"),
+        icon=":material/save:",
+    )
+    st.file_uploader("Load settings (JSON)", type=["json"], key=uploader_key, on_change=load, max_upload_size=1)
+    if st.session_state.pop(reload_key, False):
+        # loaded settings touch widgets everywhere on the page (sidebar included): rerun it all;
+        # the success message is shown on that run
+        st.rerun()
+    kind, messages = st.session_state.pop(message_key, (None, []))
+    for message in messages:
+        getattr(st, kind)(message)
 
 
 def reset_for_objective(schema: Schema, page: str) -> None:

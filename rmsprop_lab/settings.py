@@ -8,6 +8,7 @@ Nothing here renders anything: notices quote user text only through ``quote_user
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from .options import (
 )
 
 MAX_QUERY_VALUE_LENGTH = 200
+MAX_DOCUMENT_BYTES = 64 * 1024
+DOCUMENT_APP = "rmsprop-lab"
+DOCUMENT_VERSION = 1
 
 
 def quote_user_text(text: str, limit: int = 40) -> str:
@@ -155,6 +159,54 @@ class Schema:
             for param in self.params
             if param.key in settings and settings[param.key] != defaults[param.key]
         }
+
+    def to_document(self, settings: Mapping[str, object], page: str) -> str:
+        """The settings as a JSON document for "Download settings" (every setting, typed)."""
+        values = {param.key: settings[param.key] for param in self.params if param.key in settings}
+        return json.dumps(
+            {"app": DOCUMENT_APP, "version": DOCUMENT_VERSION, "page": page, "settings": values},
+            indent=2,
+            sort_keys=False,
+        )
+
+    def parse_document(self, data: bytes, page: str) -> tuple[dict | None, list[str]]:
+        """Settings from an uploaded JSON document, or ``None`` and the problems found (the file is
+        then refused whole: a half-applied file would be worse than none)."""
+        if len(data) > MAX_DOCUMENT_BYTES:
+            return None, [f"The file is larger than {MAX_DOCUMENT_BYTES // 1024} KB."]
+        try:
+            document = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            return None, [f"The file is not valid JSON ({type(error).__name__})."]
+        if not isinstance(document, dict) or not isinstance(document.get("settings"), dict):
+            return None, ['The file must be a JSON object with a "settings" object inside.']
+        if document.get("app") != DOCUMENT_APP or document.get("page") != page:
+            return None, [f"This is not a RMSProp Lab settings file for the {page} page."]
+        problems: list[str] = []
+        values: dict = {}
+        params = self.by_key()
+        for name, value in document["settings"].items():
+            param = params.get(name)
+            if param is None:
+                problems.append(f"Unknown setting {quote_user_text(name, 30)}.")
+                continue
+            expected = {"bool": (bool,), "int": (int,), "text": (str,), "choice": (str,)}.get(param.kind, (int, float))
+            if not isinstance(value, expected) or (isinstance(value, bool) and param.kind != "bool"):
+                problems.append(f"Setting `{name}` has the wrong type ({type(value).__name__}).")
+                continue
+            try:
+                values[name] = param.parse(str(value).lower() if param.kind == "bool" else str(value))
+            except ValueError as reason:
+                problems.append(f"Setting `{name}` {reason}: {quote_user_text(value)}.")
+        if problems:
+            return None, problems
+        settings = self.defaults(str(values.get("objective", self.params[0].default_for(""))))
+        settings.update(values)
+        if self.cross_check is not None:
+            notices = self.cross_check(settings)
+            if notices:
+                return None, notices
+        return settings, []
 
     def after_objective_change(self, settings: Mapping[str, object], objective_name: str) -> dict:
         """Settings with the new objective and its defaults for the objective-dependent ones."""

@@ -118,3 +118,38 @@ def test_typing_a_formula_draws_its_paths(served_app, browser):
     expected = optimize(RMSProp(lr=0.05), objective, objective.start, 300).points
     np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
     page.close()
+
+
+def test_settings_file_download_edit_and_load(served_app, browser, tmp_path):
+    import json
+
+    page = open_page(browser, served_app.url, charts=3)
+    page.get_by_role("slider", name="Decay rate").focus()
+    page.keyboard.press("ArrowRight")  # a fragment-only rerun: the saved file must still see it
+    wait_settled(page)
+    page.get_by_text("Save or load these settings").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download settings (JSON)").click()
+    document = json.loads(download_info.value.path().read_text())
+    assert document["settings"]["objective"] == "rosenbrock" and document["settings"]["rho"] == 0.95
+    document["settings"].update(objective="beale", x0=1.0, y0=1.5, steps=600, rms_lr=0.05, rho=0.99)
+    edited = tmp_path / "beale.json"
+    edited.write_text(json.dumps(document))
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(edited))
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('objective=beale')", timeout=30_000)
+    wait_settled(page)
+    drawn = plotted_trace(page, "RMSProp")
+    beale = get_objective("beale")
+    expected = optimize(RMSProp(lr=0.05, rho=0.99), beale, (1.0, 1.5), 600).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"app": "rmsprop-lab", "page": "compare", "settings": {"rho": "lots"}}')
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
+    wait_settled(page)
+    page.get_by_text("`rho` has the wrong type", exact=False).or_(
+        page.get_by_text("has the wrong type")
+    ).first.wait_for()
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.close()

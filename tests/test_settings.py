@@ -95,3 +95,53 @@ def test_quote_user_text_cannot_break_out_of_a_code_span():
     assert quoted.startswith("`") and quoted.endswith("`") and quoted.count("`") == 2
     assert len(quoted) <= 42 and "\n" not in quoted
     assert quote_user_text("") == "an empty value"
+
+
+# --- settings files -------------------------------------------------------------------------------
+
+import json  # noqa: E402
+
+
+def test_settings_document_round_trip():
+    settings = SCHEMA.defaults("beale") | {
+        "objective": "beale",
+        "rho": 0.99,
+        "centered": True,
+        "noise": 0.3,
+        "seed": 7,
+        "formula": "x^2",
+    }
+    document = SCHEMA.to_document(settings, "compare")
+    assert json.loads(document)["settings"]["rho"] == 0.99
+    parsed, problems = SCHEMA.parse_document(document.encode(), "compare")
+    assert problems == [] and parsed == settings
+
+
+def document(settings: dict, **envelope) -> bytes:
+    return json.dumps({"app": "rmsprop-lab", "version": 1, "page": "compare", "settings": settings} | envelope).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"x" * (64 * 1024 + 1), "larger than 64 KB"),
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+        (b"[1, 2]", '"settings" object'),
+        (document({"rho": 0.9}, app="other"), "not a RMSProp Lab settings file"),
+        (document({"rho": 0.9}, page="sweep"), "not a RMSProp Lab settings file"),
+        (document({"rho": "0.9"}), "`rho` has the wrong type (str)"),
+        (document({"steps": True}), "`steps` has the wrong type (bool)"),
+        (document({"centered": 1}), "`centered` has the wrong type (int)"),
+        (document({"steps": 10**9}), "`steps` is outside"),
+        (document({"rho": 7.0}), "`rho` is outside"),
+        (document({"objective": "<b>x</b>"}), "`objective` is not one of the choices"),
+        (document({"hack": 1}), "Unknown setting `hack`"),
+        (document({"objective": "bowl", "x0": 1000.0}), "outside"),
+        (b"[" * 100_000 + b"]" * 100_000, "larger than"),
+    ],
+)
+def test_bad_settings_documents_are_refused_naming_the_problem(data, problem):
+    settings, problems = SCHEMA.parse_document(data, "compare")
+    assert settings is None
+    assert any(problem in message for message in problems), problems
