@@ -153,3 +153,40 @@ def test_settings_file_download_edit_and_load(served_app, browser, tmp_path):
     ).first.wait_for()
     assert page.locator("[data-testid=stException]").count() == 0
     page.close()
+
+
+def test_six_sessions_at_once_never_see_each_others_work(served_app, browser):
+    """Six users, each with their own formula and seed, interleave ten slider moves each."""
+    from rmsprop_core import parse_objective
+
+    sessions = []
+    for index in range(6):
+        formula = f"x^2 + {index + 2}*y^2"
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        page.goto(
+            f"{served_app.url}/?objective=custom&formula={formula.replace('+', '%2B')}&steps=120&seed={index}&noise=0.1"
+        )
+        sessions.append((context, page, formula, index))
+    for _, page, _, _ in sessions:
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+        wait_settled(page)
+    for round_number in range(10):
+        for _, page, _, index in sessions:  # every session's rerun overlaps the others'
+            page.get_by_role("slider", name="Decay rate").focus()
+            page.keyboard.press("ArrowRight" if (round_number + index) % 2 == 0 else "ArrowLeft")
+        for _, page, formula, index in sessions:
+            wait_settled(page)
+            page.wait_for_timeout(200)
+            wait_settled(page)
+            latex = page.locator("[data-testid=stMarkdownContainer] .katex, .stLatex").first.inner_text()
+            assert f"{index + 2}y" in latex.replace(" ", "").replace("\n", ""), (index, latex)
+            rho = float(page.get_by_role("slider", name="Decay rate").get_attribute("aria-valuetext"))
+            drawn = plotted_trace(page, "RMSProp")
+            objective = parse_objective(formula)
+            expected = optimize(RMSProp(lr=0.05, rho=rho), objective, objective.start, 120, noise=0.1, seed=index)
+            np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected.points, rtol=1e-12)
+    for context, *_ in sessions:
+        context.close()
+    log = served_app.log_text()
+    assert "Traceback" not in log and "Error" not in log, log[-2000:]
