@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OBJECTIVES, RMSProp, get_objective, optimize
+from rmsprop_core import RMSProp, get_objective, optimize
 from rmsprop_core.anatomy import update_anatomy
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -44,9 +44,7 @@ st.markdown(
 
 with st.sidebar:
     st.subheader("Run")
-    st.selectbox(
-        "Function", list(OBJECTIVES), key=key("objective"), format_func=lambda n: OBJECTIVES[n].title, on_change=reset
-    )
+    ui.function_picker(key("objective"), on_change=reset)
     ui.ladder_slider("Learning rate α", LR_OPTIONS, key("lr"))
     ui.ladder_slider("Decay rate ρ", RHO_OPTIONS, key("rho"))
     ui.ladder_slider("Epsilon ε", EPS_OPTIONS, key("eps"))

@@ -8,7 +8,7 @@ is one fragment, so a slider move reruns and redraws only that part of the page.
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OBJECTIVES, SGD, Adam, FormulaError, Momentum, RMSProp, trajectories_to_csv
+from rmsprop_core import SGD, Adam, FormulaError, Momentum, RMSProp, trajectories_to_csv
 from rmsprop_core.metrics import summarize
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -216,13 +216,7 @@ if not 0 <= st.session_state[key("upto")] <= st.session_state[key("steps")]:
 
 with st.sidebar:
     st.subheader("Problem")
-    st.selectbox(
-        "Function",
-        [*OBJECTIVES, CUSTOM],
-        key=key("objective"),
-        on_change=on_objective_change,
-        format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "✏️ Your own formula",
-    )
+    ui.function_picker(key("objective"), on_change=on_objective_change, include_custom=True)
     if st.session_state[key("objective")] == CUSTOM:
         st.text_input(
             "f(x, y) =",

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import CONVENTIONS, OBJECTIVES, get_objective, optimize
+from rmsprop_core import CONVENTIONS, get_objective, optimize
 from rmsprop_core.objectives import scaled
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -25,7 +25,7 @@ for name, value in DEFAULTS.items():
 
 with st.sidebar:
     st.subheader("Problem")
-    st.selectbox("Function", list(OBJECTIVES), key=key("objective"), format_func=lambda n: OBJECTIVES[n].title)
+    ui.function_picker(key("objective"))
     ui.ladder_slider("Learning rate α (same for all)", LR_OPTIONS, key("lr"))
     st.number_input("Steps", min_value=1, max_value=5000, step=100, key=key("steps"))
     ui.ladder_slider(

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OBJECTIVES, RMSProp, get_objective, optimize
+from rmsprop_core import RMSProp, get_objective, optimize
 from rmsprop_core.metrics import steps_to_tolerance
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -41,13 +41,7 @@ def follow_objective() -> None:
 
 with st.sidebar:
     st.subheader("Run")
-    st.selectbox(
-        "Function",
-        list(OBJECTIVES),
-        key=key("objective"),
-        format_func=lambda n: OBJECTIVES[n].title,
-        on_change=follow_objective,
-    )
+    ui.function_picker(key("objective"), on_change=follow_objective)
     st.toggle("Call it γ (gamma)", key=key("gamma"), help="Same parameter, another common name.")
     symbol = "γ" if st.session_state[key("gamma")] else "ρ"
     st.multiselect(

@@ -5,7 +5,7 @@ import urllib.parse
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OBJECTIVES, SGD, Momentum, RMSProp, get_objective, optimize, sweep_outcomes
+from rmsprop_core import SGD, Momentum, RMSProp, get_objective, optimize, sweep_outcomes
 from rmsprop_core.csv_io import grid_to_csv
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -56,13 +56,7 @@ def clear_selection() -> None:
 
 with st.sidebar:
     st.subheader("Sweep")
-    st.selectbox(
-        "Function",
-        list(OBJECTIVES),
-        key=key("objective"),
-        format_func=lambda n: OBJECTIVES[n].title,
-        on_change=clear_selection,
-    )
+    ui.function_picker(key("objective"), on_change=clear_selection)
     st.radio("Hyperparameters", list(KINDS), key=key("kind"), on_change=clear_selection)
     st.radio("Outcome", OUTCOMES, key=key("outcome"), horizontal=True)
     lr_low, lr_high = st.select_slider(

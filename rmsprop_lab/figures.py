@@ -754,6 +754,19 @@ DIVERGED_COLOUR = "#222222"
 SWEEP_COLOURSCALE = "Viridis"
 
 
+def _selected_marker(x, y) -> dict:
+    """The ring around the picked cell or setting."""
+    return {
+        "type": "scatter",
+        "x": [x],
+        "y": [y],
+        "mode": "markers",
+        "name": "selected",
+        "marker": {"symbol": "circle-open", "size": 16, "color": "#ff2d2d", "line": {"width": 3}},
+        "hoverinfo": "skip",
+    }
+
+
 def sweep_heatmap_figure(
     x_values: np.ndarray,
     y_values: np.ndarray,
@@ -839,17 +852,7 @@ def sweep_heatmap_figure(
     )
     if selected is not None:
         row, column = selected
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [x_values[column]],
-                "y": [y_values[row]],
-                "mode": "markers",
-                "name": "selected",
-                "marker": {"symbol": "circle-open", "size": 16, "color": "#ff2d2d", "line": {"width": 3}},
-                "hoverinfo": "skip",
-            }
-        )
+        traces.append(_selected_marker(x_values[column], y_values[row]))
     layout = _layout(
         height,
         uirevision=uirevision,
@@ -888,29 +891,19 @@ def sweep_curve_figure(
         },
     ]
     if np.any(diverged):
+        floor = float(np.nanmin(finite)) if np.isfinite(finite).any() else 1.0
         traces.append(
             {
                 "type": "scatter",
                 "x": np.asarray(x_values)[diverged],
-                "y": None,
+                "y": np.full(int(np.sum(diverged)), floor),
                 "mode": "markers",
-                "yaxis": "y",
                 "name": "diverged",
                 "marker": {"symbol": "x", "size": 10, "color": DIVERGED_COLOUR},
             }
         )
-        traces[-1]["y"] = np.full(int(np.sum(diverged)), np.nanmin(finite) if np.isfinite(finite).any() else 1.0)
     if selected is not None:
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [x_values[selected]],
-                "y": [finite[selected]],
-                "mode": "markers",
-                "name": "selected",
-                "marker": {"symbol": "circle-open", "size": 16, "color": "#ff2d2d", "line": {"width": 3}},
-            }
-        )
+        traces.append(_selected_marker(x_values[selected], finite[selected]))
     layout = _layout(
         height,
         uirevision=uirevision,

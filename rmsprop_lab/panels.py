@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OPTIMIZER_CLASSES, get_objective, optimize, parse_objective
+from rmsprop_core import OBJECTIVES, OPTIMIZER_CLASSES, get_objective, optimize, parse_objective
 from rmsprop_core.metrics import evaluate_grid
 from rmsprop_core.objectives import scaled
 
@@ -113,6 +113,18 @@ def reset_for_objective(schema: Schema, page: str) -> None:
     for param in schema.params:
         if param.follows_objective:
             st.session_state[widget_key(page, param.key)] = updated[param.key]
+
+
+def function_picker(key: str, on_change=None, include_custom: bool = False):
+    """The function selectbox every page uses (catalogue titles; optionally "your own formula")."""
+    names = [*OBJECTIVES, "custom"] if include_custom else list(OBJECTIVES)
+    return st.selectbox(
+        "Function",
+        names,
+        key=key,
+        on_change=on_change,
+        format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "✏️ Your own formula",
+    )
 
 
 def ladder_slider(label: str, options, key: str, help: str | None = None, disabled: bool = False):
