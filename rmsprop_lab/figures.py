@@ -11,6 +11,7 @@ one fixed colour per optimizer so a method looks the same in every chart and on 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -117,13 +118,26 @@ def make_surface(xs, ys, values, minima=()) -> Surface:
 # --- shared pieces ----------------------------------------------------------------------------
 
 
-def _layout(height: int, title: str | None = None, uirevision=None, bottom_margin: int = 48, **more) -> dict:
+def _layout(
+    height: int,
+    title: str | None = None,
+    uirevision=None,
+    bottom_margin: int = 48,
+    top_margin: int | None = None,
+    **more,
+) -> dict:
     layout = {
         "height": height,
         # Fixed margins with autoexpand off: Plotly's automatic margins cost a second layout pass
         # on every redraw (about 90 ms per slider move in Chromium here); these fit our labels,
         # including a legend wrapped onto two rows on a phone.
-        "margin": {"l": 60, "r": 16, "t": 96 if title else 64, "b": bottom_margin, "autoexpand": False},
+        "margin": {
+            "l": 60,
+            "r": 16,
+            "t": top_margin if top_margin is not None else (96 if title else 64),
+            "b": bottom_margin,
+            "autoexpand": False,
+        },
         "font": FONT,
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
@@ -298,6 +312,11 @@ def _minima_trace(minima, axis_suffix: str = "", show_legend: bool = True) -> di
     }
 
 
+def _legend_top_margin(entries: int) -> int:
+    """Room above the plot for a legend that wraps to two entries per row on a phone."""
+    return max(64, 20 + 24 * math.ceil(entries / 2))
+
+
 def _axis_ranges(surface: Surface) -> tuple[list[float], list[float]]:
     return [float(surface.xs[0]), float(surface.xs[-1])], [float(surface.ys[0]), float(surface.ys[-1])]
 
@@ -327,6 +346,7 @@ def contour_figure(
         height,
         uirevision=uirevision,
         bottom_margin=120,
+        top_margin=_legend_top_margin(len(paths) + bool(len(surface.minima))),
         images=[_surface_image(surface)],
         xaxis=_plain_axis(range=x_range, title={"text": "x"}, constrain="domain"),
         yaxis=_plain_axis(range=y_range, title={"text": "y"}),
