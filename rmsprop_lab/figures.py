@@ -196,6 +196,22 @@ def _log_axis_ticks(values, most_ticks: int = 7) -> dict:
     return {"dtick": int(np.ceil(decades / most_ticks))}
 
 
+def _horizontal_colourbar(title: str, **more) -> dict:
+    """A colour bar under the plot: a vertical one would take a third of a phone's width."""
+    return {
+        "title": {"text": title, "side": "right"},
+        "orientation": "h",
+        "thickness": 10,
+        "len": 0.8,
+        "x": 0.5,
+        "xanchor": "center",
+        "y": -0.2,
+        "yanchor": "top",
+        "ypad": 0,
+        **more,
+    }
+
+
 def _colourbar_trace(background: SurfaceBackground) -> dict:
     """An invisible trace that carries the surface's colour bar (the surface itself is an image)."""
     return {
@@ -209,20 +225,9 @@ def _colourbar_trace(background: SurfaceBackground) -> dict:
             "cmax": background.log_max,
             "color": [background.log_min],
             "showscale": True,
-            # horizontal, under the plot: a vertical bar would take a third of a phone's width
-            "colorbar": {
-                "title": {"text": "f (log scale)", "side": "right"},
-                "tickvals": background.tick_positions,
-                "ticktext": background.tick_labels,
-                "orientation": "h",
-                "thickness": 10,
-                "len": 0.8,
-                "x": 0.5,
-                "xanchor": "center",
-                "y": -0.2,
-                "yanchor": "top",
-                "ypad": 0,
-            },
+            "colorbar": _horizontal_colourbar(
+                "f (log scale)", tickvals=background.tick_positions, ticktext=background.tick_labels
+            ),
         },
         "hoverinfo": "skip",
         "showlegend": False,
@@ -817,16 +822,7 @@ def sweep_heatmap_figure(
             "y": y_values,
             "z": shown,
             "colorscale": SWEEP_COLOURSCALE,
-            "colorbar": {
-                "title": {"text": outcome_title, "side": "right"},
-                "orientation": "h",
-                "thickness": 10,
-                "len": 0.8,
-                "x": 0.5,
-                "xanchor": "center",
-                "y": -0.2,
-                "yanchor": "top",
-            },
+            "colorbar": _horizontal_colourbar(outcome_title),
             "hoverinfo": "skip",
             "name": outcome_title,
         },
