@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import RMSProp, get_objective, optimize
+from rmsprop_core import RMSProp, optimize
 from rmsprop_core.anatomy import update_anatomy
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -44,26 +44,28 @@ st.markdown(
 
 with st.sidebar:
     st.subheader("Run")
-    ui.function_picker(key("objective"), on_change=reset)
+    choice = ui.function_inputs(key, on_change=reset)
     ui.ladder_slider("Learning rate α", LR_OPTIONS, key("lr"))
     ui.ladder_slider("Decay rate ρ", RHO_OPTIONS, key("rho"))
     ui.ladder_slider("Epsilon ε", EPS_OPTIONS, key("eps"))
     st.number_input("Updates to compute", min_value=1, max_value=MAX_STEPS, step=10, key=key("steps"), on_change=reset)
 
-objective = get_objective(st.session_state[key("objective")])
+objective = choice.resolve()
 steps = int(st.session_state[key("steps")])
 if st.session_state[key("step")] > steps:
     reset()
 spec = RMSProp(lr=st.session_state[key("lr")], rho=st.session_state[key("rho")], eps=st.session_state[key("eps")])
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def anatomy_run(objective_name: str, lr: float, rho: float, eps: float, steps: int):
-    objective = get_objective(objective_name)
+# cache_resource: the Trajectory is only read (its lazy fields are deterministic), and a
+# formula's objective holds closures that cache_data could not pickle
+@st.cache_resource(max_entries=64, show_spinner=False)
+def anatomy_run(choice: ui.FunctionChoice, lr: float, rho: float, eps: float, steps: int):
+    objective = choice.objective()
     return optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps)
 
 
-trajectory = anatomy_run(objective.name, spec.lr, spec.rho, spec.eps, steps)
+trajectory = anatomy_run(choice, spec.lr, spec.rho, spec.eps, steps)
 
 back, forward, restart, slider = st.columns([1, 1, 1, 5], vertical_alignment="bottom")
 back.button("◀ Back", on_click=move_step, args=(-1,), key=key("back"), width="stretch")
@@ -109,7 +111,7 @@ with table_column:
         )
 
 with figure_column:
-    surface = ui.surface_cached(objective.name, 300)
+    surface = ui.surface_cached(choice.name, 300, formula=choice.formula, domain=choice.domain)
     path = figures.PathData("RMSProp", figures.OPTIMIZER_COLOURS["RMSProp"], trajectory.points, trajectory.losses)
     finite = trajectory.points[np.isfinite(trajectory.points).all(axis=1)]
     reach = np.concatenate([finite, [parts.point - parts.sgd_step]])
@@ -118,7 +120,7 @@ with figure_column:
     view = ((reach[:, 0].min() - pad, reach[:, 0].max() + pad), (reach[:, 1].min() - pad, reach[:, 1].max() + pad))
     st.plotly_chart(
         figures.anatomy_figure(
-            surface, path, step, parts.update, parts.sgd_step, view_box=view, uirevision=f"{objective.name}-{steps}"
+            surface, path, step, parts.update, parts.sgd_step, view_box=view, uirevision=f"{choice}-{steps}"
         ),
         key="anatomy_arrows",
         config=figures.PLOT_CONFIG,

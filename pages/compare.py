@@ -216,20 +216,7 @@ if not 0 <= st.session_state[key("upto")] <= st.session_state[key("steps")]:
 
 with st.sidebar:
     st.subheader("Problem")
-    ui.function_picker(key("objective"), on_change=on_objective_change, include_custom=True)
-    if st.session_state[key("objective")] == CUSTOM:
-        st.text_input(
-            "f(x, y) =",
-            key=key("formula"),
-            max_chars=200,
-            help="Numbers, x, y, + - * / ** ^, parentheses, pi, e and sin cos tan exp log sqrt abs tanh sinh cosh "
-            "arctan. Example: (1-x)^2 + 100*(y-x^2)^2",
-        )
-        low_column, high_column = st.columns(2)
-        low_column.number_input("x from", key=key("xmin"), step=1.0)
-        high_column.number_input("x to", key=key("xmax"), step=1.0)
-        low_column.number_input("y from", key=key("ymin"), step=1.0)
-        high_column.number_input("y to", key=key("ymax"), step=1.0)
+    ui.function_inputs(key, on_change=on_objective_change)
     column_x, column_y = st.columns(2)
     column_x.number_input("Start x", key=key("x0"), step=0.1, format="%.4f")
     column_y.number_input("Start y", key=key("y0"), step=0.1, format="%.4f")

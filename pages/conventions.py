@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import CONVENTIONS, get_objective, optimize
+from rmsprop_core import CONVENTIONS, optimize
 from rmsprop_core.objectives import scaled
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -25,7 +25,7 @@ for name, value in DEFAULTS.items():
 
 with st.sidebar:
     st.subheader("Problem")
-    ui.function_picker(key("objective"))
+    choice = ui.function_inputs(key)
     ui.ladder_slider("Learning rate α (same for all)", LR_OPTIONS, key("lr"))
     st.number_input("Steps", min_value=1, max_value=5000, step=100, key=key("steps"))
     ui.ladder_slider(
@@ -36,7 +36,7 @@ with st.sidebar:
     )
     st.selectbox("Measure distances from", list(CONVENTIONS), key=key("reference"))
 
-base = get_objective(st.session_state[key("objective")])
+base = choice.resolve()
 scale = float(st.session_state[key("scale")])
 objective = scaled(base, scale)
 lr, steps = float(st.session_state[key("lr")]), int(st.session_state[key("steps")])
@@ -52,8 +52,8 @@ st.markdown(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def run_conventions(objective_name: str, scale: float, lr: float, steps: int):
-    objective = scaled(get_objective(objective_name), scale)
+def run_conventions(choice: ui.FunctionChoice, scale: float, lr: float, steps: int):
+    objective = scaled(choice.objective(), scale)
     runs = {}
     for name, convention in CONVENTIONS.items():
         trajectory = optimize(convention.optimizer(lr), objective, objective.start, steps)
@@ -61,7 +61,7 @@ def run_conventions(objective_name: str, scale: float, lr: float, steps: int):
     return runs
 
 
-runs = run_conventions(base.name, scale, lr, steps)
+runs = run_conventions(choice, scale, lr, steps)
 paths = [
     figures.PathData(name, figures.SERIES_COLOURS[i], points, losses, diverged)
     for i, (name, (points, losses, diverged)) in enumerate(runs.items())
@@ -69,7 +69,10 @@ paths = [
 st.latex(f"{scale:g} \\times \\left({base.latex.removeprefix('f(x, y) = ')}\\right)" if scale != 1 else base.latex)
 st.plotly_chart(
     figures.contour_figure(
-        ui.surface_cached(base.name, 400, scale), paths, height=520, uirevision=f"conventions-{base.name}"
+        ui.surface_cached(choice.name, 400, scale, formula=choice.formula, domain=choice.domain),
+        paths,
+        height=520,
+        uirevision=f"conventions-{choice}",
     ),
     key="conventions_paths",
     config=figures.PLOT_CONFIG,

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import RMSProp, get_objective, optimize
+from rmsprop_core import RMSProp, optimize
 from rmsprop_core.metrics import steps_to_tolerance
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -41,7 +41,7 @@ def follow_objective() -> None:
 
 with st.sidebar:
     st.subheader("Run")
-    ui.function_picker(key("objective"), on_change=follow_objective)
+    choice = ui.function_inputs(key, on_change=follow_objective)
     st.toggle("Call it γ (gamma)", key=key("gamma"), help="Same parameter, another common name.")
     symbol = "γ" if st.session_state[key("gamma")] else "ρ"
     st.multiselect(
@@ -52,7 +52,7 @@ with st.sidebar:
     st.number_input("Steps", min_value=1, max_value=5000, step=50, key=key("steps"))
     ui.ladder_slider("Tolerance (f − f* ≤ tol)", TOLERANCE_OPTIONS, key("tol"))
 
-objective = get_objective(st.session_state[key("objective")])
+objective = choice.resolve()
 rhos = sorted(st.session_state[key("rhos")])
 lr, eps = st.session_state[key("lr")], st.session_state[key("eps")]
 steps, tolerance = int(st.session_state[key("steps")]), st.session_state[key("tol")]
@@ -74,15 +74,15 @@ if not rhos:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def rho_family(objective_name: str, rhos: tuple, lr: float, eps: float, steps: int):
+def rho_family(choice: ui.FunctionChoice, rhos: tuple, lr: float, eps: float, steps: int):
     """All rho values in one broadcast engine call."""
-    objective = get_objective(objective_name)
+    objective = choice.objective()
     starts = np.broadcast_to(np.array(objective.start, dtype=float), (len(rhos), 2))
     trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
     return trajectory.points, trajectory.losses, trajectory.state["step_size"], trajectory.diverged_at
 
 
-points, losses, step_sizes, diverged = rho_family(objective.name, tuple(rhos), lr, eps, steps)
+points, losses, step_sizes, diverged = rho_family(choice, tuple(rhos), lr, eps, steps)
 reached = steps_to_tolerance(losses, objective.min_value, tolerance)
 labels = [f"{symbol} = {rho:g}" for rho in rhos]
 colours = [figures.SERIES_COLOURS[i] for i in range(len(rhos))]
@@ -95,9 +95,9 @@ for label, at in zip(labels, diverged, strict=True):
         st.error(f"{label} diverged at step {int(at)}.")
 
 st.latex(objective.latex)
-surface = ui.surface_cached(objective.name, 400)
+surface = ui.surface_cached(choice.name, 400, formula=choice.formula, domain=choice.domain)
 st.plotly_chart(
-    figures.contour_figure(surface, paths, height=520, uirevision=f"decay-{objective.name}"),
+    figures.contour_figure(surface, paths, height=520, uirevision=f"decay-{choice}"),
     key="decay_paths",
     config=figures.PLOT_CONFIG,
     theme=None,

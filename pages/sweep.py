@@ -5,7 +5,7 @@ import urllib.parse
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import SGD, Momentum, RMSProp, get_objective, optimize, sweep_outcomes
+from rmsprop_core import SGD, Momentum, RMSProp, optimize, sweep_outcomes
 from rmsprop_core.csv_io import grid_to_csv
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -56,7 +56,7 @@ def clear_selection() -> None:
 
 with st.sidebar:
     st.subheader("Sweep")
-    ui.function_picker(key("objective"), on_change=clear_selection)
+    choice = ui.function_inputs(key, on_change=clear_selection)
     st.radio("Hyperparameters", list(KINDS), key=key("kind"), on_change=clear_selection)
     st.radio("Outcome", OUTCOMES, key=key("outcome"), horizontal=True)
     lr_low, lr_high = st.select_slider(
@@ -77,7 +77,7 @@ with st.sidebar:
             ui.ladder_slider("ε (fixed)", EPS_OPTIONS, key("eps"))
     ui.ladder_slider("Tolerance (f − f* ≤ tol)", TOLERANCE_OPTIONS, key("tol"))
 
-objective = get_objective(st.session_state[key("objective")])
+objective = choice.resolve()
 resolution, steps = int(st.session_state[key("resolution")]), int(st.session_state[key("steps")])
 if lr_low == lr_high:
     st.warning("Pick a learning-rate range wider than one value.")
@@ -95,9 +95,9 @@ def axis_values(name: str, count: int) -> np.ndarray:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def run_sweep(objective_name, optimizer_kind, second, resolution, steps, lr_low, lr_high, rho, eps, tolerance):
+def run_sweep(choice, optimizer_kind, second, resolution, steps, lr_low, lr_high, rho, eps, tolerance):
     """The whole grid in one broadcast engine call, outcomes only (no paths kept)."""
-    objective = get_objective(objective_name)
+    objective = choice.objective()
     learning_rates = np.logspace(np.log10(lr_low), np.log10(lr_high), resolution)
     if optimizer_kind == "sgd":
         spec, seconds = SGD(lr=learning_rates), None
@@ -115,7 +115,7 @@ def run_sweep(objective_name, optimizer_kind, second, resolution, steps, lr_low,
 
 
 learning_rates, seconds, outcome = run_sweep(
-    objective.name, optimizer_kind, second, resolution, steps, lr_low, lr_high, fixed_rho, fixed_eps, tolerance
+    choice, optimizer_kind, second, resolution, steps, lr_low, lr_high, fixed_rho, fixed_eps, tolerance
 )
 diverged = outcome.diverged_at >= 0
 if st.session_state[key("outcome")] == "final loss":
@@ -209,13 +209,27 @@ with path_column:
         path = figures.PathData(spec.label, figures.colour_for(spec.label), trajectory.points, trajectory.losses)
         st.plotly_chart(
             figures.contour_figure(
-                ui.surface_cached(objective.name, 300), [path], height=420, uirevision=f"sweep-{objective.name}"
+                ui.surface_cached(choice.name, 300, formula=choice.formula, domain=choice.domain),
+                [path],
+                height=420,
+                uirevision=f"sweep-{choice}",
             ),
             key="sweep_path",
             config=figures.PLOT_CONFIG,
             theme=None,
         )
-        compare = COMPARE_SCHEMA.defaults(objective.name) | {"steps": min(steps, 5000)}
+        compare = COMPARE_SCHEMA.defaults(choice.name) | {"steps": min(steps, 5000)}
+        if choice.name == "custom":
+            (xmin, xmax), (ymin, ymax) = choice.domain
+            compare.update(
+                formula=choice.formula,
+                xmin=xmin,
+                xmax=xmax,
+                ymin=ymin,
+                ymax=ymax,
+                x0=float(objective.start[0]),
+                y0=float(objective.start[1]),
+            )
         prefix = {"sgd": "sgd", "momentum": "mom", "rmsprop": "rms"}[spec.kind]
         compare.update(
             {

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import OBJECTIVES, OPTIMIZER_CLASSES, get_objective, optimize, parse_objective
+from rmsprop_core import OBJECTIVES, OPTIMIZER_CLASSES, FormulaError, get_objective, optimize, parse_objective
+from rmsprop_core.formula import MAX_LENGTH as MAX_FORMULA_LENGTH
 from rmsprop_core.metrics import evaluate_grid
 from rmsprop_core.objectives import scaled
 
 from .figures import PathData, Surface, colour_for, make_surface
 from .options import format_number
-from .settings import Schema, quote_user_text
+from .settings import CUSTOM, DEFAULT_CUSTOM_DOMAIN, DEFAULT_FORMULA, Schema, quote_user_text
 
 
 def ensure_routed() -> None:
@@ -125,6 +126,60 @@ def function_picker(key: str, on_change=None, include_custom: bool = False):
         on_change=on_change,
         format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "✏️ Your own formula",
     )
+
+
+@dataclass(frozen=True)
+class FunctionChoice:
+    """What a page's function inputs selected: a catalogue name, or "custom" with its formula."""
+
+    name: str
+    formula: str | None = None
+    domain: tuple | None = None
+
+    def objective(self):
+        """The Objective (raises FormulaError); for cached functions, after the page resolved it."""
+        return resolve_objective(self.name, self.formula, self.domain)
+
+    def resolve(self):
+        """The Objective; a formula that cannot be used shows why and stops the page here (the
+        widgets above keep their values, so nothing the user set is lost)."""
+        try:
+            return self.objective()
+        except FormulaError as error:
+            st.error(
+                f"This formula cannot be used: {quote_user_text(str(error), 240)}. Edit it in the sidebar.", icon="✏️"
+            )
+            st.stop()
+
+
+def function_inputs(key, on_change=None) -> FunctionChoice:
+    """The function picker with "your own formula": the formula box and its x and y ranges appear
+    when it is chosen. ``key(name)`` makes this page's widget keys."""
+    for name, value in (
+        ("formula", DEFAULT_FORMULA),
+        *zip(("xmin", "xmax", "ymin", "ymax"), (*DEFAULT_CUSTOM_DOMAIN[0], *DEFAULT_CUSTOM_DOMAIN[1]), strict=True),
+    ):
+        st.session_state.setdefault(key(name), value)
+    function_picker(key("objective"), on_change=on_change, include_custom=True)
+    if st.session_state[key("objective")] != CUSTOM:
+        return FunctionChoice(st.session_state[key("objective")])
+    st.text_input(
+        "f(x, y) =",
+        key=key("formula"),
+        max_chars=MAX_FORMULA_LENGTH,
+        help="Numbers, x, y, + - * / ** ^, parentheses, pi, e and sin cos tan exp log sqrt abs tanh sinh cosh "
+        "arctan. Example: (1-x)^2 + 100*(y-x^2)^2",
+    )
+    low_column, high_column = st.columns(2)
+    low_column.number_input("x from", key=key("xmin"), step=1.0)
+    high_column.number_input("x to", key=key("xmax"), step=1.0)
+    low_column.number_input("y from", key=key("ymin"), step=1.0)
+    high_column.number_input("y to", key=key("ymax"), step=1.0)
+    domain = (
+        (st.session_state[key("xmin")], st.session_state[key("xmax")]),
+        (st.session_state[key("ymin")], st.session_state[key("ymax")]),
+    )
+    return FunctionChoice(CUSTOM, st.session_state[key("formula")], domain)
 
 
 def ladder_slider(label: str, options, key: str, help: str | None = None, disabled: bool = False):

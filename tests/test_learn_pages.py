@@ -258,3 +258,33 @@ def test_mission_page_shows_the_presets_hazards_in_the_editor():
     assert any(m.value == "##### Hazards" for m in at.markdown)
     at.selectbox(key="mission.preset").set_value("open space").run()
     assert not at.exception
+
+
+# --- your own formula on every page that picks a function ------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["pages/anatomy.py", "pages/decay.py", "pages/sweep.py", "pages/conventions.py"])
+def test_every_function_picker_offers_your_own_formula(page):
+    prefix = page.removeprefix("pages/").removesuffix(".py")
+    at = fresh_app(page=page)
+    at.selectbox(key=f"{prefix}.objective").set_value("custom").run()
+    at.text_input(key=f"{prefix}.formula").input("x^2 + 3*y^2").run()
+    assert not at.exception
+    assert at.get("plotly_chart")
+    at.text_input(key=f"{prefix}.formula").input("x + nope").run()
+    assert not at.exception
+    assert any("unknown name 'nope'" in error.value for error in at.error)
+
+
+def test_decay_explorer_on_a_formula_matches_the_engine():
+    from rmsprop_core import parse_objective
+
+    at = fresh_app(page=DECAY_PAGE)
+    at.selectbox(key="decay.objective").set_value("custom").run()
+    at.text_input(key="decay.formula").input("x^2 + 3*y^2").run()
+    objective = parse_objective("x^2 + 3*y^2")
+    rhos = np.array([0.5, 0.9, 0.99, 0.999])
+    family = optimize(
+        RMSProp(lr=0.05, rho=rhos, eps=1e-6), objective, np.broadcast_to(np.array(objective.start), (4, 2)), 300
+    )
+    np.testing.assert_array_equal(path_points(at, "ρ = 0.9"), family.points[:, 1])
