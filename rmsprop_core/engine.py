@@ -197,19 +197,14 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
     """
     steps = _check_steps(steps)
     noise, seed = _check_noise(noise, seed)
-    start = np.asarray(start, dtype=float)
-    if start.ndim == 0 or start.shape[-1] != 2:
-        raise ValueError(f"start must have shape (2,) or (..., 2), got {start.shape}")
-    batch_shape = np.broadcast_shapes(start.shape[:-1], *optimizer.hyperparameter_shapes())
-    size = int(np.prod(batch_shape, dtype=np.int64))
-    spec = optimizer.flattened(batch_shape)
+    batch_shape, spec, flat_start = _prepare_batch(optimizer, start)
+    size = flat_start.shape[1]
 
     points = np.empty((steps + 1, 2, size))
-    points[0] = np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T
+    points[0] = flat_start
     centre, half_width = _divergence_box(objective)
     diverged_at = np.full(size, -1, dtype=np.int64)
-    grad_into = getattr(objective, "grad_into", None)
-    grad_f = objective.grad
+    gradient_at = _gradient_evaluator(objective)
     state = spec.init_state((2, size))
     gradient = np.empty((2, size))
     update = np.empty((2, size))
@@ -221,10 +216,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
         newly_dead = _find_divergence(points, 0, 0, centre, half_width, diverged_at)
         for step in range(1, steps + 1):
             current = points[step - 1]
-            if grad_into is not None:
-                grad_into(current[0], current[1], gradient[0], gradient[1])
-            else:
-                gradient[0], gradient[1] = grad_f(current[0], current[1])
+            gradient_at(current, gradient)
             if gradient_noise is not None:
                 gradient_noise.add_to(gradient)
             spec.update(gradient, state, step, update)
@@ -237,7 +229,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
             if step % DIVERGENCE_CHECK_EVERY == 0 or step == steps:
                 newly_dead = _find_divergence(points, checked_up_to + 1, step, centre, half_width, diverged_at)
                 checked_up_to = step
-    return Trajectory(optimizer, objective, points, tuple(batch_shape), diverged_at, noise=noise, seed=seed)
+    return Trajectory(optimizer, objective, points, batch_shape, diverged_at, noise=noise, seed=seed)
 
 
 def _find_divergence(points, first_step, last_step, centre, half_width, diverged_at):
@@ -257,6 +249,32 @@ def _find_divergence(points, first_step, last_step, centre, half_width, diverged
         points[bad_step + 1 : last_step + 1, :, element] = np.nan
     at_block_end = candidates[first_bad == last_step]
     return at_block_end if at_block_end.size else None
+
+
+def _prepare_batch(optimizer, start) -> tuple[tuple[int, ...], object, np.ndarray]:
+    """The batch shape (start's batch dimensions broadcast with the hyperparameters'), the spec
+    with its hyperparameters flattened to that batch, and the starts as a ``(2, N)`` array."""
+    start = np.asarray(start, dtype=float)
+    if start.ndim == 0 or start.shape[-1] != 2:
+        raise ValueError(f"start must have shape (2,) or (..., 2), got {start.shape}")
+    batch_shape = tuple(np.broadcast_shapes(start.shape[:-1], *optimizer.hyperparameter_shapes()))
+    size = int(np.prod(batch_shape, dtype=np.int64))
+    flat_start = np.ascontiguousarray(np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T)
+    return batch_shape, optimizer.flattened(batch_shape), flat_start
+
+
+def _gradient_evaluator(objective):
+    """``gradient_at(point, out)``: the gradient at ``point`` (``(2, N)``) written into ``out``,
+    in place when the objective offers ``grad_into`` (no temporaries, no copy)."""
+    grad_into = getattr(objective, "grad_into", None)
+    if grad_into is not None:
+        return lambda point, out: grad_into(point[0], point[1], out[0], out[1])
+    grad = objective.grad
+
+    def gradient_at(point, out):
+        out[0], out[1] = grad(point[0], point[1])
+
+    return gradient_at
 
 
 def _check_steps(steps) -> int:
@@ -290,15 +308,11 @@ def sweep_outcomes(
     steps = _check_steps(steps)
     if min_value is None:
         min_value = getattr(objective, "min_value", None)
-    start = np.asarray(start, dtype=float)
-    if start.ndim == 0 or start.shape[-1] != 2:
-        raise ValueError(f"start must have shape (2,) or (..., 2), got {start.shape}")
-    batch_shape = tuple(np.broadcast_shapes(start.shape[:-1], *optimizer.hyperparameter_shapes()))
-    size = int(np.prod(batch_shape, dtype=np.int64))
-    spec = optimizer.flattened(batch_shape)
+    batch_shape, spec, current = _prepare_batch(optimizer, start)
+    size = current.shape[1]
     centre, half_width = _divergence_box(objective)
+    gradient_at = _gradient_evaluator(objective)
 
-    current = np.ascontiguousarray(np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T)
     following = np.empty_like(current)
     final = current.copy()
     final_loss = np.full(size, np.nan)
@@ -323,7 +337,7 @@ def sweep_outcomes(
             np.copyto(final_loss, loss, where=alive)
             if step == steps:
                 break
-            gradient[0], gradient[1] = objective.grad(current[0], current[1])
+            gradient_at(current, gradient)
             spec.update(gradient, state, step + 1, update)
             np.subtract(current, update, out=following)
             current, following = following, current
