@@ -41,7 +41,6 @@ class RunSummary:
     distance_to_minimum: float  # NaN when the objective lists no minimiser
     steps_to_tolerance: int  # -1 when never reached (or no known minimum value)
     diverged_at: int  # -1 when it did not diverge
-    path_length: float  # sum of step lengths up to the last finite point
 
 
 def last_finite_index(diverged_at: int, steps: int) -> int:
@@ -58,14 +57,12 @@ def summarize(run, objective, tolerance: float) -> RunSummary:
     diverged = int(run.diverged_at)
     last = last_finite_index(diverged, len(points) - 1)
     final_point = points[last]
-    moves = np.diff(points[: last + 1], axis=0)
     return RunSummary(
         final_loss=float(run.losses[last]) if diverged < 0 else float("nan"),
         final_point=(float(final_point[0]), float(final_point[1])),
         distance_to_minimum=float(distance_to_nearest_minimum(final_point, getattr(objective, "minima", ()))),
         steps_to_tolerance=int(steps_to_tolerance(run.losses, getattr(objective, "min_value", None), tolerance)),
         diverged_at=diverged,
-        path_length=float(np.sqrt((moves**2).sum(axis=-1)).sum()),
     )
 
 

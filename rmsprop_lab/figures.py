@@ -654,6 +654,20 @@ def anatomy_figure(
     return figure
 
 
+def _circle(centre, radius: float, **style) -> dict:
+    """A circle shape in data coordinates."""
+    return {
+        "type": "circle",
+        "xref": "x",
+        "yref": "y",
+        "x0": centre[0] - radius,
+        "x1": centre[0] + radius,
+        "y0": centre[1] - radius,
+        "y1": centre[1] + radius,
+        **style,
+    }
+
+
 def flight_figure(
     surface: Surface,
     paths: Sequence[PathData],
@@ -668,32 +682,11 @@ def flight_figure(
     """Mission map: the flights, the station (with its docking circle), hazard cores, and a Play
     button that flies one ship marker per flight along its path."""
     figure = contour_figure(surface, paths, height=height, uirevision=uirevision)
-    shapes = [
-        {
-            "type": "circle",
-            "xref": "x",
-            "yref": "y",
-            "x0": station[0] - docking_radius,
-            "x1": station[0] + docking_radius,
-            "y0": station[1] - docking_radius,
-            "y1": station[1] + docking_radius,
-            "line": {"color": "#009E73", "width": 2},
-        }
+    shapes = [_circle(station, docking_radius, line={"color": "#009E73", "width": 2})]
+    shapes += [
+        _circle(centre, core_radius, fillcolor="rgba(80,40,20,0.55)", line={"color": "#5a2d0c", "width": 1})
+        for centre, core_radius in hazards
     ]
-    for centre, core_radius in hazards:
-        shapes.append(
-            {
-                "type": "circle",
-                "xref": "x",
-                "yref": "y",
-                "x0": centre[0] - core_radius,
-                "x1": centre[0] + core_radius,
-                "y0": centre[1] - core_radius,
-                "y1": centre[1] + core_radius,
-                "fillcolor": "rgba(80,40,20,0.55)",
-                "line": {"color": "#5a2d0c", "width": 1},
-            }
-        )
     station_trace = {
         "type": "scatter",
         "x": [station[0]],
@@ -729,17 +722,14 @@ def flight_figure(
             }
         )
 
-    def ship_at(path: PathData, step: int) -> tuple[float, float]:
+    def ship_at(path: PathData, step: int) -> dict:
+        """The ship's marker at ``step``: its last finite position up to then."""
         finite = np.flatnonzero(np.isfinite(path.points[: step + 1]).all(axis=1))
-        last = int(finite[-1]) if finite.size else 0
-        return float(path.points[last, 0]), float(path.points[last, 1])
+        x, y = path.points[int(finite[-1]) if finite.size else 0]
+        return {"type": "scatter", "x": [float(x)], "y": [float(y)]}
 
     figure.frames = [
-        go.Frame(
-            name=str(step),
-            traces=ship_indices,
-            data=[{"type": "scatter", "x": [ship_at(path, step)[0]], "y": [ship_at(path, step)[1]]} for path in paths],
-        )
+        go.Frame(name=str(step), traces=ship_indices, data=[ship_at(path, step) for path in paths])
         for step in frame_steps
     ]
     play = {
