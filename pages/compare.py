@@ -8,7 +8,7 @@ is one fragment, so a slider move reruns and redraws only that part of the page.
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import SGD, Adam, FormulaError, Momentum, RMSProp, trajectories_to_csv
+from rmsprop_core import SGD, Adam, Momentum, RMSProp, trajectories_to_csv
 from rmsprop_core.metrics import summarize
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
@@ -23,7 +23,7 @@ from rmsprop_lab.options import (
     RHO_OPTIONS,
     TOLERANCE_OPTIONS,
 )
-from rmsprop_lab.settings import COMPARE_SCHEMA, CUSTOM, check_compare_settings, quote_user_text
+from rmsprop_lab.settings import COMPARE_SCHEMA, CUSTOM, check_compare_settings
 
 ui.ensure_routed()
 
@@ -120,11 +120,9 @@ def results_table(runs, objective, tolerance: float) -> dict:
 
 
 @st.fragment
-def optimizer_lab(
-    objective_name: str, start: tuple[float, float], steps: int, formula=None, domain=None, noise=(0.0, 0)
-) -> None:
-    objective = ui.resolve_objective(objective_name, formula, domain)
-    revision = f"{objective_name}:{formula}:{domain}"
+def optimizer_lab(choice: ui.FunctionChoice, start: tuple[float, float], steps: int, noise=(0.0, 0)) -> None:
+    objective = choice.objective()
+    revision = str(choice)
     # chart first: on a phone the columns stack, and the picture should come before the knobs
     chart_column, controls_column = st.columns([2.7, 1], gap="medium")
     with controls_column:
@@ -133,11 +131,13 @@ def optimizer_lab(
     settings = ui.current_settings(COMPARE_SCHEMA, PAGE)
     specs = enabled_optimizers(settings)
     runs = [
-        ui.run(spec, objective_name, start, steps, formula=formula, domain=domain, noise=noise[0], seed=noise[1])
+        ui.run(
+            spec, choice.name, start, steps, formula=choice.formula, domain=choice.domain, noise=noise[0], seed=noise[1]
+        )
         for spec in specs
     ]
     paths = [result.path() for result in runs]
-    surface = ui.surface_cached(objective_name, SURFACE_RESOLUTION, formula=formula, domain=domain)
+    surface = ui.surface_cached(choice.name, SURFACE_RESOLUTION, formula=choice.formula, domain=choice.domain)
 
     with chart_column:
         for result in runs:
@@ -231,29 +231,17 @@ with st.sidebar:
     st.number_input("Noise seed", min_value=0, max_value=MAX_SEED, step=1, key=key("seed"))
 
 problem = ui.current_settings(COMPARE_SCHEMA, PAGE)
-notices += check_compare_settings(problem)
+notices += check_compare_settings(problem)  # may correct the start and a reversed domain
 if problem["objective"] == CUSTOM:
-    formula = problem["formula"]
     domain = ((problem["xmin"], problem["xmax"]), (problem["ymin"], problem["ymax"]))
+    choice = ui.FunctionChoice(CUSTOM, problem["formula"], domain)
 else:
-    formula, domain = None, None
-try:
-    objective = ui.resolve_objective(problem["objective"], formula, domain)
-except FormulaError as error:
-    ui.show_notices(notices)
-    st.error(f"This formula cannot be used: {quote_user_text(str(error), 240)}. Edit it in the sidebar.", icon="✏️")
-    st.stop()
+    choice = ui.FunctionChoice(problem["objective"])
+ui.show_notices(notices)
+objective = choice.resolve()
 
-st.markdown(f"#### {objective.title if formula is None else 'Your function'}")
+st.markdown(f"#### {objective.title if choice.formula is None else 'Your function'}")
 st.latex(objective.latex)
 st.caption(objective.description)
-ui.show_notices(notices)
 
-optimizer_lab(
-    problem["objective"],
-    (problem["x0"], problem["y0"]),
-    int(problem["steps"]),
-    formula,
-    domain,
-    (problem["noise"], int(problem["seed"])),
-)
+optimizer_lab(choice, (problem["x0"], problem["y0"]), int(problem["steps"]), (problem["noise"], int(problem["seed"])))

@@ -10,7 +10,7 @@ from rmsprop_core.csv_io import grid_to_csv
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
 from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS, TOLERANCE_OPTIONS, nearest_option
-from rmsprop_lab.settings import COMPARE_SCHEMA
+from rmsprop_lab.settings import COMPARE_SCHEMA, CUSTOM
 
 ui.ensure_routed()
 
@@ -169,21 +169,14 @@ with map_column:
         theme=None,
     )
 
-points = [p for p in (event.selection.points if event else []) if "point_index" in p]
-if points:
-    columns = len(learning_rates)
-    cells = [
-        divmod(int(p["point_index"]), columns) if optimizer_kind != "sgd" else (0, int(p["point_index"]))
-        for p in points
-    ]
-    flat = values.reshape(-1) if optimizer_kind != "sgd" else values
-
-    def goodness(cell):
-        row, column = cell
-        value = flat[row * columns + column] if optimizer_kind != "sgd" else flat[column]
-        return np.inf if not np.isfinite(value) else value
-
-    st.session_state[key("selected")] = selected = min(cells, key=goodness)
+picked = [int(p["point_index"]) for p in (event.selection.points if event else []) if "point_index" in p]
+if picked:
+    # the cell markers are laid out row by row, so a point index is a flat index into the grid;
+    # of several picked cells (a box), the one with the best outcome wins
+    flat = values.reshape(-1)
+    best = min(picked, key=lambda index: flat[index] if np.isfinite(flat[index]) else np.inf)
+    selected = (0, best) if optimizer_kind == "sgd" else divmod(best, len(learning_rates))
+    st.session_state[key("selected")] = selected
 
 with path_column:
     if selected is None:
@@ -219,7 +212,7 @@ with path_column:
             theme=None,
         )
         compare = COMPARE_SCHEMA.defaults(choice.name) | {"steps": min(steps, 5000)}
-        if choice.name == "custom":
+        if choice.name == CUSTOM:
             (xmin, xmax), (ymin, ymax) = choice.domain
             compare.update(
                 formula=choice.formula,

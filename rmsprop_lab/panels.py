@@ -118,7 +118,7 @@ def reset_for_objective(schema: Schema, page: str) -> None:
 
 def function_picker(key: str, on_change=None, include_custom: bool = False):
     """The function selectbox every page uses (catalogue titles; optionally "your own formula")."""
-    names = [*OBJECTIVES, "custom"] if include_custom else list(OBJECTIVES)
+    names = [*OBJECTIVES, CUSTOM] if include_custom else list(OBJECTIVES)
     return st.selectbox(
         "Function",
         names,
@@ -214,7 +214,7 @@ class RunResult:
 def resolve_objective(objective_name: str, formula: str | None = None, domain=None, scale: float = 1.0):
     """A catalogue function, or the user's formula (``objective_name == "custom"``), optionally
     scaled. Raises FormulaError for a formula that cannot be used (errors are not cached)."""
-    if objective_name == "custom":
+    if objective_name == CUSTOM:
         objective = parse_objective(formula or "", domain=domain)
     else:
         objective = get_objective(objective_name)
