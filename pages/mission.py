@@ -11,12 +11,11 @@ from rmsprop_core.mission import MISSION_PRESETS, Mission, flight_report, missio
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
 from rmsprop_lab.options import LR_OPTIONS, MOMENTUM_OPTIONS, RHO_OPTIONS
-from rmsprop_lab.settings import MAX_HAZARDS, hazards_from_rows
+from rmsprop_lab.settings import MAX_HAZARDS, MISSION_COORDINATE_LIMIT, hazards_from_rows
 
 ui.ensure_routed()
 
 PAGE = "mission"
-COORDINATE_LIMIT = 20.0
 
 
 def key(name: str) -> str:
@@ -59,7 +58,7 @@ with st.sidebar:
     st.subheader("Mission")
     st.selectbox("Preset", list(MISSION_PRESETS), key=key("preset"), on_change=load_preset)
     left, right = st.columns(2)
-    limits = {"min_value": -COORDINATE_LIMIT, "max_value": COORDINATE_LIMIT, "step": 0.5}
+    limits = {"min_value": -MISSION_COORDINATE_LIMIT, "max_value": MISSION_COORDINATE_LIMIT, "step": 0.5}
     left.number_input("Ship x", key=key("ship_x"), **limits)
     right.number_input("Ship y", key=key("ship_y"), **limits)
     left.number_input("Station x", key=key("station_x"), **limits)

@@ -126,6 +126,14 @@ class Schema:
     def defaults(self, objective_name: str) -> dict:
         return {param.key: param.default_for(objective_name) for param in self.params}
 
+    def _complete(self, values: dict) -> tuple[dict, list[str]]:
+        """All settings: the validated ``values`` over the defaults of their objective, then the
+        cross-field check (which may correct settings and says so in its notices)."""
+        settings = self.defaults(str(values.get("objective", self.params[0].default_for(""))))
+        settings.update(values)
+        notices = self.cross_check(settings) if self.cross_check is not None else []
+        return settings, notices
+
     def parse_query(self, query: Mapping[str, object]) -> tuple[dict, list[str]]:
         """Validated settings from untrusted query values, and notices for what was refused."""
         notices: list[str] = []
@@ -140,11 +148,8 @@ class Schema:
                 values[param.key] = param.parse(str(raw))
             except ValueError as reason:
                 notices.append(f"URL setting `{param.key}` {reason}: {quote_user_text(raw)} ignored, default used.")
-        objective_name = values.get("objective", self.params[0].default_for(""))
-        settings = self.defaults(objective_name)
-        settings.update(values)
-        if self.cross_check is not None:
-            notices.extend(self.cross_check(settings))
+        settings, cross_notices = self._complete(values)
+        notices.extend(cross_notices)
         unknown = [key for key in query if key not in self.by_key()]
         if unknown:
             shown = ", ".join(quote_user_text(key, 20) for key in unknown[:3])
@@ -200,13 +205,8 @@ class Schema:
                 problems.append(f"Setting `{name}` {reason}: {quote_user_text(value)}.")
         if problems:
             return None, problems
-        settings = self.defaults(str(values.get("objective", self.params[0].default_for(""))))
-        settings.update(values)
-        if self.cross_check is not None:
-            notices = self.cross_check(settings)
-            if notices:
-                return None, notices
-        return settings, []
+        settings, notices = self._complete(values)
+        return (None, notices) if notices else (settings, [])
 
     def after_objective_change(self, settings: Mapping[str, object], objective_name: str) -> dict:
         """Settings with the new objective and its defaults for the objective-dependent ones."""
@@ -326,7 +326,7 @@ COMPARE_SCHEMA = Schema(
 
 
 MAX_HAZARDS = 8
-HAZARD_COORDINATE_LIMIT = 20.0
+MISSION_COORDINATE_LIMIT = 20.0  # ship, station and hazards stay within ±20
 HAZARD_STRENGTH_LIMIT = 500.0
 
 
@@ -342,8 +342,8 @@ def hazards_from_rows(rows, columns=("x", "y", "strength", "width", "core radius
             problems.append(f"Hazard row {number} is incomplete and is left out.")
             continue
         x, y, strength, width, core = (float(v) for v in values)
-        if abs(x) > HAZARD_COORDINATE_LIMIT or abs(y) > HAZARD_COORDINATE_LIMIT:
-            problems.append(f"Hazard row {number}: x and y must be within ±{HAZARD_COORDINATE_LIMIT:g}; left out.")
+        if abs(x) > MISSION_COORDINATE_LIMIT or abs(y) > MISSION_COORDINATE_LIMIT:
+            problems.append(f"Hazard row {number}: x and y must be within ±{MISSION_COORDINATE_LIMIT:g}; left out.")
         elif not (0 < width <= 10) or not (0 <= core <= 5) or abs(strength) > HAZARD_STRENGTH_LIMIT:
             problems.append(
                 f"Hazard row {number}: needs 0 < width ≤ 10, 0 ≤ core radius ≤ 5 and "
