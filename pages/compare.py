@@ -12,6 +12,7 @@ from rmsprop_core import SGD, Adam, Momentum, RMSProp, trajectories_to_csv
 from rmsprop_core.metrics import summarize
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
+from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.options import (
     BETA2_OPTIONS,
     EPS_OPTIONS,
@@ -157,12 +158,12 @@ def optimizer_lab(choice: ui.FunctionChoice, start: tuple[float, float], steps: 
             main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
         else:
             main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
-        st.plotly_chart(main_figure, key="compare_main", config=figures.PLOT_CONFIG, theme=None)
+        live_chart(main_figure, key="compare_main")
 
     loss_column, step_column = st.columns(2)
     with loss_column:
         loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
-        st.plotly_chart(loss_figure, key="compare_loss", config=figures.PLOT_CONFIG, theme=None)
+        live_chart(loss_figure, key="compare_loss")
     with step_column:
         rmsprop_runs = [result for result in runs if result.kind == "rmsprop"]
         if rmsprop_runs:
@@ -176,7 +177,7 @@ def optimizer_lab(choice: ui.FunctionChoice, start: tuple[float, float], steps: 
                 reference=references,
                 uirevision=revision,
             )
-            st.plotly_chart(step_figure, key="compare_step_size", config=figures.PLOT_CONFIG, theme=None)
+            live_chart(step_figure, key="compare_step_size")
             st.caption(
                 "RMSProp divides α by the root of a running average of g², separately for x and y: "
                 "steep coordinates get small steps, flat ones large steps."

@@ -10,7 +10,6 @@ one fixed colour per optimizer so a method looks the same in every chart and on 
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -170,15 +169,19 @@ def decimate_min_max(steps: np.ndarray, values: np.ndarray, limit: int = LINE_PO
     count = len(values)
     if count <= limit:
         return steps, values
-    buckets = max(limit // 3, 1)
-    edges = np.linspace(0, count, buckets + 1).astype(int)
-    keep = [0, count - 1]
-    with np.errstate(invalid="ignore"):
-        for start, stop in itertools.pairwise(edges):
-            chunk = values[start:stop]
-            keep.append(start)
-            if np.isfinite(chunk).any():
-                keep.extend((start + int(np.nanargmin(chunk)), start + int(np.nanargmax(chunk))))
+    # equal buckets as the rows of a matrix (the last one padded), so one argmin and one argmax
+    # cover them all: this runs on every redraw
+    bucket = -(-count // max(limit // 3, 1))
+    rows = -(-count // bucket)
+    padded = np.full(rows * bucket, np.nan)
+    padded[:count] = values
+    padded = padded.reshape(rows, bucket)
+    finite = np.isfinite(padded)
+    starts = np.arange(rows) * bucket
+    lowest = np.where(finite, padded, np.inf).argmin(axis=1) + starts
+    highest = np.where(finite, padded, -np.inf).argmax(axis=1) + starts
+    has_finite = finite.any(axis=1)
+    keep = np.concatenate([[0, count - 1], starts, lowest[has_finite], highest[has_finite]])
     index = np.unique(keep)
     return steps[index], values[index]
 

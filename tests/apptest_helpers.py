@@ -9,6 +9,8 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from rmsprop_lab import live_chart
+
 from .conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -35,8 +37,20 @@ def decode_array(value) -> np.ndarray:
     return np.asarray([np.nan if v is None else v for v in value], dtype=float)
 
 
+def charts(at: AppTest) -> list[dict]:
+    """Every chart's figure JSON in page order, whether drawn by ``live_chart`` or by
+    ``st.plotly_chart``."""
+    found = []
+    for node in at.main:
+        if node.type == "plotly_chart":
+            found.append(json.loads(node.proto.spec))
+        elif node.type == "bidi_component" and node.proto.component_name == live_chart.COMPONENT_NAME:
+            found.append(json.loads(node.proto.bytes))
+    return found
+
+
 def figure(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    return charts(at)[index]
 
 
 def trace(fig: dict, name: str) -> dict:

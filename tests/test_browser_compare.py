@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from plotly.offline import get_plotlyjs_version
 
 from rmsprop_core import RMSProp, get_objective, optimize, read_trajectories_csv
 
@@ -35,6 +36,34 @@ def test_rho_slider_moves_with_the_keyboard_and_the_path_changes(served_app, bro
     assert after["x"] != before["x"]
     expected = optimize(RMSProp(lr=0.005, rho=0.95), get_objective("rosenbrock"), (-1.5, 2.0), 1000).points
     np.testing.assert_allclose(np.column_stack([after["x"], after["y"]]), expected, rtol=1e-12)
+    page.close()
+
+
+def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
+    """live_chart: a key press hands new figures to the same three chart elements (no remount),
+    drawn by the plotly.js that ships with the installed plotly package, and a zoom survives."""
+    page = open_page(browser, served_app.url, charts=3)
+    assert page.evaluate("() => Plotly.version") == get_plotlyjs_version()
+    assert page.locator("[data-testid=liveChart]").count() == 3
+    page.evaluate(
+        "() => document.querySelectorAll('.js-plotly-plot').forEach((plot, index) => { plot.__mark = index; })"
+    )
+    # zoom the main chart the way a user does: drag a box on it
+    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.7 * box["height"], steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
+    assert zoomed[0] > -2 and zoomed[1] < 2
+    before = plotted_trace(page, "RMSProp", chart=1)
+    page.get_by_role("slider", name="Decay rate").focus()
+    page.keyboard.press("ArrowRight")
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('rho=0.95')")
+    assert page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'), p => p.__mark)") == [0, 1, 2]
+    assert plotted_trace(page, "RMSProp", chart=1)["y"] != before["y"]  # the loss chart was redrawn
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range") == zoomed
     page.close()
 
 

@@ -8,7 +8,7 @@ import pytest
 from rmsprop_core import SGD, Adam, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import steps_to_tolerance
 
-from .apptest_helpers import figure, fresh_app, path_points, table, trace
+from .apptest_helpers import charts, figure, fresh_app, path_points, table, trace
 
 
 def key(name):
@@ -32,7 +32,7 @@ def test_default_view_runs_three_optimizers_with_engine_numbers(app):
     np.testing.assert_array_equal(path_points(app, "RMSProp"), expected.points)
     assert rows["RMSProp"]["final loss"] == f"{expected.losses[-1]:.6g}"
     assert "f(x, y) = (1 - x)^2" in app.latex[0].value
-    assert len(app.get("plotly_chart")) == 3
+    assert len(charts(app)) == 3
     assert app.query_params == {} or all(not v for v in app.query_params.values())
 
 
@@ -148,7 +148,7 @@ def test_divergence_is_reported_and_the_page_still_renders(app):
     expected = int(engine_path(SGD(lr=10.0)).diverged_at)
     assert any(f"SGD diverged at step {expected}" in error.value for error in app.error)
     assert table(app)["SGD"]["diverged at step"] == str(expected)
-    assert len(app.get("plotly_chart")) == 3 and not app.exception
+    assert len(charts(app)) == 3 and not app.exception
 
 
 def test_shared_url_reproduces_the_view():
@@ -217,9 +217,9 @@ def test_bad_formula_shows_what_and_where_and_keeps_the_settings(formula, messag
     at.text_input(key=key("formula")).input(formula).run()
     assert not at.exception
     assert any(message in error.value for error in at.error)
-    assert not at.get("plotly_chart")
+    assert not charts(at)
     at.text_input(key=key("formula")).input("x^2 + y^2").run()
-    assert len(at.get("plotly_chart")) == 3 and not at.error
+    assert len(charts(at)) == 3 and not at.error
     assert at.select_slider(key=key("rho")).value == 0.99  # nothing the user set was lost
 
 

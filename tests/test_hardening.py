@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .apptest_helpers import fresh_app
+from .apptest_helpers import charts, fresh_app
 
 EXTREME_COMPARE_URLS = [
     {"rms_lr": "10", "sgd_lr": "10", "mom_lr": "10", "adam": "1", "adam_lr": "10"},
@@ -28,7 +28,7 @@ EXTREME_COMPARE_URLS = [
 def test_compare_renders_at_extreme_settings(query):
     at = fresh_app(query)
     assert not at.exception
-    assert at.get("plotly_chart") or at.error  # a picture, or a message saying why not
+    assert charts(at) or at.error  # a picture, or a message saying why not
 
 
 HOSTILE_VALUES = [

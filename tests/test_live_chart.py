@@ -1,0 +1,41 @@
+"""live_chart's payload: what the browser is handed for Plotly.react."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rmsprop_lab import live_chart
+from rmsprop_lab.figures import PLOT_CONFIG
+
+from .apptest_helpers import decode_array
+
+
+def test_payload_is_the_figure_with_its_config():
+    x = np.linspace(0, 1, 50)
+    figure = go.Figure(go.Scatter(x=x, y=x**2, name="curve"), layout={"height": 320, "uirevision": "rosenbrock"})
+    payload = json.loads(live_chart.chart_payload(figure))
+    assert set(payload) == {"data", "layout", "config"}
+    assert payload["config"] == PLOT_CONFIG
+    assert payload["layout"]["height"] == 320 and payload["layout"]["uirevision"] == "rosenbrock"
+    (trace,) = payload["data"]
+    assert trace["name"] == "curve"
+    np.testing.assert_array_equal(decode_array(trace["y"]), x**2)  # exact, in plotly's base64 form
+
+
+def test_payload_keeps_animation_frames_and_a_given_config():
+    figure = go.Figure(
+        data=[go.Scatter(x=[0], y=[0])],
+        frames=[go.Frame(data=[go.Scatter(x=[1], y=[1])], name="1")],
+    )
+    payload = json.loads(live_chart.chart_payload(figure, config={"displayModeBar": False}))
+    assert payload["config"] == {"displayModeBar": False}
+    assert [frame["name"] for frame in payload["frames"]] == ["1"]
+
+
+def test_plotly_js_is_served_from_the_installed_plotly_package():
+    assert (live_chart.PLOTLY_JS_FOLDER / "plotly.min.js").is_file()
+    assert live_chart.PLOTLY_JS_URL.endswith("/plotly.min.js")
+    assert not live_chart.PLOTLY_JS_URL.startswith("/")  # relative: works under server.baseUrlPath
