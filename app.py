@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from rmsprop_lab.live_chart import preload_plotly
+
 st.set_page_config(page_title="RMSProp Lab", page_icon="📉", layout="wide", initial_sidebar_state="auto")
+preload_plotly()
 
 
 def page(script: str, title: str, icon: str, **options) -> st.Page:

@@ -55,28 +55,31 @@ ARM_PROBE = """(charts) => {
   // chart element that has drawn (st.plotly_chart mounts a new one for every new figure)
   const before = new Set(document.querySelectorAll('.js-plotly-plot'));
   const drawn = new Set();
-  const listen = () => {
+  let finished = false;
+  // checked on every relevant event (a chart drew, the script state changed) and on every frame,
+  // so the two frames start as soon as the condition holds, not up to a frame later
+  const check = () => {
+    if (finished) return;
     for (const plot of document.querySelectorAll('.js-plotly-plot')) {
       if (probe.start !== null && !before.has(plot) && plot.querySelector('.main-svg')) drawn.add(plot);
       if (plot.__probeListening !== probe && plot.on) {
         plot.__probeListening = probe;
-        const mark = () => { if (probe.start !== null) drawn.add(plot); };
+        const mark = () => { if (probe.start !== null) { drawn.add(plot); check(); } };
         plot.on('plotly_afterplot', mark);
         plot.on('plotly_react', mark);
       }
     }
     probe.drawn = drawn.size;
-  };
-  listen();
-  const check = () => {
-    listen();
     if (probe.start !== null && drawn.size >= charts && app.dataset.testScriptState === 'notRunning') {
+      finished = true;
+      observer.disconnect();
       requestAnimationFrame(() => requestAnimationFrame(() => { probe.done = performance.now(); }));
-    } else {
-      requestAnimationFrame(check);
     }
   };
-  requestAnimationFrame(check);
+  const observer = new MutationObserver(check);
+  observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  const everyFrame = () => { check(); if (!finished) requestAnimationFrame(everyFrame); };
+  requestAnimationFrame(everyFrame);
 }"""
 
 NAIVE_APP = textwrap.dedent("""

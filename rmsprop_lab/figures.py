@@ -1,8 +1,9 @@
-"""Plotly figure builders: pure functions from numbers to ``go.Figure``.
+"""Plotly figure builders: pure functions from numbers to a figure spec.
 
-Each builder composes plain trace and layout dicts and constructs the ``go.Figure`` once: Plotly's
-incremental ``update_layout`` / ``update_xaxes`` machinery costs tens of milliseconds per figure,
-and these figures are rebuilt on every slider move.
+A figure spec is the plain ``{"data": [...], "layout": {...}}`` dict Plotly itself reads;
+``st.plotly_chart`` and ``live_chart`` take it as it is, ``go.Figure(spec)`` validates it. These
+figures are rebuilt on every slider move, and going through ``go.Figure`` (which validates and
+then deep-copies every attribute on the way out) cost about 10 ms a figure.
 
 Colours are the Okabe–Ito palette (distinguishable with every common colour-vision deficiency),
 one fixed colour per optimizer so a method looks the same in every chart and on every page.
@@ -15,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import plotly.graph_objects as go
 
 from .surface_image import banded_contour_rgb, png_data_uri
 
@@ -342,7 +342,7 @@ def _grid_axis(**more) -> dict:
 
 def contour_figure(
     surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 560, uirevision=None
-) -> go.Figure:
+) -> dict:
     """All paths overlaid on the log-level contour, with start/end markers and known minima."""
     traces = [_colourbar_trace(surface.background)]
     for path in paths:
@@ -359,12 +359,12 @@ def contour_figure(
         xaxis=_plain_axis(range=x_range, title={"text": "x"}, constrain="domain"),
         yaxis=_plain_axis(range=y_range, title={"text": "y"}),
     )
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}
 
 
 def small_multiples_figure(
     surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 420, uirevision=None
-) -> go.Figure:
+) -> dict:
     """One contour per optimizer, side by side, with shared axes and one shared colour scale."""
     columns = max(len(paths), 1)
     gap = 0.02
@@ -399,10 +399,10 @@ def small_multiples_figure(
             )
         if len(surface.minima):
             traces.append(_minima_trace(surface.minima, axis_suffix=suffix, show_legend=False))
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}
 
 
-def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: int = 320, uirevision=None) -> go.Figure:
+def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: int = 320, uirevision=None) -> dict:
     """Loss vs step. With a known minimum f*, the gap f - f* on a log axis; otherwise f itself."""
     traces = []
     for path in paths:
@@ -436,7 +436,7 @@ def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: i
     layout = _layout(
         height, title="Loss by step", uirevision=uirevision, xaxis=_grid_axis(title={"text": "step"}), yaxis=y_axis
     )
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}
 
 
 def step_size_figure(
@@ -446,7 +446,7 @@ def step_size_figure(
     height: int = 320,
     uirevision=None,
     title: str = "Effective step size lr / (√s + ε) per coordinate",
-) -> go.Figure:
+) -> dict:
     """Per-coordinate effective step sizes by step (log axis).
 
     ``series``: (label, colour, step_size array of shape (steps + 1, 2)); entry 0 (before any
@@ -506,7 +506,7 @@ def step_size_figure(
         xaxis=_grid_axis(title={"text": "step"}),
         yaxis=y_axis,
     )
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}
 
 
 # --- Learn pages ------------------------------------------------------------------------------
@@ -535,7 +535,7 @@ def line_figure(
     log_y: bool = False,
     height: int = 320,
     uirevision=None,
-) -> go.Figure:
+) -> dict:
     """Lines by step (decimated for drawing, peaks kept)."""
     traces = []
     for line in series:
@@ -557,7 +557,7 @@ def line_figure(
     layout = _layout(
         height, title=title, uirevision=uirevision, xaxis=_grid_axis(title={"text": x_title}), yaxis=y_axis
     )
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}
 
 
 def bar_figure(
@@ -569,7 +569,7 @@ def bar_figure(
     y_title: str,
     notes: Sequence[str] = (),
     height: int = 320,
-) -> go.Figure:
+) -> dict:
     """One bar per label; ``notes`` (e.g. "not reached") are written on the bars."""
     trace = {
         "type": "bar",
@@ -588,7 +588,7 @@ def bar_figure(
         xaxis=_plain_axis(type="category"),
         yaxis=_grid_axis(title={"text": y_title}, rangemode="tozero"),
     )
-    return go.Figure(data=[trace], layout=layout)
+    return {"data": [trace], "layout": layout}
 
 
 def _arrow(start, move, colour: str, dash: bool = False) -> dict:
@@ -622,7 +622,7 @@ def anatomy_figure(
     view_box=None,
     height: int = 520,
     uirevision=None,
-) -> go.Figure:
+) -> dict:
     """The path up to ``step`` and, at the point where update ``step`` starts, two arrows: the
     step RMSProp takes and the step SGD with the same lr would take."""
     figure = contour_figure(surface, [path], upto=step - 1, height=height, uirevision=uirevision)
@@ -649,11 +649,12 @@ def anatomy_figure(
             "line": {"color": OPTIMIZER_COLOURS["RMSProp"], "width": 2.5},
         },
     ]
-    figure.add_traces(legend_entries)
-    figure.update_layout(annotations=arrows)
+    figure["data"].extend(legend_entries)
+    figure["layout"]["annotations"] = arrows
     if view_box is not None:
         (xmin, xmax), (ymin, ymax) = view_box
-        figure.update_layout(xaxis_range=[xmin, xmax], yaxis_range=[ymin, ymax])
+        figure["layout"]["xaxis"]["range"] = [xmin, xmax]
+        figure["layout"]["yaxis"]["range"] = [ymin, ymax]
     return figure
 
 
@@ -681,7 +682,7 @@ def flight_figure(
     frames: int = 60,
     height: int = 600,
     uirevision=None,
-) -> go.Figure:
+) -> dict:
     """Mission map: the flights, the station (with its docking circle), hazard cores, and a Play
     button that flies one ship marker per flight along its path."""
     figure = contour_figure(surface, paths, height=height, uirevision=uirevision)
@@ -701,13 +702,13 @@ def flight_figure(
         "name": "docking station",
         "hovertemplate": "docking station<br>x %{x:.4g}<br>y %{y:.4g}<extra></extra>",
     }
-    figure.add_trace(station_trace)
+    figure["data"].append(station_trace)
     ship_indices = []
     longest = max((len(path.points) for path in paths), default=1)
     frame_steps = np.unique(np.linspace(0, longest - 1, max(frames, 2)).round().astype(int))
     for path in paths:
-        ship_indices.append(len(figure.data))
-        figure.add_trace(
+        ship_indices.append(len(figure["data"]))
+        figure["data"].append(
             {
                 "type": "scatter",
                 "x": [path.points[0, 0]],
@@ -731,8 +732,8 @@ def flight_figure(
         x, y = path.points[int(finite[-1]) if finite.size else 0]
         return {"type": "scatter", "x": [float(x)], "y": [float(y)]}
 
-    figure.frames = [
-        go.Frame(name=str(step), traces=ship_indices, data=[ship_at(path, step) for path in paths])
+    figure["frames"] = [
+        {"name": str(step), "traces": ship_indices, "data": [ship_at(path, step) for path in paths]}
         for step in frame_steps
     ]
     play = {
@@ -748,7 +749,7 @@ def flight_figure(
         "method": "animate",
         "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
     }
-    figure.update_layout(
+    figure["layout"].update(
         shapes=shapes,
         updatemenus=[
             {
@@ -799,7 +800,7 @@ def sweep_heatmap_figure(
     selected: tuple[int, int] | None = None,
     height: int = 520,
     uirevision=None,
-) -> go.Figure:
+) -> dict:
     """Outcome over a (y, x) grid; diverged cells in their own dark layer (not a loss colour).
 
     An invisible marker on every cell centre makes cells selectable by click or box
@@ -870,7 +871,7 @@ def sweep_heatmap_figure(
         xaxis=_plain_axis(title={"text": x_title}, type="log" if x_log else "linear"),
         yaxis=_plain_axis(title={"text": y_title}, type="log" if y_log else "linear"),
     )
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}
 
 
 def sweep_curve_figure(
@@ -884,7 +885,7 @@ def sweep_curve_figure(
     selected: int | None = None,
     height: int = 420,
     uirevision=None,
-) -> go.Figure:
+) -> dict:
     """A 1-D sweep: outcome by one hyperparameter, diverged settings marked on the axis."""
     finite = np.where(diverged, np.nan, outcome)
     traces = [
@@ -920,4 +921,4 @@ def sweep_curve_figure(
         xaxis=_grid_axis(title={"text": x_title}, type="log"),
         yaxis=_grid_axis(title={"text": outcome_title}, type="log" if log_y else "linear", exponentformat="power"),
     )
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}

@@ -44,7 +44,11 @@ def charts(at: AppTest) -> list[dict]:
     for node in at.main:
         if node.type == "plotly_chart":
             found.append(json.loads(node.proto.spec))
-        elif node.type == "bidi_component" and node.proto.component_name == live_chart.COMPONENT_NAME:
+        elif (
+            node.type == "bidi_component"
+            and node.proto.component_name == live_chart.COMPONENT_NAME
+            and node.proto.WhichOneof("data") == "bytes"  # not the (dataless) plotly.js preloader
+        ):
             found.append(json.loads(node.proto.bytes))
     return found
 

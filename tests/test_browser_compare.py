@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from plotly.offline import get_plotlyjs_version
 
 from rmsprop_core import RMSProp, get_objective, optimize, read_trajectories_csv
+from rmsprop_lab import live_chart
 
 from .browser_support import open_page, plotted_trace, save_screenshots, wait_settled
 
@@ -41,9 +41,9 @@ def test_rho_slider_moves_with_the_keyboard_and_the_path_changes(served_app, bro
 
 def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     """live_chart: a key press hands new figures to the same three chart elements (no remount),
-    drawn by the plotly.js that ships with the installed plotly package, and a zoom survives."""
+    drawn by the vendored plotly.js bundle, and a zoom survives."""
     page = open_page(browser, served_app.url, charts=3)
-    assert page.evaluate("() => Plotly.version") == get_plotlyjs_version()
+    assert page.evaluate("() => Plotly.version") == live_chart.bundled_plotly_js_version()
     assert page.locator("[data-testid=liveChart]").count() == 3
     page.evaluate(
         "() => document.querySelectorAll('.js-plotly-plot').forEach((plot, index) => { plot.__mark = index; })"

@@ -78,7 +78,7 @@ def test_surface_image_is_a_valid_png_with_bands_and_gaps():
 
 
 def test_contour_figure_traces_markers_minima(surface, paths):
-    figure = figures.contour_figure(surface, paths, uirevision="himmelblau")
+    figure = go.Figure(figures.contour_figure(surface, paths, uirevision="himmelblau"))
     assert isinstance(figure, go.Figure)
     names = [trace.name for trace in figure.data]
     assert names.count("SGD") == 1 and names.count("RMSProp") == 1 and "known minima" in names
@@ -98,7 +98,7 @@ def test_contour_figure_traces_markers_minima(surface, paths):
 
 
 def test_replay_truncates_paths_and_marks_now(surface, paths):
-    figure = figures.contour_figure(surface, paths, upto=10)
+    figure = go.Figure(figures.contour_figure(surface, paths, upto=10))
     rmsprop = next(trace for trace in figure.data if trace.name == "RMSProp")
     assert len(rmsprop.x) == 11
     now = next(trace for trace in figure.data if trace.legendgroup == "RMSProp" and trace.mode == "markers")
@@ -108,13 +108,13 @@ def test_replay_truncates_paths_and_marks_now(surface, paths):
 def test_diverged_path_end_marker_is_last_finite_point(surface):
     points = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.nan]])
     path = figures.PathData("SGD", "#CC79A7", points, np.array([1.0, 2.0, np.nan]), diverged_at=1)
-    figure = figures.contour_figure(surface, [path])
+    figure = go.Figure(figures.contour_figure(surface, [path]))
     end = next(trace for trace in figure.data if trace.legendgroup == "SGD" and trace.mode == "markers")
     assert list(end.x) == [0.0, 1.0]
 
 
 def test_small_multiples_share_axes_and_colour_scale(surface, paths):
-    figure = figures.small_multiples_figure(surface, paths)
+    figure = go.Figure(figures.small_multiples_figure(surface, paths))
     assert figure.layout.xaxis2.matches == "x" and figure.layout.yaxis2.matches == "y"
     assert len(figure.layout.images) == 2
     assert sum(1 for trace in figure.data if trace.marker.showscale) == 1
@@ -124,10 +124,10 @@ def test_small_multiples_share_axes_and_colour_scale(surface, paths):
 
 
 def test_loss_figure_log_gap_or_linear(paths):
-    figure = figures.loss_figure(paths, min_value=0.0)
+    figure = go.Figure(figures.loss_figure(paths, min_value=0.0))
     assert figure.layout.yaxis.type == "log" and len(figure.data) == 2
     assert (np.asarray(figure.data[0].y) > 0).all()
-    saddle = figures.loss_figure(paths, min_value=None)
+    saddle = go.Figure(figures.loss_figure(paths, min_value=None))
     assert saddle.layout.yaxis.type == "linear"
     np.testing.assert_array_equal(saddle.data[1].y, paths[1].losses)
 
@@ -146,7 +146,9 @@ def test_decimation_keeps_peaks_and_ends():
 
 def test_step_size_figure_per_coordinate_with_reference():
     step_size = np.array([[1e5, 1e5], [0.01, 0.001], [0.02, 0.002]])
-    figure = figures.step_size_figure([("RMSProp", "#D55E00", step_size)], reference=[("SGD", "#CC79A7", 0.05)])
+    figure = go.Figure(
+        figures.step_size_figure([("RMSProp", "#D55E00", step_size)], reference=[("SGD", "#CC79A7", 0.05)])
+    )
     assert [trace.name for trace in figure.data] == ["RMSProp: x", "RMSProp: y"]
     np.testing.assert_array_equal(figure.data[0].y, [0.01, 0.02])  # step 0 left out
     assert figure.data[1].line.dash == "dot"

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
+from plotly.offline import get_plotlyjs_version
 
 from rmsprop_lab import live_chart
 from rmsprop_lab.figures import PLOT_CONFIG
@@ -35,7 +37,17 @@ def test_payload_keeps_animation_frames_and_a_given_config():
     assert [frame["name"] for frame in payload["frames"]] == ["1"]
 
 
-def test_plotly_js_is_served_from_the_installed_plotly_package():
-    assert (live_chart.PLOTLY_JS_FOLDER / "plotly.min.js").is_file()
-    assert live_chart.PLOTLY_JS_URL.endswith("/plotly.min.js")
+def test_figures_with_traces_the_bundle_cannot_draw_are_refused():
+    heatmap = go.Figure(go.Heatmap(z=[[1, 2], [3, 4]]))
+    with pytest.raises(ValueError, match="heatmap"):
+        live_chart.chart_payload(heatmap)
+
+
+def test_the_vendored_plotly_js_matches_the_plotly_package():
+    """The basic bundle draws the JSON the installed plotly package writes: same major version
+    (a major release may change the figure format)."""
+    assert (live_chart.STATIC_FOLDER / live_chart.PLOTLY_JS_FILE).stat().st_size > 500_000
+    assert (live_chart.STATIC_FOLDER / "plotly.js-LICENSE.txt").read_text().startswith("MIT License")
+    assert live_chart.bundled_plotly_js_version().split(".")[0] == get_plotlyjs_version().split(".")[0]
+    assert live_chart.PLOTLY_JS_URL.endswith("/" + live_chart.PLOTLY_JS_FILE)
     assert not live_chart.PLOTLY_JS_URL.startswith("/")  # relative: works under server.baseUrlPath
