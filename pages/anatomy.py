@@ -7,6 +7,7 @@ from rmsprop_core import RMSProp, optimize
 from rmsprop_core.anatomy import update_anatomy
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
+from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS
 
 ui.ensure_routed()
@@ -118,13 +119,11 @@ with figure_column:
     reach = reach[np.isfinite(reach).all(axis=1)]
     pad = 0.1 * max(np.ptp(reach[:, 0]), np.ptp(reach[:, 1]), 1e-3)
     view = ((reach[:, 0].min() - pad, reach[:, 0].max() + pad), (reach[:, 1].min() - pad, reach[:, 1].max() + pad))
-    st.plotly_chart(
+    live_chart(
         figures.anatomy_figure(
             surface, path, step, parts.update, parts.sgd_step, view_box=view, uirevision=f"{choice}-{steps}"
         ),
         key="anatomy_arrows",
-        config=figures.PLOT_CONFIG,
-        theme=None,
     )
 
 st.subheader("Your turn")

@@ -7,6 +7,7 @@ from rmsprop_core import CONVENTIONS, optimize
 from rmsprop_core.objectives import scaled
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
+from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.options import LR_OPTIONS, log_ladder
 
 ui.ensure_routed()
@@ -67,7 +68,7 @@ paths = [
     for i, (name, (points, losses, diverged)) in enumerate(runs.items())
 ]
 st.latex(f"{scale:g} \\times \\left({base.latex.removeprefix('f(x, y) = ')}\\right)" if scale != 1 else base.latex)
-st.plotly_chart(
+live_chart(
     figures.contour_figure(
         ui.surface_cached(choice.name, 400, scale, formula=choice.formula, domain=choice.domain),
         paths,
@@ -75,8 +76,6 @@ st.plotly_chart(
         uirevision=f"conventions-{choice}",
     ),
     key="conventions_paths",
-    config=figures.PLOT_CONFIG,
-    theme=None,
 )
 
 reference = st.session_state[key("reference")]
@@ -89,13 +88,11 @@ for path in paths:
     series.append(
         figures.Series(path.label, path.colour, np.arange(len(distance)), np.maximum(distance, np.finfo(float).tiny))
     )
-st.plotly_chart(
+live_chart(
     figures.line_figure(
         series, title=f"Distance from {reference}'s path, by step", y_title="distance (log)", log_y=True
     ),
     key="conventions_distance",
-    config=figures.PLOT_CONFIG,
-    theme=None,
 )
 
 st.markdown("##### The update each library computes")

@@ -7,6 +7,7 @@ from rmsprop_core import RMSProp, optimize
 from rmsprop_core.metrics import steps_to_tolerance
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
+from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS, TOLERANCE_OPTIONS, story_defaults
 
 ui.ensure_routed()
@@ -96,20 +97,16 @@ for label, at in zip(labels, diverged, strict=True):
 
 st.latex(objective.latex)
 surface = ui.surface_cached(choice.name, 400, formula=choice.formula, domain=choice.domain)
-st.plotly_chart(
+live_chart(
     figures.contour_figure(surface, paths, height=520, uirevision=f"decay-{choice}"),
     key="decay_paths",
-    config=figures.PLOT_CONFIG,
-    theme=None,
 )
 
 loss_column, bar_column = st.columns(2)
 with loss_column:
-    st.plotly_chart(
+    live_chart(
         figures.loss_figure(paths, objective.min_value, uirevision=objective.name),
         key="decay_loss",
-        config=figures.PLOT_CONFIG,
-        theme=None,
     )
 with bar_column:
     if objective.min_value is None:
@@ -117,13 +114,11 @@ with bar_column:
     else:
         heights = [int(r) if r >= 0 else steps for r in reached]
         notes = [str(int(r)) if r >= 0 else "not reached" for r in reached]
-        st.plotly_chart(
+        live_chart(
             figures.bar_figure(
                 labels, heights, colours, title=f"Steps to f − f* ≤ {tolerance:g}", y_title="steps", notes=notes
             ),
             key="decay_bars",
-            config=figures.PLOT_CONFIG,
-            theme=None,
         )
 
 series = []
@@ -131,7 +126,7 @@ for i, label in enumerate(labels):
     steps_axis = np.arange(1, steps + 1)
     series.append(figures.Series(f"{label}: x", colours[i], steps_axis, step_sizes[1:, i, 0]))
     series.append(figures.Series(f"{label}: y", colours[i], steps_axis, step_sizes[1:, i, 1], "dot"))
-st.plotly_chart(
+live_chart(
     figures.line_figure(
         series,
         title="Effective step size α / (√s + ε) over time (x solid, y dotted)",
@@ -140,8 +135,6 @@ st.plotly_chart(
         height=360,
     ),
     key="decay_step_size",
-    config=figures.PLOT_CONFIG,
-    theme=None,
 )
 st.table(
     {

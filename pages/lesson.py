@@ -8,6 +8,7 @@ from rmsprop_core.lesson import LESSON, lesson_output_lines
 from rmsprop_core.metrics import steps_to_tolerance
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
+from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS
 
 ui.ensure_routed()
@@ -105,11 +106,9 @@ with output:
     )
 
 surface = ui.surface_cached(BOWL.name, 300)
-st.plotly_chart(
+live_chart(
     figures.contour_figure(surface, [result.path()], height=480, uirevision="lesson"),
     key="lesson_path",
-    config=figures.PLOT_CONFIG,
-    theme=None,
 )
 
 st.subheader("Where the lesson simplifies")
@@ -127,7 +126,7 @@ with a memory of about 1 / (1 − ρ) steps.
 steps_axis = np.arange(1, len(result.points))
 s_x = result.state["s"][1:, 0]
 g2_x = result.grads[:-1, 0] ** 2
-st.plotly_chart(
+live_chart(
     figures.line_figure(
         [
             figures.Series("g² (x coordinate)", figures.SERIES_COLOURS[0], steps_axis, g2_x, "dot"),
@@ -138,8 +137,6 @@ st.plotly_chart(
         log_y=True,
     ),
     key="lesson_average",
-    config=figures.PLOT_CONFIG,
-    theme=None,
 )
 
 

@@ -10,6 +10,7 @@ from rmsprop_core.metrics import evaluate_grid
 from rmsprop_core.mission import MISSION_PRESETS, Mission, flight_report, mission_objective
 from rmsprop_lab import figures
 from rmsprop_lab import panels as ui
+from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.options import LR_OPTIONS, MOMENTUM_OPTIONS, RHO_OPTIONS
 from rmsprop_lab.settings import MAX_HAZARDS, MISSION_COORDINATE_LIMIT, hazards_from_rows
 
@@ -130,7 +131,7 @@ for label, spec in specs.items():
     )
 
 st.latex(mission_objective(mission).latex)
-st.plotly_chart(
+live_chart(
     figures.flight_figure(
         mission_surface(mission),
         [path for path, _ in flights.values()],
@@ -140,8 +141,6 @@ st.plotly_chart(
         uirevision=repr(mission),
     ),
     key="mission_map",
-    config=figures.PLOT_CONFIG,
-    theme=None,
 )
 
 

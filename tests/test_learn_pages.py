@@ -10,7 +10,7 @@ from rmsprop_core.lesson import lesson_output_lines
 from rmsprop_core.metrics import steps_to_tolerance
 from rmsprop_core.mission import MISSION_PRESETS, flight_report, mission_objective
 
-from .apptest_helpers import fresh_app, path_points
+from .apptest_helpers import charts, fresh_app, path_points
 from .test_lesson import lesson_printed_lines
 
 LESSON_PAGE, ANATOMY_PAGE, DECAY_PAGE, MISSION_PAGE = (
@@ -161,7 +161,7 @@ def test_decay_explorer_steps_to_tolerance_from_one_broadcast_run():
     assert [row["steps to tolerance"] for row in decay_rows(at)] == [
         str(r) if r >= 0 else "not reached" for r in reached
     ]
-    assert len(at.get("plotly_chart")) == 4
+    assert len(charts(at)) == 4
 
 
 def test_decay_controls():
@@ -270,7 +270,7 @@ def test_every_function_picker_offers_your_own_formula(page):
     at.selectbox(key=f"{prefix}.objective").set_value("custom").run()
     at.text_input(key=f"{prefix}.formula").input("x^2 + 3*y^2").run()
     assert not at.exception
-    assert at.get("plotly_chart")
+    assert charts(at)
     at.text_input(key=f"{prefix}.formula").input("x + nope").run()
     assert not at.exception
     assert any("unknown name 'nope'" in error.value for error in at.error)
