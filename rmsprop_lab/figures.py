@@ -271,9 +271,11 @@ def _path_traces(path: PathData, upto: int | None, axis_suffix: str = "", show_l
             "name": path.label,
             "legendgroup": path.label,
             "showlegend": show_legend,
-            "customdata": np.column_stack([np.arange(last + 1), losses[: last + 1]]),
-            "hovertemplate": f"<b>{path.label}</b><br>step %{{customdata[0]:d}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
-            "<br>loss %{customdata[1]:.6g}<extra></extra>",
+            # point i is step i, so the hover takes the step from the point number and only the
+            # loss travels as extra data (a step column would add a third to the payload)
+            "customdata": losses[: last + 1],
+            "hovertemplate": f"<b>{path.label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
+            "<br>loss %{customdata:.6g}<extra></extra>",
         }
     ]
     finite = np.flatnonzero(np.isfinite(shown).all(axis=1))

@@ -221,7 +221,14 @@ def resolve_objective(objective_name: str, formula: str | None = None, domain=No
     return scaled(objective, scale)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+# cache_resource, not cache_data: cache_data pickles every result on the way in and unpickles a
+# copy on every hit, on every slider move; the shared arrays are made read-only instead
+@st.cache_resource(max_entries=512, show_spinner=False)
 def run_cached(
     kind: str, hyperparameters: tuple, objective_key: tuple, start: tuple, steps: int, label: str, noise_key=(0.0, 0)
 ):
@@ -233,11 +240,11 @@ def run_cached(
         label=label,
         kind=kind,
         hyperparameters=hyperparameters,
-        points=trajectory.points,
-        losses=trajectory.losses,
-        grads=trajectory.grads,
+        points=_read_only(trajectory.points),
+        losses=_read_only(trajectory.losses),
+        grads=_read_only(trajectory.grads),
         diverged_at=int(trajectory.diverged_at),
-        state=trajectory.state,
+        state={name: _read_only(values) for name, values in trajectory.state.items()},
     )
 
 
