@@ -87,7 +87,9 @@ def test_contour_figure_traces_markers_minima(surface, paths):
     rmsprop = next(trace for trace in figure.data if trace.name == "RMSProp")
     np.testing.assert_array_equal(rmsprop.x, paths[1].points[:, 0])
     assert rmsprop.line.color == "#D55E00"
-    assert "step" in rmsprop.hovertemplate and "loss" in rmsprop.hovertemplate
+    # hover: step = point number (point i is step i), loss from customdata
+    assert "step %{pointNumber}" in rmsprop.hovertemplate and "loss %{customdata:.6g}" in rmsprop.hovertemplate
+    np.testing.assert_array_equal(rmsprop.customdata, paths[1].losses)
     markers = [trace for trace in figure.data if trace.legendgroup == "RMSProp" and trace.mode == "markers"]
     assert list(markers[0].marker.symbol) == ["circle-open", "x"]
     assert figure.layout.uirevision == "himmelblau"
