@@ -208,9 +208,12 @@ def _horizontal_colourbar(title: str, **more) -> dict:
         "len": 0.8,
         "x": 0.5,
         "xanchor": "center",
-        "y": -0.2,
-        "yanchor": "top",
-        "ypad": 0,
+        # pinned to the figure's bottom edge, not to the plot: stays in the bottom margin at any
+        # height (full screen included)
+        "yref": "container",
+        "y": 0,
+        "yanchor": "bottom",
+        "ypad": 8,
         **more,
     }
 

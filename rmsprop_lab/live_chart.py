@@ -36,8 +36,16 @@ PLOTLY_JS_FILE = "plotly-basic.min.js"
 #: The trace types the basic bundle draws; any other would leave an empty chart.
 BUNDLE_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
 _static_server = components_v1.declare_component("static", path=str(STATIC_FOLDER))
-#: Where the browser fetches plotly.js (relative to the page, so a server.baseUrlPath works too).
-PLOTLY_JS_URL = f"component/{_static_server.name}/{PLOTLY_JS_FILE}"
+
+
+def plotly_js_path(base_url_path: str) -> str:
+    """Where the browser fetches plotly.js: an absolute path under ``server.baseUrlPath``, so it
+    does not depend on the page's own URL (``/sweep``, ``/sweep/``, ``/?objective=...``)."""
+    base = "/".join(part for part in base_url_path.split("/") if part)
+    return f"{'/' + base if base else ''}/component/{_static_server.name}/{PLOTLY_JS_FILE}"
+
+
+PLOTLY_JS_URL = plotly_js_path(st.get_option("server.baseUrlPath"))
 
 
 def bundled_plotly_js_version() -> str:
@@ -50,7 +58,7 @@ def bundled_plotly_js_version() -> str:
 # The module is evaluated once per page load; its default export runs on every mount and every
 # new figure, with the same parentElement for as long as the element keeps its key.
 _CHART_JS = """
-const PLOTLY_URL = new URL(PLOTLY_JS_URL, document.baseURI).href;
+const PLOTLY_URL = new URL(PLOTLY_JS_URL, window.location.origin).href;
 
 function loadPlotly() {
   if (!window.__rmspropLabPlotly) {
@@ -71,6 +79,40 @@ function loadPlotly() {
   return window.__rmspropLabPlotly;
 }
 
+// Full screen, for projecting a chart in class: a mode-bar button; the chart then fills the screen
+// (a new figure drawn meanwhile keeps filling it) and gets its own size back on leaving.
+const FULL_SCREEN_ICON = {
+  width: 1000,
+  height: 1000,
+  path: "M0 0h380v110H110v270H0zM620 0h380v380H890V110H620zM0 620h110v270h270v110H0zM890 620h110v380H620V890h270z",
+};
+
+function fitToScreen(chart, layout) {
+  return document.fullscreenElement === chart
+    ? { ...layout, width: window.innerWidth, height: window.innerHeight }
+    : layout;
+}
+
+function withFullScreenButton(config) {
+  if (config.displayModeBar === false) return config;
+  const button = {
+    name: "Full screen",
+    title: "Full screen (Esc to leave)",
+    icon: FULL_SCREEN_ICON,
+    click: (chart) => (document.fullscreenElement ? document.exitFullscreen() : chart.requestFullscreen()),
+  };
+  return { ...config, modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []), button] };
+}
+
+function draw(Plotly, chart, figure) {
+  chart.__figure = figure;
+  Plotly.react(chart, {
+    ...figure,  // {data, layout, config, frames}
+    layout: fitToScreen(chart, figure.layout),
+    config: withFullScreenButton(figure.config || {}),
+  });
+}
+
 export default function ({ data, parentElement }) {
   const plotlyLoading = loadPlotly();
   if (data == null) return;  // preload_plotly(): start the download, draw nothing
@@ -87,8 +129,10 @@ export default function ({ data, parentElement }) {
   let current = true;
   plotlyLoading.then((Plotly) => {
     if (!current) return;
-    Plotly.react(chart, figure);  // {data, layout, config, frames}
+    draw(Plotly, chart, figure);
     if (!chart.__resizeObserver) {
+      chart.style.background = "white";  // in full screen, around the plot too
+      chart.addEventListener("fullscreenchange", () => draw(Plotly, chart, chart.__figure));
       let lastWidth = chart.clientWidth;
       chart.__resizeObserver = new ResizeObserver(() => {
         if (chart.clientWidth !== lastWidth && chart.isConnected) {

@@ -67,6 +67,28 @@ def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     page.close()
 
 
+def test_full_screen_button_fills_the_screen_and_gives_the_size_back(served_app, browser):
+    """For projecting in class: the mode bar's full-screen button (live_chart adds it)."""
+    page = open_page(browser, served_app.url, charts=3)
+    main = page.locator(".js-plotly-plot").first
+    main.hover()
+    main.locator("[data-title='Full screen (Esc to leave)']").click()
+    page.wait_for_function("document.fullscreenElement === document.querySelector('.js-plotly-plot')")
+    page.wait_for_function("document.querySelector('.js-plotly-plot')._fullLayout.height === innerHeight")
+    page.evaluate("() => document.exitFullscreen()")
+    page.wait_for_function("document.fullscreenElement === null")
+    page.wait_for_function("document.querySelector('.js-plotly-plot')._fullLayout.height === 560")
+    page.close()
+
+
+def test_deep_link_with_a_trailing_slash_still_draws(served_app, browser):
+    """plotly.js is fetched from an absolute path, whatever the page's URL looks like."""
+    page = open_page(browser, f"{served_app.url}/decay/", charts=2)
+    assert page.get_by_text("Decay-rate explorer: what ρ does").is_visible()
+    assert page.evaluate("() => typeof Plotly.react") == "function"
+    page.close()
+
+
 def test_switch_to_side_by_side(served_app, browser):
     page = open_page(browser, served_app.url, charts=3)
     page.get_by_text("side by side", exact=True).click()

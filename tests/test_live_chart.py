@@ -49,5 +49,10 @@ def test_the_vendored_plotly_js_matches_the_plotly_package():
     assert (live_chart.STATIC_FOLDER / live_chart.PLOTLY_JS_FILE).stat().st_size > 500_000
     assert (live_chart.STATIC_FOLDER / "plotly.js-LICENSE.txt").read_text().startswith("MIT License")
     assert live_chart.bundled_plotly_js_version().split(".")[0] == get_plotlyjs_version().split(".")[0]
-    assert live_chart.PLOTLY_JS_URL.endswith("/" + live_chart.PLOTLY_JS_FILE)
-    assert not live_chart.PLOTLY_JS_URL.startswith("/")  # relative: works under server.baseUrlPath
+
+
+def test_plotly_js_path_follows_the_base_url_path():
+    name = live_chart._static_server.name
+    assert live_chart.plotly_js_path("") == f"/component/{name}/plotly-basic.min.js"
+    assert live_chart.plotly_js_path("/lab/") == f"/lab/component/{name}/plotly-basic.min.js"
+    assert live_chart.plotly_js_path("lab/rmsprop") == f"/lab/rmsprop/component/{name}/plotly-basic.min.js"
