@@ -123,6 +123,7 @@ def _layout(
     uirevision=None,
     bottom_margin: int = 48,
     top_margin: int | None = None,
+    left_margin: int = 60,
     **more,
 ) -> dict:
     layout = {
@@ -131,7 +132,7 @@ def _layout(
         # on every redraw (about 90 ms per slider move in Chromium here); these fit our labels,
         # including a legend wrapped onto two rows on a phone.
         "margin": {
-            "l": 60,
+            "l": left_margin,
             "r": 16,
             "t": top_margin if top_margin is not None else (96 if title else 64),
             "b": bottom_margin,
@@ -157,6 +158,9 @@ def _layout(
     layout.update(more)
     return layout
 
+
+#: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
+LOG_AXIS_LEFT_MARGIN = 76
 
 #: Line charts by step show at most about this many points per trace: a chart is at most a few
 #: hundred pixels wide, and fewer points make each redraw cheaper.
@@ -439,7 +443,12 @@ def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: i
     if log_scale and traces:
         y_axis.update(_log_axis_ticks(np.concatenate([trace["y"] for trace in traces])))
     layout = _layout(
-        height, title="Loss by step", uirevision=uirevision, xaxis=_grid_axis(title={"text": "step"}), yaxis=y_axis
+        height,
+        title="Loss by step",
+        uirevision=uirevision,
+        left_margin=LOG_AXIS_LEFT_MARGIN if log_scale else 60,
+        xaxis=_grid_axis(title={"text": "step"}),
+        yaxis=y_axis,
     )
     return {"data": traces, "layout": layout}
 
@@ -506,6 +515,7 @@ def step_size_figure(
         height,
         title=title,
         uirevision=uirevision,
+        left_margin=LOG_AXIS_LEFT_MARGIN,
         shapes=shapes,
         annotations=annotations,
         xaxis=_grid_axis(title={"text": "step"}),
@@ -560,7 +570,12 @@ def line_figure(
     if log_y and traces:
         y_axis.update(_log_axis_ticks(np.concatenate([trace["y"] for trace in traces])))
     layout = _layout(
-        height, title=title, uirevision=uirevision, xaxis=_grid_axis(title={"text": x_title}), yaxis=y_axis
+        height,
+        title=title,
+        uirevision=uirevision,
+        left_margin=LOG_AXIS_LEFT_MARGIN if log_y else 60,
+        xaxis=_grid_axis(title={"text": x_title}),
+        yaxis=y_axis,
     )
     return {"data": traces, "layout": layout}
 
