@@ -93,15 +93,18 @@ function fitToScreen(chart, layout) {
     : layout;
 }
 
+// one object for every draw: Plotly.react compares configs, and a new button (a new click
+// function) would count as a new config and redraw from scratch, losing the zoom
+const FULL_SCREEN_BUTTON = {
+  name: "Full screen",
+  title: "Full screen (Esc to leave)",
+  icon: FULL_SCREEN_ICON,
+  click: (chart) => (document.fullscreenElement ? document.exitFullscreen() : chart.requestFullscreen()),
+};
+
 function withFullScreenButton(config) {
   if (config.displayModeBar === false) return config;
-  const button = {
-    name: "Full screen",
-    title: "Full screen (Esc to leave)",
-    icon: FULL_SCREEN_ICON,
-    click: (chart) => (document.fullscreenElement ? document.exitFullscreen() : chart.requestFullscreen()),
-  };
-  return { ...config, modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []), button] };
+  return { ...config, modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []), FULL_SCREEN_BUTTON] };
 }
 
 function draw(Plotly, chart, figure) {
