@@ -116,6 +116,10 @@ def make_surface(xs, ys, values, minima=()) -> Surface:
 
 # --- shared pieces ----------------------------------------------------------------------------
 
+LEFT_MARGIN = 60
+#: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
+LOG_AXIS_LEFT_MARGIN = 76
+
 
 def _layout(
     height: int,
@@ -123,7 +127,7 @@ def _layout(
     uirevision=None,
     bottom_margin: int = 48,
     top_margin: int | None = None,
-    left_margin: int = 60,
+    left_margin: int = LEFT_MARGIN,
     **more,
 ) -> dict:
     layout = {
@@ -158,9 +162,6 @@ def _layout(
     layout.update(more)
     return layout
 
-
-#: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
-LOG_AXIS_LEFT_MARGIN = 76
 
 #: Line charts by step show at most about this many points per trace: a chart is at most a few
 #: hundred pixels wide, and fewer points make each redraw cheaper.
@@ -446,7 +447,7 @@ def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: i
         height,
         title="Loss by step",
         uirevision=uirevision,
-        left_margin=LOG_AXIS_LEFT_MARGIN if log_scale else 60,
+        left_margin=LOG_AXIS_LEFT_MARGIN if log_scale else LEFT_MARGIN,
         xaxis=_grid_axis(title={"text": "step"}),
         yaxis=y_axis,
     )
@@ -573,7 +574,7 @@ def line_figure(
         height,
         title=title,
         uirevision=uirevision,
-        left_margin=LOG_AXIS_LEFT_MARGIN if log_y else 60,
+        left_margin=LOG_AXIS_LEFT_MARGIN if log_y else LEFT_MARGIN,
         xaxis=_grid_axis(title={"text": x_title}),
         yaxis=y_axis,
     )

@@ -161,12 +161,12 @@ export default function ({ data, parentElement }) {
 }
 """.replace("PLOTLY_JS_URL", json.dumps(PLOTLY_JS_URL), 1)
 
-# isolate_styles=False: plotly.js styles its hover labels and mode bar through the page's <head>,
-# which a shadow root would not see
 COMPONENT_NAME = "rmsprop_lab.live_chart"
 PRELOAD_KEY = "rmsprop_lab_plotly_preload"
 # Streamlit gives a keyed element's container the class st-key-<key>: the preloader takes no room
 _CHART_CSS = f".st-key-{PRELOAD_KEY} {{ display: none; }}"
+# isolate_styles=False: plotly.js styles its hover labels and mode bar through the page's <head>,
+# which a shadow root would not see
 _live_chart = st.components.v2.component(COMPONENT_NAME, js=_CHART_JS, css=_CHART_CSS, isolate_styles=False)
 
 
