@@ -67,6 +67,28 @@ def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     page.close()
 
 
+def test_a_control_that_changes_no_chart_redraws_none(served_app, browser):
+    """The tolerance changes the results table only: the charts, identical, are not drawn again
+    (Streamlit keeps an element whose data did not change, so live_chart is not even called)."""
+    page = open_page(browser, served_app.url, charts=3)
+    page.evaluate(
+        """() => {
+            window.__draws = 0;
+            for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+                plot.on('plotly_react', () => window.__draws++);
+            }
+        }"""
+    )
+    before = page.locator("[data-testid=stTable]").inner_text()
+    page.get_by_role("slider", name="Tolerance").focus()
+    page.keyboard.press("ArrowLeft")
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('tol=')")
+    assert page.locator("[data-testid=stTable]").inner_text() != before
+    assert page.evaluate("() => window.__draws") == 0
+    page.close()
+
+
 def test_full_screen_button_fills_the_screen_and_gives_the_size_back(served_app, browser):
     """For projecting in class: the mode bar's full-screen button (live_chart adds it)."""
     page = open_page(browser, served_app.url, charts=3)
