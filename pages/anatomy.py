@@ -3,38 +3,29 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import RMSProp, optimize
+from rmsprop_core import RMSProp
 from rmsprop_core.anatomy import update_anatomy
-from rmsprop_lab import figures
-from rmsprop_lab import panels as ui
+from rmsprop_lab import figures, runs
+from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS
+from rmsprop_lab.routing import ensure_routed
+from rmsprop_lab.schemas import ANATOMY
 
-ui.ensure_routed()
+ensure_routed()
 
-PAGE = "anatomy"
-MAX_STEPS = 200
 QUIZ_RELATIVE_TOLERANCE = 1e-3
+settings = PageSettings(ANATOMY, "anatomy")
 
 
-def key(name: str) -> str:
-    return ui.widget_key(PAGE, name)
-
-
-DEFAULTS = {"objective": "ellipse", "lr": 0.1, "rho": 0.9, "eps": 1e-6, "steps": 40, "step": 1}
-for name, value in DEFAULTS.items():
-    st.session_state.setdefault(key(name), value)
+def first_update(_settings: dict) -> dict:
+    return {"step": 1}
 
 
 def move_step(delta: int) -> None:
-    st.session_state[key("step")] = int(
-        np.clip(st.session_state[key("step")] + delta, 1, st.session_state[key("steps")])
-    )
+    settings.update({"step": int(np.clip(settings["step"] + delta, 1, settings["steps"]))})
 
 
-def reset() -> None:
-    st.session_state[key("step")] = 1
-
+notices = settings.bind()
 
 st.title("Update anatomy")
 st.markdown(
@@ -45,35 +36,25 @@ st.markdown(
 
 with st.sidebar:
     st.subheader("Run")
-    choice = ui.function_inputs(key, on_change=reset)
-    ui.ladder_slider("Learning rate α", LR_OPTIONS, key("lr"))
-    ui.ladder_slider("Decay rate ρ", RHO_OPTIONS, key("rho"))
-    ui.ladder_slider("Epsilon ε", EPS_OPTIONS, key("eps"))
-    st.number_input("Updates to compute", min_value=1, max_value=MAX_STEPS, step=10, key=key("steps"), on_change=reset)
+    choice = settings.function_inputs(also=first_update)
+    settings.ladder("lr", "Learning rate α")
+    settings.ladder("rho", "Decay rate ρ")
+    settings.ladder("eps", "Epsilon ε")
+    settings.number("steps", "Updates to compute", step=10, also=first_update)
 
-objective = choice.resolve()
-steps = int(st.session_state[key("steps")])
-if st.session_state[key("step")] > steps:
-    reset()
-spec = RMSProp(lr=st.session_state[key("lr")], rho=st.session_state[key("rho")], eps=st.session_state[key("eps")])
-
-
-# cache_resource: the Trajectory is only read (its lazy fields are deterministic), and a
-# formula's objective holds closures that cache_data could not pickle
-@st.cache_resource(max_entries=64, show_spinner=False)
-def anatomy_run(choice: ui.FunctionChoice, lr: float, rho: float, eps: float, steps: int):
-    objective = choice.objective()
-    return optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps)
-
-
-trajectory = anatomy_run(choice, spec.lr, spec.rho, spec.eps, steps)
+show_notices(notices)
+objective = resolve_function(choice)
+steps = int(settings["steps"])
+spec = RMSProp(lr=settings["lr"], rho=settings["rho"], eps=settings["eps"])
+trajectory = runs.anatomy_trajectory(choice, spec.lr, spec.rho, spec.eps, steps)
 
 back, forward, restart, slider = st.columns([1, 1, 1, 5], vertical_alignment="bottom")
-back.button("◀ Back", on_click=move_step, args=(-1,), key=key("back"), width="stretch")
-forward.button("Next ▶", on_click=move_step, args=(1,), key=key("next"), width="stretch")
-restart.button("Reset", on_click=reset, key=key("reset"), width="stretch")
-slider.slider("Update number", 1, steps, key=key("step"))
-step = int(st.session_state[key("step")])
+back.button("◀ Back", on_click=move_step, args=(-1,), key=settings.key("back"), width="stretch")
+forward.button("Next ▶", on_click=move_step, args=(1,), key=settings.key("next"), width="stretch")
+restart.button("Reset", on_click=settings.update, args=({"step": 1},), key=settings.key("reset"), width="stretch")
+with slider:
+    settings.slider("step", "Update number", high=steps)
+step = int(settings["step"])
 
 if step > int(trajectory.diverged_at) >= 0:
     st.error(f"This run diverged at step {int(trajectory.diverged_at)}; later values are nan.")
@@ -112,8 +93,8 @@ with table_column:
         )
 
 with figure_column:
-    surface = ui.surface_cached(choice.name, 300, formula=choice.formula, domain=choice.domain)
-    path = figures.PathData("RMSProp", figures.OPTIMIZER_COLOURS["RMSProp"], trajectory.points, trajectory.losses)
+    surface = runs.surface(choice, 300)
+    path = figures.PathData("RMSProp", figures.colour_for("rmsprop"), trajectory.points, trajectory.losses)
     finite = trajectory.points[np.isfinite(trajectory.points).all(axis=1)]
     reach = np.concatenate([finite, [parts.point - parts.sgd_step]])
     reach = reach[np.isfinite(reach).all(axis=1)]
@@ -149,18 +130,20 @@ else:
                 verdicts.append(("success", f"{label}: {guess:.6g} is right (engine: {truth:.6g})."))
             else:
                 verdicts.append(("error", f"{label}: {guess:.6g} is not it. The engine gets {truth:.6g}."))
-        st.session_state[key("quiz_verdicts")] = (checked_step, verdicts)
+        st.session_state[settings.key("quiz_verdicts")] = (checked_step, verdicts)
 
-    with st.form(key("quiz")):
+    with st.form(settings.key("quiz")):
         left, right = st.columns(2)
-        left.number_input("Your new s for x", value=None, format="%.6g", key=key("guess_s"))
-        right.number_input("Your step for y: α·g / (√s + ε)", value=None, format="%.6g", key=key("guess_update"))
+        left.number_input("Your new s for x", value=None, format="%.6g", key=settings.key("guess_s"))
+        right.number_input(
+            "Your step for y: α·g / (√s + ε)", value=None, format="%.6g", key=settings.key("guess_update")
+        )
         answers = {
-            "s for x": (key("guess_s"), float(next_parts.s[0])),
-            "step for y": (key("guess_update"), float(next_parts.update[1])),
+            "s for x": (settings.key("guess_s"), float(next_parts.s[0])),
+            "step for y": (settings.key("guess_update"), float(next_parts.update[1])),
         }
         st.form_submit_button("Check", on_click=check_quiz, args=(answers, step))
-    checked_step, verdicts = st.session_state.get(key("quiz_verdicts"), (None, []))
+    checked_step, verdicts = st.session_state.get(settings.key("quiz_verdicts"), (None, []))
     if checked_step == step:
         for kind, message in verdicts:
             getattr(st, kind)(message)

@@ -10,70 +10,55 @@ import streamlit as st
 
 from rmsprop_core import SGD, Adam, Momentum, RMSProp, trajectories_to_csv
 from rmsprop_core.metrics import summarize
-from rmsprop_lab import figures
-from rmsprop_lab import panels as ui
+from rmsprop_lab import figures, runs
+from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.options import (
-    BETA2_OPTIONS,
-    EPS_OPTIONS,
-    LR_OPTIONS,
-    MAX_SEED,
-    MAX_STEPS,
-    MOMENTUM_OPTIONS,
-    NOISE_OPTIONS,
-    RHO_OPTIONS,
-    TOLERANCE_OPTIONS,
-)
-from rmsprop_lab.settings import COMPARE_SCHEMA, CUSTOM, check_compare_settings
+from rmsprop_lab.routing import ensure_routed
+from rmsprop_lab.schemas import COMPARE, view_including
 
-ui.ensure_routed()
+ensure_routed()
 
-PAGE = "compare"
 SURFACE_RESOLUTION = 400
+# the replay slider shows the last step for the stored -1 ("the whole run", whatever the steps)
+REPLAY = WidgetView(
+    to_widget=lambda upto, settings: settings["steps"] if upto < 0 else upto,
+    from_widget=lambda position, settings: -1 if position >= settings["steps"] else position,
+)
+settings = PageSettings(COMPARE, "compare", views={"upto": REPLAY})
 
 
-def key(name: str) -> str:
-    return ui.widget_key(PAGE, name)
-
-
-def restart_replay() -> None:
-    st.session_state[key("upto")] = st.session_state[key("steps")]
-
-
-def on_objective_change() -> None:
-    ui.reset_for_objective(COMPARE_SCHEMA, PAGE)
-    restart_replay()
+def restart_replay(_settings: dict) -> dict:
+    return {"upto": -1}
 
 
 def optimizer_controls() -> None:
     with st.expander("SGD", expanded=False):
-        st.toggle("Show SGD", key=key("sgd"))
-        ui.ladder_slider("Learning rate α", LR_OPTIONS, key("sgd_lr"))
+        settings.toggle("sgd", "Show SGD")
+        settings.ladder("sgd_lr", "Learning rate α")
     with st.expander("Momentum", expanded=False):
-        st.toggle("Show Momentum", key=key("mom"))
-        ui.ladder_slider("Learning rate α", LR_OPTIONS, key("mom_lr"))
-        ui.ladder_slider("Momentum μ", MOMENTUM_OPTIONS, key("mom_mu"))
-        st.checkbox("Nesterov", key=key("nesterov"))
+        settings.toggle("mom", "Show Momentum")
+        settings.ladder("mom_lr", "Learning rate α")
+        settings.ladder("mom_mu", "Momentum μ")
+        settings.checkbox("nesterov", "Nesterov")
     with st.expander("RMSProp", expanded=True):
-        st.toggle("Show RMSProp", key=key("rms"))
-        ui.ladder_slider("Learning rate α", LR_OPTIONS, key("rms_lr"))
-        ui.ladder_slider(
+        settings.toggle("rms", "Show RMSProp")
+        settings.ladder("rms_lr", "Learning rate α")
+        settings.ladder(
+            "rho",
             "Decay rate ρ (gamma, alpha, decay)",
-            RHO_OPTIONS,
-            key("rho"),
             help="Weight of the old running average of g². PyTorch calls it alpha, Keras rho, optax decay, "
             "many courses gamma.",
         )
-        ui.ladder_slider("Epsilon ε", EPS_OPTIONS, key("eps"))
-        st.checkbox("ε inside the square root (Keras 3, optax)", key=key("eps_in_sqrt"))
-        st.checkbox("Centered (divide by the gradient's variance)", key=key("centered"))
-        ui.ladder_slider("Momentum μ", MOMENTUM_OPTIONS, key("rms_mu"))
+        settings.ladder("eps", "Epsilon ε")
+        settings.checkbox("eps_in_sqrt", "ε inside the square root (Keras 3, optax)")
+        settings.checkbox("centered", "Centered (divide by the gradient's variance)")
+        settings.ladder("rms_mu", "Momentum μ")
     with st.expander("Adam", expanded=False):
-        st.toggle("Show Adam", key=key("adam"))
-        ui.ladder_slider("Learning rate α", LR_OPTIONS, key("adam_lr"))
-        ui.ladder_slider("β₁", MOMENTUM_OPTIONS, key("beta1"))
-        ui.ladder_slider("β₂", BETA2_OPTIONS, key("beta2"))
-        ui.ladder_slider("Epsilon ε", EPS_OPTIONS, key("adam_eps"))
+        settings.toggle("adam", "Show Adam")
+        settings.ladder("adam_lr", "Learning rate α")
+        settings.ladder("beta1", "β₁")
+        settings.ladder("beta2", "β₂")
+        settings.ladder("adam_eps", "Epsilon ε")
 
 
 def enabled_optimizers(settings: dict) -> list:
@@ -100,7 +85,7 @@ def enabled_optimizers(settings: dict) -> list:
     return specs
 
 
-def results_table(runs, objective, tolerance: float) -> dict:
+def results_table(results, objective, tolerance: float) -> dict:
     table = {
         "optimizer": [],
         "final loss": [],
@@ -108,7 +93,7 @@ def results_table(runs, objective, tolerance: float) -> dict:
         "steps to f − f* ≤ tol": [],
         "diverged at step": [],
     }
-    for result in runs:
+    for result in results:
         summary = summarize(result, objective, tolerance)
         table["optimizer"].append(result.label)
         table["final loss"].append("—" if summary.diverged_at >= 0 else f"{summary.final_loss:.6g}")
@@ -121,7 +106,7 @@ def results_table(runs, objective, tolerance: float) -> dict:
 
 
 @st.fragment
-def optimizer_lab(choice: ui.FunctionChoice, start: tuple[float, float], steps: int, noise=(0.0, 0)) -> None:
+def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps: int, noise=(0.0, 0)) -> None:
     objective = choice.objective()
     revision = str(choice)
     # chart first: on a phone the columns stack, and the picture should come before the knobs
@@ -129,51 +114,53 @@ def optimizer_lab(choice: ui.FunctionChoice, start: tuple[float, float], steps: 
     with controls_column:
         st.markdown("##### Optimizers")
         optimizer_controls()
-    settings = ui.current_settings(COMPARE_SCHEMA, PAGE)
-    specs = enabled_optimizers(settings)
-    runs = [
-        ui.run(
-            spec, choice.name, start, steps, formula=choice.formula, domain=choice.domain, noise=noise[0], seed=noise[1]
-        )
-        for spec in specs
-    ]
-    paths = [result.path() for result in runs]
-    surface = ui.surface_cached(choice.name, SURFACE_RESOLUTION, formula=choice.formula, domain=choice.domain)
+    current = settings.values()
+    specs = enabled_optimizers(current)
+    results = [runs.path(spec, choice, start, steps, noise=noise[0], seed=noise[1]) for spec in specs]
+    paths = [result.path() for result in results]
+    # a start outside the function's domain widens the plotted area to show it
+    view = view_including(objective.domain, start)
+    surface = runs.surface(choice, SURFACE_RESOLUTION, view)
 
     with chart_column:
-        for result in runs:
+        for result in results:
             if result.diverged_at >= 0:
                 st.error(
                     f"**{result.label} diverged at step {result.diverged_at}** — try a smaller learning rate.",
                     icon="💥",
                 )
-        if not runs:
+        if not results:
             st.info("Switch on at least one optimizer.")
         view_column, replay_column = st.columns([1, 2])
-        view_column.radio("View", ["overlay", "side by side"], key=key("view"), horizontal=True)
-        replay_column.slider("Replay: show the paths up to step", 0, steps, key=key("upto"))
-        upto = st.session_state[key("upto")]
-        shown_upto = None if upto >= steps else upto
+        with view_column:
+            settings.radio("view", "View", horizontal=True)
+        with replay_column:
+            settings.slider("upto", "Replay: show the paths up to step", low=0, high=steps)
+        upto = settings["upto"]
+        shown_upto = None if upto < 0 else upto
         if settings["view"] == "overlay" or not paths:
             main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
         else:
             main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
         live_chart(main_figure, key="compare_main")
+        leaving = [result.label for result in results if leaves_view(result.points, surface)]
+        if leaving:
+            st.caption(f"{', '.join(leaving)}: the path leaves the plotted area; its loss is in the chart below.")
 
     loss_column, step_column = st.columns(2)
     with loss_column:
         loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
         live_chart(loss_figure, key="compare_loss")
     with step_column:
-        rmsprop_runs = [result for result in runs if result.kind == "rmsprop"]
+        rmsprop_runs = [result for result in results if result.kind == "rmsprop"]
         if rmsprop_runs:
             references = [
-                (f"SGD: α = {spec.lr:g} for every coordinate", figures.colour_for("SGD"), spec.lr)
+                (f"SGD: α = {spec.lr:g} for every coordinate", figures.colour_for("sgd"), spec.lr)
                 for spec in specs
                 if spec.kind == "sgd"
             ]
             step_figure = figures.step_size_figure(
-                [(r.label, figures.colour_for(r.label), r.state["step_size"]) for r in rmsprop_runs],
+                [(r.label, figures.colour_for(r.kind), r.state["step_size"]) for r in rmsprop_runs],
                 reference=references,
                 uirevision=revision,
             )
@@ -188,12 +175,12 @@ def optimizer_lab(choice: ui.FunctionChoice, start: tuple[float, float], steps: 
     st.markdown("##### Results")
     tolerance_column, _ = st.columns([1, 2])
     with tolerance_column:
-        ui.ladder_slider("Tolerance for “reached the minimum” (f − f* ≤ tol)", TOLERANCE_OPTIONS, key("tol"))
-    if runs:
-        st.table(results_table(runs, objective, settings["tol"]))
+        settings.ladder("tol", "Tolerance for “reached the minimum” (f − f* ≤ tol)")
+    if results:
+        st.table(results_table(results, objective, settings["tol"]))
 
         def build_csv() -> str:
-            return trajectories_to_csv({r.label: (r.optimizer(), objective, r) for r in runs})
+            return trajectories_to_csv({r.label: (r.optimizer(), objective, r) for r in results})
 
         st.download_button(
             "Download trajectories (CSV)",
@@ -204,45 +191,43 @@ def optimizer_lab(choice: ui.FunctionChoice, start: tuple[float, float], steps: 
             key="compare_download",
             icon=":material/download:",
         )
-    # inside the fragment, so the saved file has the values the sliders show right now
     with st.expander("Save or load these settings"):
-        ui.settings_file_controls(COMPARE_SCHEMA, PAGE)
-    ui.publish_settings(COMPARE_SCHEMA, PAGE, {**settings, "upto": -1 if upto >= steps else upto})
+        settings.file_controls()
+    settings.publish()
 
 
-notices = ui.bind_settings(COMPARE_SCHEMA, PAGE)
-# the replay position -1 (URL default) means "the whole run"
-if not 0 <= st.session_state[key("upto")] <= st.session_state[key("steps")]:
-    restart_replay()
+def leaves_view(points: np.ndarray, surface: figures.Surface) -> bool:
+    """Whether a path's finite points go outside the plotted surface."""
+    finite = points[np.isfinite(points).all(axis=1)]
+    (xlow, xhigh), (ylow, yhigh) = (surface.xs[0], surface.xs[-1]), (surface.ys[0], surface.ys[-1])
+    return bool(((finite[:, 0] < xlow) | (finite[:, 0] > xhigh) | (finite[:, 1] < ylow) | (finite[:, 1] > yhigh)).any())
 
+
+notices = settings.bind()
 with st.sidebar:
     st.subheader("Problem")
-    ui.function_inputs(key, on_change=on_objective_change)
+    choice = settings.function_inputs(also=restart_replay)
     column_x, column_y = st.columns(2)
-    column_x.number_input("Start x", key=key("x0"), step=0.1, format="%.4f")
-    column_y.number_input("Start y", key=key("y0"), step=0.1, format="%.4f")
-    st.number_input("Steps", min_value=1, max_value=MAX_STEPS, step=50, key=key("steps"), on_change=restart_replay)
-    ui.ladder_slider(
+    with column_x:
+        settings.number("x0", "Start x", step=0.1, format="%.4f")
+    with column_y:
+        settings.number("y0", "Start y", step=0.1, format="%.4f")
+    settings.number("steps", "Steps", step=50, also=restart_replay)
+    settings.ladder(
+        "noise",
         "Gradient noise σ (mini-batch)",
-        NOISE_OPTIONS,
-        key("noise"),
         help="Adds Gaussian noise of this standard deviation to every gradient, as a mini-batch gradient "
         "would have. The same seed gives the same run.",
     )
-    st.number_input("Noise seed", min_value=0, max_value=MAX_SEED, step=1, key=key("seed"))
+    settings.number("seed", "Noise seed", step=1)
 
-problem = ui.current_settings(COMPARE_SCHEMA, PAGE)
-notices += check_compare_settings(problem)  # may correct the start and a reversed domain
-if problem["objective"] == CUSTOM:
-    domain = ((problem["xmin"], problem["xmax"]), (problem["ymin"], problem["ymax"]))
-    choice = ui.FunctionChoice(CUSTOM, problem["formula"], domain)
-else:
-    choice = ui.FunctionChoice(problem["objective"])
-ui.show_notices(notices)
-objective = choice.resolve()
+show_notices(notices)
+objective = resolve_function(choice)
 
 st.markdown(f"#### {objective.title if choice.formula is None else 'Your function'}")
 st.latex(objective.latex)
 st.caption(objective.description)
 
-optimizer_lab(choice, (problem["x0"], problem["y0"]), int(problem["steps"]), (problem["noise"], int(problem["seed"])))
+optimizer_lab(
+    choice, (settings["x0"], settings["y0"]), int(settings["steps"]), (settings["noise"], int(settings["seed"]))
+)

@@ -3,44 +3,34 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import CONVENTIONS, optimize
-from rmsprop_core.objectives import scaled
-from rmsprop_lab import figures
-from rmsprop_lab import panels as ui
+from rmsprop_core import CONVENTIONS
+from rmsprop_lab import figures, runs
+from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.options import LR_OPTIONS, log_ladder
+from rmsprop_lab.routing import ensure_routed
+from rmsprop_lab.schemas import CONVENTIONS_PAGE
 
-ui.ensure_routed()
+ensure_routed()
 
-PAGE = "conventions"
-SCALE_OPTIONS = log_ladder(-8, 2, 1)
-
-
-def key(name: str) -> str:
-    return ui.widget_key(PAGE, name)
-
-
-DEFAULTS = {"objective": "rosenbrock", "lr": 0.005, "steps": 500, "scale": 1.0, "reference": "the lesson"}
-for name, value in DEFAULTS.items():
-    st.session_state.setdefault(key(name), value)
-
+settings = PageSettings(CONVENTIONS_PAGE, "conventions")
+notices = settings.bind()
 with st.sidebar:
     st.subheader("Problem")
-    choice = ui.function_inputs(key)
-    ui.ladder_slider("Learning rate α (same for all)", LR_OPTIONS, key("lr"))
-    st.number_input("Steps", min_value=1, max_value=5000, step=100, key=key("steps"))
-    ui.ladder_slider(
+    choice = settings.function_inputs()
+    settings.ladder("lr", "Learning rate α (same for all)")
+    settings.number("steps", "Steps", step=100)
+    settings.ladder(
+        "scale",
         "Scale the function by",
-        SCALE_OPTIONS,
-        key("scale"),
         help="Multiplies f, and so every gradient. Small gradients are where ε and the accumulator's start matter.",
     )
-    st.selectbox("Measure distances from", list(CONVENTIONS), key=key("reference"))
+    settings.selectbox("reference", "Measure distances from")
 
-base = choice.resolve()
-scale = float(st.session_state[key("scale")])
-objective = scaled(base, scale)
-lr, steps = float(st.session_state[key("lr")]), int(st.session_state[key("steps")])
+show_notices(notices)
+base = resolve_function(choice)
+scale = float(settings["scale"])
+scaled_choice = runs.FunctionChoice(choice.name, choice.formula, choice.domain, scale)
+lr, steps = float(settings["lr"]), int(settings["steps"])
 
 st.title("Why does my PyTorch run differ from my Keras run?")
 st.markdown(
@@ -52,25 +42,15 @@ st.markdown(
 )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def run_conventions(choice: ui.FunctionChoice, scale: float, lr: float, steps: int):
-    objective = scaled(choice.objective(), scale)
-    runs = {}
-    for name, convention in CONVENTIONS.items():
-        trajectory = optimize(convention.optimizer(lr), objective, objective.start, steps)
-        runs[name] = (trajectory.points, trajectory.losses, int(trajectory.diverged_at))
-    return runs
-
-
-runs = run_conventions(choice, scale, lr, steps)
+results = runs.convention_runs(scaled_choice, lr, steps)
 paths = [
-    figures.PathData(name, figures.SERIES_COLOURS[i], points, losses, diverged)
-    for i, (name, (points, losses, diverged)) in enumerate(runs.items())
+    figures.PathData(name, figures.SERIES_COLOURS[i], result.points, result.losses, result.diverged_at)
+    for i, (name, result) in enumerate(results.items())
 ]
 st.latex(f"{scale:g} \\times \\left({base.latex.removeprefix('f(x, y) = ')}\\right)" if scale != 1 else base.latex)
 live_chart(
     figures.contour_figure(
-        ui.surface_cached(choice.name, 400, scale, formula=choice.formula, domain=choice.domain),
+        runs.surface(scaled_choice, 400),
         paths,
         height=520,
         uirevision=f"conventions-{choice}",
@@ -78,8 +58,8 @@ live_chart(
     key="conventions_paths",
 )
 
-reference = st.session_state[key("reference")]
-reference_points = runs[reference][0]
+reference = settings["reference"]
+reference_points = results[reference].points
 series = []
 for path in paths:
     if path.label == reference:
@@ -105,7 +85,7 @@ st.table(
         "update": ["α·g / √(s + ε)" if c.eps_in_sqrt else "α·g / (√s + ε)" for c in CONVENTIONS.values()],
         "s starts at": [f"{c.initial_accumulator:g}" for c in CONVENTIONS.values()],
         "final distance from " + reference: [
-            f"{np.linalg.norm(runs[name][0][-1] - reference_points[-1]):.3g}" for name in CONVENTIONS
+            f"{np.linalg.norm(results[name].points[-1] - reference_points[-1]):.3g}" for name in CONVENTIONS
         ],
     }
 )

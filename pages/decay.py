@@ -3,60 +3,33 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import RMSProp, optimize
 from rmsprop_core.metrics import steps_to_tolerance
-from rmsprop_lab import figures
-from rmsprop_lab import panels as ui
+from rmsprop_lab import figures, runs
+from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS, TOLERANCE_OPTIONS, story_defaults
+from rmsprop_lab.routing import ensure_routed
+from rmsprop_lab.schemas import DECAY
 
-ui.ensure_routed()
+ensure_routed()
 
-PAGE = "decay"
-DEFAULT_RHOS = [0.5, 0.9, 0.99, 0.999]
-MAX_RHOS = len(figures.SERIES_COLOURS)
-
-
-def key(name: str) -> str:
-    return ui.widget_key(PAGE, name)
-
-
-DEFAULTS = {
-    "objective": "ellipse",
-    "rhos": DEFAULT_RHOS,
-    "lr": story_defaults("ellipse")["rms_lr"],
-    "eps": 1e-6,
-    "steps": 300,
-    "tol": 1e-3,
-    "gamma": False,
-}
-for name, value in DEFAULTS.items():
-    st.session_state.setdefault(key(name), value)
-
-
-def follow_objective() -> None:
-    name = st.session_state[key("objective")]
-    st.session_state[key("lr")] = story_defaults(name)["rms_lr"]
-    st.session_state[key("steps")] = int(story_defaults(name)["steps"])
-
-
+settings = PageSettings(DECAY, "decay")
+notices = settings.bind()
 with st.sidebar:
     st.subheader("Run")
-    choice = ui.function_inputs(key, on_change=follow_objective)
-    st.toggle("Call it γ (gamma)", key=key("gamma"), help="Same parameter, another common name.")
-    symbol = "γ" if st.session_state[key("gamma")] else "ρ"
-    st.multiselect(
-        f"Decay rates {symbol}", RHO_OPTIONS, key=key("rhos"), max_selections=MAX_RHOS, format_func=lambda v: f"{v:g}"
-    )
-    ui.ladder_slider("Learning rate α", LR_OPTIONS, key("lr"))
-    ui.ladder_slider("Epsilon ε", EPS_OPTIONS, key("eps"))
-    st.number_input("Steps", min_value=1, max_value=5000, step=50, key=key("steps"))
-    ui.ladder_slider("Tolerance (f − f* ≤ tol)", TOLERANCE_OPTIONS, key("tol"))
+    choice = settings.function_inputs()
+    settings.toggle("gamma", "Call it γ (gamma)", help="Same parameter, another common name.")
+    symbol = "γ" if settings["gamma"] else "ρ"
+    settings.multiselect("rhos", f"Decay rates {symbol}")
+    settings.ladder("lr", "Learning rate α")
+    settings.ladder("eps", "Epsilon ε")
+    settings.number("steps", "Steps", step=50)
+    settings.ladder("tol", "Tolerance (f − f* ≤ tol)")
 
-objective = choice.resolve()
-rhos = sorted(st.session_state[key("rhos")])
-lr, eps = st.session_state[key("lr")], st.session_state[key("eps")]
-steps, tolerance = int(st.session_state[key("steps")]), st.session_state[key("tol")]
+show_notices(notices)
+objective = resolve_function(choice)
+rhos = list(settings["rhos"])
+lr, eps = settings["lr"], settings["eps"]
+steps, tolerance = int(settings["steps"]), settings["tol"]
 
 st.title(f"Decay-rate explorer: what {symbol} does")
 st.markdown(
@@ -74,16 +47,8 @@ if not rhos:
     st.stop()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def rho_family(choice: ui.FunctionChoice, rhos: tuple, lr: float, eps: float, steps: int):
-    """All rho values in one broadcast engine call."""
-    objective = choice.objective()
-    starts = np.broadcast_to(np.array(objective.start, dtype=float), (len(rhos), 2))
-    trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
-    return trajectory.points, trajectory.losses, trajectory.state["step_size"], trajectory.diverged_at
-
-
-points, losses, step_sizes, diverged = rho_family(choice, tuple(rhos), lr, eps, steps)
+family = runs.decay_family(choice, tuple(rhos), lr, eps, steps)
+points, losses, step_sizes, diverged = family.points, family.losses, family.step_sizes, family.diverged_at
 reached = steps_to_tolerance(losses, objective.min_value, tolerance)
 labels = [f"{symbol} = {rho:g}" for rho in rhos]
 colours = [figures.SERIES_COLOURS[i] for i in range(len(rhos))]
@@ -96,7 +61,7 @@ for label, at in zip(labels, diverged, strict=True):
         st.error(f"{label} diverged at step {int(at)}.")
 
 st.latex(objective.latex)
-surface = ui.surface_cached(choice.name, 400, formula=choice.formula, domain=choice.domain)
+surface = runs.surface(choice, 400)
 live_chart(
     figures.contour_figure(surface, paths, height=520, uirevision=f"decay-{choice}"),
     key="decay_paths",

@@ -3,43 +3,27 @@
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import RMSProp, get_objective, optimize
+from rmsprop_core import RMSProp
 from rmsprop_core.lesson import LESSON, lesson_output_lines
-from rmsprop_core.metrics import steps_to_tolerance
-from rmsprop_lab import figures
-from rmsprop_lab import panels as ui
+from rmsprop_lab import figures, runs
+from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.options import EPS_OPTIONS, LR_OPTIONS, RHO_OPTIONS
+from rmsprop_lab.routing import ensure_routed
+from rmsprop_lab.schemas import LESSON_PAGE
 
-ui.ensure_routed()
+ensure_routed()
 
-PAGE = "lesson"
-BOWL = get_objective("bowl")
+BOWL = runs.FunctionChoice("bowl")
 RHO_FAMILY = (0.5, 0.9, 0.99, 0.999)
 HONESTY_TOLERANCE = 1e-6
 HONESTY_STEPS = 3000
 
-
-def key(name: str) -> str:
-    return ui.widget_key(PAGE, name)
-
-
-DEFAULTS = {
-    "lr": LESSON.learning_rate,
-    "rho": LESSON.rho,
-    "eps": LESSON.epsilon,
-    "x0": LESSON.start[0],
-    "y0": LESSON.start[1],
-    "updates": LESSON.max_epochs + 1,
-    "every": LESSON.print_every,
-}
-for name, value in DEFAULTS.items():
-    st.session_state.setdefault(key(name), value)
+settings = PageSettings(LESSON_PAGE, "lesson")
+notices = settings.bind()
 
 
 def reset_to_lesson() -> None:
-    for name, value in DEFAULTS.items():
-        st.session_state[key(name)] = value
+    settings.update(LESSON_PAGE.defaults())
 
 
 st.title("RMSProp, the lesson live")
@@ -73,29 +57,34 @@ st.subheader("The lesson's example, live")
 st.caption("f(x, y) = x² + y², started at (5, 4). Change anything and the output and path follow.")
 controls, output = st.columns([1, 2.2], gap="large")
 with controls:
-    ui.ladder_slider("Learning rate α", LR_OPTIONS, key("lr"))
-    ui.ladder_slider("Decay rate ρ", RHO_OPTIONS, key("rho"))
-    ui.ladder_slider("Epsilon ε", EPS_OPTIONS, key("eps"))
+    settings.ladder("lr", "Learning rate α")
+    settings.ladder("rho", "Decay rate ρ")
+    settings.ladder("eps", "Epsilon ε")
     left, right = st.columns(2)
-    left.number_input("Start x", min_value=-6.0, max_value=6.0, step=0.5, key=key("x0"))
-    right.number_input("Start y", min_value=-6.0, max_value=6.0, step=0.5, key=key("y0"))
-    left.number_input("Updates", min_value=1, max_value=2000, step=10, key=key("updates"))
-    right.number_input("Print every", min_value=1, max_value=500, step=5, key=key("every"))
-    st.button("Back to the lesson's settings", on_click=reset_to_lesson, key=key("reset"))
+    with left:
+        settings.number("x0", "Start x", step=0.5)
+    with right:
+        settings.number("y0", "Start y", step=0.5)
+    with left:
+        settings.number("updates", "Updates", step=10)
+    with right:
+        settings.number("every", "Print every", step=5)
+    st.button("Back to the lesson's settings", on_click=reset_to_lesson, key=settings.key("reset"))
 
-settings = {name: st.session_state[key(name)] for name in DEFAULTS}
-spec = RMSProp(lr=settings["lr"], rho=settings["rho"], eps=settings["eps"])
-result = ui.run(spec, BOWL.name, (settings["x0"], settings["y0"]), int(settings["updates"]))
+show_notices(notices)
+current = settings.values()
+spec = RMSProp(lr=current["lr"], rho=current["rho"], eps=current["eps"])
+result = runs.path(spec, BOWL, (current["x0"], current["y0"]), int(current["updates"]))
 
 with output:
     # the lesson prints the point after update e + 1 as "Epoch e"; lesson_output_lines does the same
-    printed = lesson_output_lines(result, int(settings["every"]))
+    printed = lesson_output_lines(result, int(current["every"]))
     st.code("\n".join(printed), language="text")
-    if settings == DEFAULTS:
+    if current == LESSON_PAGE.defaults():
         st.success("These are the lesson's settings: the lines above are its printed output, character for character.")
     if result.diverged_at >= 0:
         st.error(f"Diverged at update {result.diverged_at}: the later lines show nan.")
-    epochs = list(range(0, len(result.points) - 1, int(settings["every"])))
+    epochs = list(range(0, len(result.points) - 1, int(current["every"])))
     st.table(
         {
             "epoch": epochs,
@@ -105,7 +94,7 @@ with output:
         }
     )
 
-surface = ui.surface_cached(BOWL.name, 300)
+surface = runs.surface(BOWL, 300)
 live_chart(
     figures.contour_figure(surface, [result.path()], height=480, uirevision="lesson"),
     key="lesson_path",
@@ -130,7 +119,7 @@ live_chart(
     figures.line_figure(
         [
             figures.Series("g² (x coordinate)", figures.SERIES_COLOURS[0], steps_axis, g2_x, "dot"),
-            figures.Series("s, its running average", figures.OPTIMIZER_COLOURS["RMSProp"], steps_axis, s_x),
+            figures.Series("s, its running average", figures.colour_for("rmsprop"), steps_axis, s_x),
         ],
         title="The squared gradient and its running average s (x coordinate)",
         y_title="log scale",
@@ -140,13 +129,11 @@ live_chart(
 )
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def steps_by_rho(lr: float) -> list[int]:
+def steps_by_rho(lr: float) -> tuple[int, ...]:
     """Steps to reach f <= 1e-6 on the lesson's bowl from (5, 4), one broadcast run for all rhos."""
-    rhos = np.array(RHO_FAMILY)
-    starts = np.broadcast_to(np.array(LESSON.start), (len(rhos), 2))
-    family = optimize(RMSProp(lr=lr, rho=rhos, eps=LESSON.epsilon), BOWL, starts, HONESTY_STEPS)
-    return [int(v) for v in steps_to_tolerance(family.losses, BOWL.min_value, HONESTY_TOLERANCE)]
+    return runs.steps_to_reach_by_rho(
+        BOWL, tuple(LESSON.start), lr, LESSON.epsilon, RHO_FAMILY, HONESTY_STEPS, HONESTY_TOLERANCE
+    )
 
 
 def describe(steps: int) -> str:

@@ -1,51 +1,23 @@
 """Space mission: fly SGD, Momentum and RMSProp ships to a docking station past hazards."""
 
 import math
+import zlib
 
 import pandas as pd
 import streamlit as st
 
-from rmsprop_core import SGD, Momentum, RMSProp, optimize
-from rmsprop_core.metrics import evaluate_grid
-from rmsprop_core.mission import MISSION_PRESETS, Mission, flight_report, mission_objective
-from rmsprop_lab import figures
-from rmsprop_lab import panels as ui
+from rmsprop_core import SGD, Momentum, RMSProp
+from rmsprop_core.mission import Mission, flight_report, mission_objective
+from rmsprop_lab import figures, runs
+from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.options import LR_OPTIONS, MOMENTUM_OPTIONS, RHO_OPTIONS
-from rmsprop_lab.settings import MAX_HAZARDS, MISSION_COORDINATE_LIMIT, hazards_from_rows
+from rmsprop_lab.routing import ensure_routed
+from rmsprop_lab.schemas import HAZARD_COLUMNS, MAX_HAZARDS, MISSION, hazards_from_rows, hazards_from_text, hazards_text
 
-ui.ensure_routed()
+ensure_routed()
 
-PAGE = "mission"
-
-
-def key(name: str) -> str:
-    return ui.widget_key(PAGE, name)
-
-
-DEFAULTS = {
-    "preset": "asteroid field",
-    "sgd_lr": 0.05,
-    "mom_lr": 0.01,
-    "mom_mu": 0.9,
-    "rms_lr": 0.05,
-    "rho": 0.9,
-    "steps": 500,
-    "radius": 0.1,
-}
-
-
-def load_preset() -> None:
-    mission = MISSION_PRESETS[st.session_state[key("preset")]]
-    st.session_state[key("ship_x")], st.session_state[key("ship_y")] = mission.ship
-    st.session_state[key("station_x")], st.session_state[key("station_y")] = mission.station
-    st.session_state[key("radius")] = mission.docking_radius
-
-
-for name, value in DEFAULTS.items():
-    st.session_state.setdefault(key(name), value)
-if key("ship_x") not in st.session_state:
-    load_preset()
+settings = PageSettings(MISSION, "mission")
+notices = settings.bind()
 
 st.title("Space mission: dock the ship")
 st.markdown(
@@ -57,83 +29,78 @@ st.markdown(
 
 with st.sidebar:
     st.subheader("Mission")
-    st.selectbox("Preset", list(MISSION_PRESETS), key=key("preset"), on_change=load_preset)
+    settings.selectbox("preset", "Preset")
     left, right = st.columns(2)
-    limits = {"min_value": -MISSION_COORDINATE_LIMIT, "max_value": MISSION_COORDINATE_LIMIT, "step": 0.5}
-    left.number_input("Ship x", key=key("ship_x"), **limits)
-    right.number_input("Ship y", key=key("ship_y"), **limits)
-    left.number_input("Station x", key=key("station_x"), **limits)
-    right.number_input("Station y", key=key("station_y"), **limits)
-    st.number_input("Docking radius", min_value=0.01, max_value=2.0, step=0.05, key=key("radius"))
+    with left:
+        settings.number("ship_x", "Ship x", step=0.5)
+        settings.number("station_x", "Station x", step=0.5)
+    with right:
+        settings.number("ship_y", "Ship y", step=0.5)
+        settings.number("station_y", "Station y", step=0.5)
+    settings.number("radius", "Docking radius", step=0.05)
     st.subheader("Flight computers")
-    ui.ladder_slider("SGD α", LR_OPTIONS, key("sgd_lr"))
-    ui.ladder_slider("Momentum α", LR_OPTIONS, key("mom_lr"))
-    ui.ladder_slider("Momentum μ", MOMENTUM_OPTIONS, key("mom_mu"))
-    ui.ladder_slider("RMSProp α", LR_OPTIONS, key("rms_lr"))
-    ui.ladder_slider("RMSProp ρ", RHO_OPTIONS, key("rho"))
-    st.number_input("Steps", min_value=1, max_value=3000, step=100, key=key("steps"))
+    settings.ladder("sgd_lr", "SGD α")
+    settings.ladder("mom_lr", "Momentum α")
+    settings.ladder("mom_mu", "Momentum μ")
+    settings.ladder("rms_lr", "RMSProp α")
+    settings.ladder("rho", "RMSProp ρ")
+    settings.number("steps", "Steps", step=100)
 
-preset = MISSION_PRESETS[st.session_state[key("preset")]]
+show_notices(notices)
 st.markdown("##### Hazards")
 st.caption(f"Edit, add or delete rows (at most {MAX_HAZARDS}). Strength is the bump's height, width its spread σ.")
-HAZARD_COLUMNS = ["x", "y", "strength", "width", "core radius"]
+
+
+def table_key(base: tuple[str, str]) -> str:
+    """A fresh table for each preset and starting rows (the editor keeps only edits to its rows)."""
+    return settings.key(f"hazards.{base[0]}.{zlib.crc32(base[1].encode())}")
+
+
+# the table starts from the stored hazards whenever its own edit state is gone (a new preset, a
+# visit to another page), so the valid rows a user entered are never lost
+base_key = settings.key("_hazard_table_base")
+base = st.session_state.get(base_key)
+if base is None or base[0] != settings["preset"] or table_key(base) not in st.session_state:
+    base = st.session_state[base_key] = (settings["preset"], settings["hazards"])
 edited = st.data_editor(
-    # explicit columns, so that a preset without hazards still offers a table to add them to
+    # explicit columns, so that a mission without hazards still offers a table to add them to
     pd.DataFrame(
-        [[h.centre[0], h.centre[1], h.strength, h.width, h.core_radius] for h in preset.hazards],
-        columns=HAZARD_COLUMNS,
+        [[h.centre[0], h.centre[1], h.strength, h.width, h.core_radius] for h in hazards_from_text(base[1])],
+        columns=list(HAZARD_COLUMNS),
         dtype=float,
     ),
     num_rows="dynamic",
-    key=key(f"hazards.{st.session_state[key('preset')]}"),  # a fresh table for each preset
+    key=table_key(base),
     column_config={name: st.column_config.NumberColumn(name, format="%.3g", required=True) for name in HAZARD_COLUMNS},
     width="stretch",
 )
-
-
-rows = edited.to_dict("records")
-hazards, problems = hazards_from_rows(rows, HAZARD_COLUMNS)
+hazards, problems = hazards_from_rows(edited.to_dict("records"))
 for problem in problems:
     st.warning(problem)
+if hazards_text(hazards) != settings["hazards"]:
+    settings.remember({"hazards": hazards_text(hazards)})
 mission = Mission(
-    ship=(float(st.session_state[key("ship_x")]), float(st.session_state[key("ship_y")])),
-    station=(float(st.session_state[key("station_x")]), float(st.session_state[key("station_y")])),
-    hazards=tuple(hazards),
-    docking_radius=float(st.session_state[key("radius")]),
+    ship=(float(settings["ship_x"]), float(settings["ship_y"])),
+    station=(float(settings["station_x"]), float(settings["station_y"])),
+    hazards=hazards_from_text(settings["hazards"]),  # as the URL has them, so a link flies the same
+    docking_radius=float(settings["radius"]),
 )
 specs = {
-    "SGD": SGD(lr=st.session_state[key("sgd_lr")]),
-    "Momentum": Momentum(lr=st.session_state[key("mom_lr")], momentum=st.session_state[key("mom_mu")]),
-    "RMSProp": RMSProp(lr=st.session_state[key("rms_lr")], rho=st.session_state[key("rho")]),
+    "SGD": SGD(lr=settings["sgd_lr"]),
+    "Momentum": Momentum(lr=settings["mom_lr"], momentum=settings["mom_mu"]),
+    "RMSProp": RMSProp(lr=settings["rms_lr"], rho=settings["rho"]),
 }
-steps = int(st.session_state[key("steps")])
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def mission_surface(mission: Mission) -> figures.Surface:
-    xs, ys, values = evaluate_grid(mission_objective(mission), 300)
-    return figures.make_surface(xs, ys, values)
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def fly(mission: Mission, label: str, kind: str, hyperparameters: tuple, steps: int):
-    spec = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp}[kind](**dict(hyperparameters))
-    trajectory = optimize(spec, mission_objective(mission), mission.ship, steps)
-    return trajectory.points, trajectory.losses, int(trajectory.diverged_at)
-
+steps = int(settings["steps"])
 
 flights = {}
 for label, spec in specs.items():
-    points, losses, diverged = fly(mission, label, spec.kind, tuple(spec.hyperparameters().items()), steps)
-    flights[label] = (
-        figures.PathData(label, figures.colour_for(label), points, losses, diverged),
-        flight_report(points, mission),
-    )
+    flight = runs.mission_flight(mission, spec, steps, label)
+    flights[label] = (flight.path(), flight_report(flight.points, mission))
 
 st.latex(mission_objective(mission).latex)
 live_chart(
     figures.flight_figure(
-        mission_surface(mission),
+        runs.mission_surface(mission),
         [path for path, _ in flights.values()],
         station=mission.station,
         docking_radius=mission.docking_radius,

@@ -1,4 +1,10 @@
-"""The app's pure helpers: settings schemas (URL / file validation) and Plotly figure builders.
+"""The app layer between the pages and the engine.
 
-Nothing here imports Streamlit except ``panels`` (shared widget code for the pages).
+- ``settings``: the generic settings machinery (a ``Schema`` of typed ``Param``s, URL and file parsing).
+- ``schemas``: every page's settings, declared once.
+- ``controls``: a page's settings bound to its widgets, its session store and its URL (Streamlit).
+- ``runs``: every engine call the app makes, cached with one policy (Streamlit).
+- ``figures``: pure figure builders returning Plotly ``{data, layout}`` dicts; ``live_chart`` draws them.
+- ``routing``: the one reach into Streamlit's internals, for deep links.
+- ``options``: the value ladders and the story defaults per function.
 """

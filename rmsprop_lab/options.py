@@ -44,6 +44,7 @@ RHO_OPTIONS = (
 MOMENTUM_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 BETA2_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
 TOLERANCE_OPTIONS = log_ladder(-8, -1, 1)
+SCALE_OPTIONS = log_ladder(-8, 2, 1)  # the Conventions page multiplies f by one of these
 NOISE_OPTIONS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 5000

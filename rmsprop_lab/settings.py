@@ -1,9 +1,11 @@
-"""Settings schemas: typed, validated, and round-tripped through URL query parameters.
+"""Settings schemas: typed, validated, and round-tripped through URL query parameters and files.
 
-A schema is a list of ``Param``s. ``parse_query`` turns untrusted query values (strings) into a
-complete, valid settings dict, falling back to defaults with a short notice for anything
-malformed or out of range; ``to_query`` writes only the values that differ from the defaults.
-Nothing here renders anything: notices quote user text only through ``quote_user_text``.
+A page declares its settings once, as a ``Schema`` of ``Param``s (see ``schemas.py``); its widgets,
+its URL and its settings file all take their options from that declaration. ``parse_query`` turns
+untrusted query values (strings) into a complete, valid settings dict, falling back to defaults
+with a short notice for anything malformed or out of range; ``to_query`` writes only the values
+that differ from the defaults. Nothing here renders anything: notices quote user text only through
+``quote_user_text``.
 """
 
 from __future__ import annotations
@@ -13,23 +15,9 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from rmsprop_core import OBJECTIVES, get_objective
+from .options import nearest_option
 
-from .options import (
-    BETA2_OPTIONS,
-    EPS_OPTIONS,
-    LR_OPTIONS,
-    MAX_SEED,
-    MAX_STEPS,
-    MOMENTUM_OPTIONS,
-    NOISE_OPTIONS,
-    RHO_OPTIONS,
-    TOLERANCE_OPTIONS,
-    nearest_option,
-    story_defaults,
-)
-
-MAX_QUERY_VALUE_LENGTH = 200
+MAX_QUERY_VALUE_LENGTH = 400  # a formula, or eight mission hazards
 MAX_DOCUMENT_BYTES = 64 * 1024
 DOCUMENT_APP = "rmsprop-lab"
 DOCUMENT_VERSION = 1
@@ -37,6 +25,8 @@ DOCUMENT_VERSION = 1
 
 def quote_user_text(text: str, limit: int = 40) -> str:
     """User text made safe to show inside Streamlit markdown: a code span, no backticks, short."""
+    if isinstance(text, int) and abs(text) >= 10**20:
+        return "a number too large to show"  # str() of a 4301-digit int raises
     cleaned = "".join(ch for ch in str(text) if ch.isprintable() and ch != "`")
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
@@ -48,9 +38,11 @@ class Param:
     """One setting: its URL key, kind and allowed values.
 
     ``kind``: "choice" (one of ``choices``), "ladder" (a float snapped to the nearest of
-    ``choices``, refused outside their range), "bool", "int" / "float" (within ``low``..``high``).
-    ``default`` is a value or a function of the objective name (per-objective defaults).
-    ``follows_objective``: reset to its default when the objective changes.
+    ``choices``, refused outside their range), "ladders" (a sorted set of at most ``high`` ladder
+    values, written "0.5,0.9"), "bool", "int" / "float" (within ``low``..``high``), "text"
+    (printable; ``check`` may refuse it or normalise it).
+    ``default`` is a value or a function of the page's first setting (the function or the preset).
+    ``follows``: reset to its default when that first setting changes.
     """
 
     key: str
@@ -59,10 +51,12 @@ class Param:
     choices: tuple = ()
     low: float = -math.inf
     high: float = math.inf
-    follows_objective: bool = False
+    follows: bool = False
+    #: for "text": the value checked and normalised, or ValueError with a short reason
+    check: Callable[[str], str] | None = None
 
-    def default_for(self, objective_name: str):
-        return self.default(objective_name) if callable(self.default) else self.default
+    def default_for(self, subject: str):
+        return self.default(subject) if callable(self.default) else self.default
 
     def parse(self, text: str):
         """The value for untrusted ``text``; raises ValueError with a short reason."""
@@ -75,7 +69,12 @@ class Param:
         if self.kind == "text":
             if not text.isprintable():
                 raise ValueError("contains control characters")
-            return text
+            return self.check(text) if self.check is not None else text
+        if self.kind == "ladders":
+            values = {self._ladder_value(part) for part in text.split(",") if part.strip()}
+            if len(values) > self.high:
+                raise ValueError(f"has more than {self.high:g} values")
+            return tuple(sorted(values))
         if self.kind == "bool":
             lowered = text.strip().lower()
             if lowered in ("1", "true", "yes", "on"):
@@ -90,9 +89,7 @@ class Param:
         if not math.isfinite(number):
             raise ValueError("is not a finite number")
         if self.kind == "ladder":
-            if not self.choices[0] <= number <= self.choices[-1]:
-                raise ValueError(f"is outside {self.choices[0]:g} … {self.choices[-1]:g}")
-            return nearest_option(number, self.choices)
+            return self._ladder_value(text)
         if not self.low <= number <= self.high:
             raise ValueError(f"is outside {self.low:g} … {self.high:g}")
         if self.kind == "int":
@@ -101,9 +98,20 @@ class Param:
             return int(number)
         return number
 
+    def _ladder_value(self, text: str) -> float:
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError("is not a number") from None
+        if not self.choices[0] <= number <= self.choices[-1]:  # also refuses nan
+            raise ValueError(f"is outside {self.choices[0]:g} … {self.choices[-1]:g}")
+        return nearest_option(number, self.choices)
+
     def format(self, value) -> str:
         if self.kind == "bool":
             return "1" if value else "0"
+        if self.kind == "ladders":
+            return ",".join(f"{v:g}" for v in value)
         if self.kind in ("choice", "text"):
             return str(value)
         if self.kind == "int":
@@ -118,21 +126,35 @@ class Schema:
     cross_check: Callable[[dict], list[str]] | None = None
 
     def __post_init__(self):
-        assert self.params[0].key == "objective", "the objective comes first: other defaults follow it"
+        assert self.params[0].kind == "choice" or not any(p.follows for p in self.params), (
+            "settings follow the first setting (function or preset), which is a choice"
+        )
+
+    @property
+    def subject(self) -> str:
+        """The key of the first setting, the one other defaults follow ("objective", "preset")."""
+        return self.params[0].key
 
     def by_key(self) -> dict[str, Param]:
         return {param.key: param for param in self.params}
 
-    def defaults(self, objective_name: str) -> dict:
-        return {param.key: param.default_for(objective_name) for param in self.params}
+    def defaults(self, subject: str | None = None) -> dict:
+        subject = self.params[0].default if subject is None else subject
+        return {param.key: param.default_for(subject) for param in self.params}
+
+    def corrected(self, settings: Mapping[str, object]) -> tuple[dict, list[str]]:
+        """A copy of complete ``settings`` after the cross-field check, and a notice for each
+        correction it made."""
+        checked = dict(settings)
+        notices = self.cross_check(checked) if self.cross_check is not None else []
+        return checked, notices
 
     def _complete(self, values: dict) -> tuple[dict, list[str]]:
-        """All settings: the validated ``values`` over the defaults of their objective, then the
+        """All settings: the validated ``values`` over the defaults of their subject, then the
         cross-field check (which may correct settings and says so in its notices)."""
-        settings = self.defaults(str(values.get("objective", self.params[0].default_for(""))))
+        settings = self.defaults(values.get(self.subject))
         settings.update(values)
-        notices = self.cross_check(settings) if self.cross_check is not None else []
-        return settings, notices
+        return self.corrected(settings)
 
     def parse_query(self, query: Mapping[str, object]) -> tuple[dict, list[str]]:
         """Validated settings from untrusted query values, and notices for what was refused."""
@@ -158,7 +180,7 @@ class Schema:
 
     def to_query(self, settings: Mapping[str, object]) -> dict[str, str]:
         """Only the settings that differ from their defaults, formatted for the URL."""
-        defaults = self.defaults(str(settings["objective"]))
+        defaults = self.defaults(settings[self.subject])
         return {
             param.key: param.format(settings[param.key])
             for param in self.params
@@ -167,7 +189,11 @@ class Schema:
 
     def to_document(self, settings: Mapping[str, object], page: str) -> str:
         """The settings as a JSON document for "Download settings" (every setting, typed)."""
-        values = {param.key: settings[param.key] for param in self.params if param.key in settings}
+        values = {
+            param.key: list(settings[param.key]) if param.kind == "ladders" else settings[param.key]
+            for param in self.params
+            if param.key in settings
+        }
         return json.dumps(
             {"app": DOCUMENT_APP, "version": DOCUMENT_VERSION, "page": page, "settings": values},
             indent=2,
@@ -183,6 +209,8 @@ class Schema:
             document = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             return None, [f"The file is not valid JSON ({type(error).__name__})."]
+        except ValueError:  # an integer of more digits than Python converts
+            return None, ["The file holds a number with too many digits."]
         if not isinstance(document, dict) or not isinstance(document.get("settings"), dict):
             return None, ['The file must be a JSON object with a "settings" object inside.']
         if document.get("app") != DOCUMENT_APP or document.get("page") != page:
@@ -195,12 +223,19 @@ class Schema:
             if param is None:
                 problems.append(f"Unknown setting {quote_user_text(name, 30)}.")
                 continue
-            expected = {"bool": (bool,), "int": (int,), "text": (str,), "choice": (str,)}.get(param.kind, (int, float))
+            expected = {"bool": (bool,), "int": (int,), "text": (str,), "choice": (str,), "ladders": (list,)}.get(
+                param.kind, (int, float)
+            )
             if not isinstance(value, expected) or (isinstance(value, bool) and param.kind != "bool"):
                 problems.append(f"Setting `{name}` has the wrong type ({type(value).__name__}).")
                 continue
+            if param.kind == "ladders" and not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+            ):
+                problems.append(f"Setting `{name}` must be a list of numbers.")
+                continue
             try:
-                values[name] = param.parse(str(value).lower() if param.kind == "bool" else str(value))
+                values[name] = param.parse(param.format(value) if param.kind == "ladders" else _file_text(param, value))
             except ValueError as reason:
                 problems.append(f"Setting `{name}` {reason}: {quote_user_text(value)}.")
         if problems:
@@ -208,150 +243,21 @@ class Schema:
         settings, notices = self._complete(values)
         return (None, notices) if notices else (settings, [])
 
-    def after_objective_change(self, settings: Mapping[str, object], objective_name: str) -> dict:
-        """Settings with the new objective and its defaults for the objective-dependent ones."""
+    def with_subject(self, settings: Mapping[str, object], subject: str) -> dict:
+        """Settings with a new first setting (function or preset) and its defaults for the
+        settings that follow it."""
         updated = dict(settings)
-        updated["objective"] = objective_name
+        updated[self.subject] = subject
         for param in self.params:
-            if param.follows_objective:
-                updated[param.key] = param.default_for(objective_name)
+            if param.follows:
+                updated[param.key] = param.default_for(subject)
         return updated
 
 
-def _story(key: str) -> Callable[[str], float]:
-    return lambda name: story_defaults(name)[key]
-
-
-CUSTOM = "custom"
-DEFAULT_FORMULA = "x**2 + 10*sin(y)"
-DEFAULT_CUSTOM_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
-
-
-def _start(axis: int) -> Callable[[str], float]:
-    def start(name: str) -> float:
-        if name in OBJECTIVES:
-            return float(get_objective(name).start[axis])
-        low, high = DEFAULT_CUSTOM_DOMAIN[axis]
-        return low + 0.8 * (high - low)  # where parse_objective starts by default
-
-    return start
-
-
-def start_box(domain) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The generous box of allowed start points: the domain widened by one span on each side."""
-    (xmin, xmax), (ymin, ymax) = domain
-    xspan, yspan = xmax - xmin, ymax - ymin
-    return (xmin - xspan, xmax + xspan), (ymin - yspan, ymax + yspan)
-
-
-def check_start_in_box(settings: dict) -> list[str]:
-    """Reset a start point outside the objective's generous box to the objective's start."""
-    if settings.get("objective") in OBJECTIVES:
-        domain = get_objective(settings["objective"]).domain
-    elif {"xmin", "xmax", "ymin", "ymax"} <= set(settings):
-        domain = ((settings["xmin"], settings["xmax"]), (settings["ymin"], settings["ymax"]))
-    else:
-        return []
-    (xlow, xhigh), (ylow, yhigh) = start_box(domain)
-    if xlow <= settings["x0"] <= xhigh and ylow <= settings["y0"] <= yhigh:
-        return []
-    refused = f"({settings['x0']:g}, {settings['y0']:g})"
-    settings["x0"], settings["y0"] = _start(0)(settings["objective"]), _start(1)(settings["objective"])
-    if settings["objective"] in OBJECTIVES:
-        settings["x0"], settings["y0"] = (float(v) for v in get_objective(settings["objective"]).start)
-    return [
-        f"Start {refused} is outside x ∈ [{xlow:g}, {xhigh:g}], y ∈ [{ylow:g}, {yhigh:g}] for this function: "
-        f"the default start is used."
-    ]
-
-
-def check_custom_domain(settings: dict) -> list[str]:
-    """A custom formula's x and y ranges must each run from a smaller to a larger number."""
-    if not {"xmin", "xmax", "ymin", "ymax"} <= set(settings):
-        return []
-    if settings["xmin"] < settings["xmax"] and settings["ymin"] < settings["ymax"]:
-        return []
-    (settings["xmin"], settings["xmax"]), (settings["ymin"], settings["ymax"]) = DEFAULT_CUSTOM_DOMAIN
-    return ["The formula's x and y ranges must each go from a smaller to a larger number: the default ranges are used."]
-
-
-def check_compare_settings(settings: dict) -> list[str]:
-    return check_custom_domain(settings) + check_start_in_box(settings)
-
-
-COMPARE_SCHEMA = Schema(
-    (
-        Param("objective", "choice", "rosenbrock", choices=(*OBJECTIVES, CUSTOM)),
-        Param("formula", "text", DEFAULT_FORMULA),
-        Param("xmin", "float", DEFAULT_CUSTOM_DOMAIN[0][0], low=-1e5, high=1e5),
-        Param("xmax", "float", DEFAULT_CUSTOM_DOMAIN[0][1], low=-1e5, high=1e5),
-        Param("ymin", "float", DEFAULT_CUSTOM_DOMAIN[1][0], low=-1e5, high=1e5),
-        Param("ymax", "float", DEFAULT_CUSTOM_DOMAIN[1][1], low=-1e5, high=1e5),
-        Param("x0", "float", _start(0), low=-1e6, high=1e6, follows_objective=True),
-        Param("y0", "float", _start(1), low=-1e6, high=1e6, follows_objective=True),
-        Param(
-            "steps",
-            "int",
-            lambda name: int(story_defaults(name)["steps"]),
-            low=1,
-            high=MAX_STEPS,
-            follows_objective=True,
-        ),
-        Param("tol", "ladder", 1e-3, choices=TOLERANCE_OPTIONS),
-        Param("noise", "ladder", 0.0, choices=NOISE_OPTIONS),
-        Param("seed", "int", 0, low=0, high=MAX_SEED),
-        Param("view", "choice", "overlay", choices=("overlay", "side by side")),
-        Param("upto", "int", -1, low=-1, high=MAX_STEPS),  # playback position; -1: the whole run
-        Param("sgd", "bool", True),
-        Param("sgd_lr", "ladder", _story("sgd_lr"), choices=LR_OPTIONS, follows_objective=True),
-        Param("mom", "bool", True),
-        Param("mom_lr", "ladder", _story("mom_lr"), choices=LR_OPTIONS, follows_objective=True),
-        Param("mom_mu", "ladder", 0.9, choices=MOMENTUM_OPTIONS),
-        Param("nesterov", "bool", False),
-        Param("rms", "bool", True),
-        Param("rms_lr", "ladder", _story("rms_lr"), choices=LR_OPTIONS, follows_objective=True),
-        Param("rho", "ladder", 0.9, choices=RHO_OPTIONS),
-        Param("eps", "ladder", 1e-6, choices=EPS_OPTIONS),
-        Param("centered", "bool", False),
-        Param("rms_mu", "ladder", 0.0, choices=MOMENTUM_OPTIONS),
-        Param("eps_in_sqrt", "bool", False),
-        Param("adam", "bool", False),
-        Param("adam_lr", "ladder", _story("adam_lr"), choices=LR_OPTIONS, follows_objective=True),
-        Param("beta1", "ladder", 0.9, choices=MOMENTUM_OPTIONS),
-        Param("beta2", "ladder", 0.999, choices=BETA2_OPTIONS),
-        Param("adam_eps", "ladder", 1e-8, choices=EPS_OPTIONS),
-    ),
-    cross_check=check_compare_settings,
-)
-
-
-MAX_HAZARDS = 8
-MISSION_COORDINATE_LIMIT = 20.0  # ship, station and hazards stay within ±20
-HAZARD_STRENGTH_LIMIT = 500.0
-
-
-def hazards_from_rows(rows, columns=("x", "y", "strength", "width", "core radius")):
-    """Valid mission hazards from an edited table (a list of row dicts keyed by ``columns``), and a
-    message for every row that is left out. At most ``MAX_HAZARDS`` are kept."""
-    from rmsprop_core.mission import Hazard
-
-    hazards, problems = [], []
-    for number, row in enumerate(rows, start=1):
-        values = [row.get(name) for name in columns]
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
-            problems.append(f"Hazard row {number} is incomplete and is left out.")
-            continue
-        x, y, strength, width, core = (float(v) for v in values)
-        if abs(x) > MISSION_COORDINATE_LIMIT or abs(y) > MISSION_COORDINATE_LIMIT:
-            problems.append(f"Hazard row {number}: x and y must be within ±{MISSION_COORDINATE_LIMIT:g}; left out.")
-        elif not (0 < width <= 10) or not (0 <= core <= 5) or abs(strength) > HAZARD_STRENGTH_LIMIT:
-            problems.append(
-                f"Hazard row {number}: needs 0 < width ≤ 10, 0 ≤ core radius ≤ 5 and "
-                f"|strength| ≤ {HAZARD_STRENGTH_LIMIT:g}; left out."
-            )
-        else:
-            hazards.append(Hazard((x, y), strength, width, core))
-    if len(hazards) > MAX_HAZARDS:
-        problems.append(f"Only the first {MAX_HAZARDS} hazards are used.")
-        hazards = hazards[:MAX_HAZARDS]
-    return hazards, problems
+def _file_text(param: Param, value) -> str:
+    """A typed JSON value as the text ``Param.parse`` reads (JSON booleans are true/false)."""
+    if param.kind == "bool":
+        return "1" if value else "0"
+    if isinstance(value, int) and abs(value) >= 10**20:
+        return "inf"  # a huge integer is out of range whatever it is; str() of one can take ages
+    return str(value)

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from rmsprop_lab import live_chart, panels
+from rmsprop_lab import live_chart, runs
 
 from .conftest import ROOT
 
@@ -19,7 +19,7 @@ APP = str(ROOT / "app.py")
 def fresh_app(query: dict | None = None, page: str | None = None) -> AppTest:
     """A new session of the app (caches cleared), optionally with URL query parameters."""
     st.cache_data.clear()
-    panels.run_cached.clear()
+    runs.clear()
     at = AppTest.from_file(APP, default_timeout=60)
     for name, value in (query or {}).items():
         at.query_params[name] = value

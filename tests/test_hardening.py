@@ -145,10 +145,10 @@ def test_sweep_page_at_extremes():
     extreme(
         "pages/sweep.py",
         [
-            ("slider", "sweep.resolution", 200),
+            ("select_slider", "sweep.resolution", 200),
             ("number_input", "sweep.steps", 2000),
-            ("radio", "sweep.kind", "SGD: learning rate (1-D)"),
-            ("radio", "sweep.outcome", "steps to tolerance"),
+            ("radio", "sweep.kind", "sgd"),
+            ("radio", "sweep.outcome", "steps"),
             ("selectbox", "sweep.objective", "saddle"),
         ],
     )

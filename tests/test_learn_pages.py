@@ -234,7 +234,7 @@ def test_mission_controls():
 
 
 def test_mission_hazard_rows_are_validated():
-    from rmsprop_lab.settings import MAX_HAZARDS, hazards_from_rows
+    from rmsprop_lab.schemas import MAX_HAZARDS, hazards_from_rows
 
     rows = [
         {"x": 1.0, "y": 2.0, "strength": 10.0, "width": 1.0, "core radius": 0.2},

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rmsprop_lab.options import LR_OPTIONS, RHO_OPTIONS, STORY_DEFAULTS, nearest_option
-from rmsprop_lab.settings import COMPARE_SCHEMA, quote_user_text
+from rmsprop_lab.schemas import COMPARE as COMPARE_SCHEMA
+from rmsprop_lab.settings import quote_user_text
 
 SCHEMA = COMPARE_SCHEMA
 
@@ -85,7 +86,7 @@ def test_repeated_parameters_use_the_last_value():
 
 def test_objective_change_resets_dependent_settings_only():
     settings = SCHEMA.defaults("rosenbrock") | {"rho": 0.99, "rms_lr": 0.5, "x0": 1.0}
-    changed = SCHEMA.after_objective_change(settings, "ellipse")
+    changed = SCHEMA.with_subject(settings, "ellipse")
     assert changed["rho"] == 0.99  # kept
     assert changed["rms_lr"] == 0.05 and changed["x0"] == -5.0 and changed["steps"] == 200
 

@@ -1,0 +1,251 @@
+"""Every engine call the app makes, in one place, cached with one policy.
+
+A function is identified everywhere by a ``FunctionChoice`` (a catalogue name, or a formula with
+its domain, optionally scaled). Results are shared by all sessions through ``st.cache_resource``
+(no pickling on every slider move) and made read-only, so no caller can change a shared result.
+Every cache is bounded in entries and in age, so a public server cannot grow without limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from rmsprop_core import (
+    CONVENTIONS,
+    OPTIMIZER_CLASSES,
+    SGD,
+    Momentum,
+    RMSProp,
+    get_objective,
+    optimize,
+    parse_objective,
+    sweep_outcomes,
+)
+from rmsprop_core.metrics import evaluate_grid, steps_to_tolerance
+from rmsprop_core.mission import Mission, mission_objective
+from rmsprop_core.objectives import scaled
+
+from . import figures
+
+CACHE_SECONDS = 3600
+
+
+def _cached(max_entries: int):
+    """The one caching policy: shared, bounded in entries and in age, no spinner."""
+    return st.cache_resource(max_entries=max_entries, ttl=CACHE_SECONDS, show_spinner=False)
+
+
+def _read_only(array) -> np.ndarray:
+    array = np.asarray(array)
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class FunctionChoice:
+    """Which function: a catalogue name, or "custom" with its formula and domain; times ``scale``."""
+
+    name: str
+    formula: str | None = None
+    domain: tuple | None = None
+    scale: float = 1.0
+
+    def objective(self):
+        """The Objective; raises FormulaError for a formula that cannot be used."""
+        return objective_for(self)
+
+
+@_cached(128)
+def objective_for(choice: FunctionChoice):
+    """A catalogue function or the user's formula, scaled (errors are raised, never cached)."""
+    if choice.formula is not None:
+        objective = parse_objective(choice.formula, domain=choice.domain)
+    else:
+        objective = get_objective(choice.name)
+    return scaled(objective, choice.scale)
+
+
+@_cached(64)
+def surface(choice: FunctionChoice, resolution: int, view=None) -> figures.Surface:
+    """The function on a ``resolution``² grid over ``view`` (default: its domain)."""
+    objective = objective_for(choice)
+    xs, ys, values = evaluate_grid(objective, resolution, domain=view)
+    return figures.make_surface(xs, ys, values, objective.minima)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One unbatched run, read-only: what the pages draw and tabulate."""
+
+    label: str
+    kind: str
+    hyperparameters: tuple
+    points: np.ndarray
+    losses: np.ndarray
+    grads: np.ndarray
+    diverged_at: int
+    state: dict
+
+    def optimizer(self):
+        return OPTIMIZER_CLASSES[self.kind](**dict(self.hyperparameters))
+
+    def path(self) -> figures.PathData:
+        return figures.PathData(self.label, figures.colour_for(self.kind), self.points, self.losses, self.diverged_at)
+
+
+@_cached(512)
+def _run(kind: str, hyperparameters: tuple, source, start: tuple, steps: int, label: str, noise: float, seed: int):
+    """One run on ``source``: a FunctionChoice, or a Mission's surface."""
+    spec = OPTIMIZER_CLASSES[kind](**dict(hyperparameters))
+    objective = mission_objective(source) if isinstance(source, Mission) else objective_for(source)
+    trajectory = optimize(spec, objective, start, steps, noise=noise, seed=seed)
+    return RunResult(
+        label=label,
+        kind=kind,
+        hyperparameters=hyperparameters,
+        points=_read_only(trajectory.points),
+        losses=_read_only(trajectory.losses),
+        grads=_read_only(trajectory.grads),
+        diverged_at=int(trajectory.diverged_at),
+        state={name: _read_only(values) for name, values in trajectory.state.items()},
+    )
+
+
+def path(spec, choice: FunctionChoice, start, steps: int, *, noise: float = 0.0, seed: int = 0, label=None):
+    """One optimizer's run (cached per optimizer, so one slider recomputes one run only)."""
+    return _run(
+        spec.kind,
+        tuple(spec.hyperparameters().items()),
+        choice,
+        (float(start[0]), float(start[1])),
+        int(steps),
+        label or spec.label,
+        float(noise),
+        int(seed),
+    )
+
+
+# --- the pages' broadcast runs ----------------------------------------------------------------
+
+
+def sweep_spec(kind: str, second: str | None, learning_rates, seconds, *, rho: float, eps: float):
+    """The optimizer of a sweep: ``learning_rates`` along columns, ``seconds`` along rows."""
+    if kind == "sgd":
+        return SGD(lr=learning_rates)
+    if kind == "momentum":
+        return Momentum(lr=learning_rates, momentum=seconds)
+    if second == "rho":
+        return RMSProp(lr=learning_rates, rho=seconds, eps=eps)
+    return RMSProp(lr=learning_rates, eps=seconds, rho=rho)
+
+
+@dataclass(frozen=True)
+class SweepGrid:
+    learning_rates: np.ndarray
+    seconds: np.ndarray | None  # the second hyperparameter's values, rows; None for a 1-D sweep
+    final_losses: np.ndarray
+    steps_to_tolerance: np.ndarray
+    diverged_at: np.ndarray
+
+
+@_cached(32)
+def sweep_grid(
+    choice: FunctionChoice,
+    kind: str,
+    second,
+    seconds: tuple | None,
+    learning_rates: tuple,
+    steps: int,
+    rho: float,
+    eps: float,
+    tolerance: float,
+) -> SweepGrid:
+    """The whole grid in one broadcast engine call, outcomes only (no paths kept)."""
+    objective = objective_for(choice)
+    lrs = np.array(learning_rates)
+    rows = None if seconds is None else np.array(seconds)
+    spec = sweep_spec(
+        kind, second, lrs if rows is None else lrs[None, :], None if rows is None else rows[:, None], rho=rho, eps=eps
+    )
+    outcome = sweep_outcomes(spec, objective, objective.start, steps, tolerance=tolerance)
+    return SweepGrid(
+        _read_only(lrs),
+        None if rows is None else _read_only(rows),
+        _read_only(outcome.final_losses),
+        _read_only(outcome.steps_to_tolerance),
+        _read_only(outcome.diverged_at),
+    )
+
+
+@dataclass(frozen=True)
+class DecayFamily:
+    points: np.ndarray  # (steps + 1, rates, 2)
+    losses: np.ndarray
+    step_sizes: np.ndarray
+    diverged_at: np.ndarray
+
+
+@_cached(64)
+def decay_family(choice: FunctionChoice, rhos: tuple, lr: float, eps: float, steps: int) -> DecayFamily:
+    """RMSProp at every decay rate in ``rhos``, one broadcast engine call."""
+    objective = objective_for(choice)
+    starts = np.broadcast_to(np.array(objective.start, dtype=float), (len(rhos), 2))
+    trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
+    return DecayFamily(
+        _read_only(trajectory.points),
+        _read_only(trajectory.losses),
+        _read_only(trajectory.state["step_size"]),
+        _read_only(trajectory.diverged_at),
+    )
+
+
+@_cached(16)
+def steps_to_reach_by_rho(
+    choice: FunctionChoice, start: tuple, lr: float, eps: float, rhos: tuple, steps: int, tolerance: float
+) -> tuple[int, ...]:
+    """Steps until f − f* ≤ ``tolerance`` for each decay rate, one broadcast engine call."""
+    objective = objective_for(choice)
+    starts = np.broadcast_to(np.array(start, dtype=float), (len(rhos), 2))
+    family = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
+    return tuple(int(v) for v in steps_to_tolerance(family.losses, objective.min_value, tolerance))
+
+
+@_cached(64)
+def convention_runs(choice: FunctionChoice, lr: float, steps: int) -> dict[str, RunResult]:
+    """RMSProp under each library's convention, on the same function with the same α."""
+    return {
+        name: path(convention.optimizer(lr), choice, objective_for(choice).start, steps, label=name)
+        for name, convention in CONVENTIONS.items()
+    }
+
+
+@_cached(64)
+def anatomy_trajectory(choice: FunctionChoice, lr: float, rho: float, eps: float, steps: int):
+    """A plain RMSProp run whose recorded gradients and state the Anatomy page takes apart."""
+    objective = objective_for(choice)
+    trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps)
+    # finish every lazy field now, divergence first (it rewrites the points past it): the shared
+    # trajectory is only read afterwards
+    int(trajectory.diverged_at)
+    for array in (trajectory.points, trajectory.losses, trajectory.grads, *trajectory.state.values()):
+        _read_only(array)
+    return trajectory
+
+
+@_cached(32)
+def mission_surface(mission: Mission) -> figures.Surface:
+    xs, ys, values = evaluate_grid(mission_objective(mission), 300)
+    return figures.make_surface(xs, ys, values)
+
+
+def mission_flight(mission: Mission, spec, steps: int, label: str) -> RunResult:
+    """One ship's flight: an optimizer on the mission's surface from the ship's position."""
+    return _run(spec.kind, tuple(spec.hyperparameters().items()), mission, mission.ship, int(steps), label, 0.0, 0)
+
+
+def clear() -> None:
+    """Empty every cache (tests start each session from nothing)."""
+    st.cache_resource.clear()
