@@ -19,14 +19,35 @@ import numpy as np
 
 from .surface_image import banded_contour_rgb, png_data_uri
 
-OPTIMIZER_COLOURS = {
-    "SGD": "#CC79A7",  # reddish purple
-    "Momentum": "#0072B2",  # blue
-    "Nesterov": "#0072B2",
-    "RMSProp": "#D55E00",  # vermillion
-    "Adam": "#009E73",  # bluish green
-}
-EXTRA_COLOURS = ("#E69F00", "#56B4E9", "#000000", "#F0E442", "#999999")
+# The Okabe–Ito colours.
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+BLACK = "#000000"
+
+#: The labels optimizer specs give themselves (``spec.label``) and their kind; a page's label
+#: such as "RMSProp (centered)" starts with one of them.
+_KIND_BY_LABEL = {"SGD": "sgd", "Momentum": "momentum", "Nesterov": "momentum", "RMSProp": "rmsprop", "Adam": "adam"}
+
+
+class _ColoursByKind(dict):
+    """Colours keyed by optimizer kind; a label finds its kind's colour too, since a label is what
+    a page has at hand."""
+
+    def __missing__(self, name: str) -> str:
+        for label, kind in _KIND_BY_LABEL.items():
+            if name.startswith(label):
+                return self[kind]
+        raise KeyError(name)
+
+
+OPTIMIZER_COLOURS = _ColoursByKind(sgd=REDDISH_PURPLE, momentum=BLUE, rmsprop=VERMILLION, adam=BLUISH_GREEN)
+#: For series that are no optimizer, in turn; none of them is an optimizer's.
+EXTRA_COLOURS = (ORANGE, SKY_BLUE, BLACK, YELLOW, "#999999")
 # A pale, nearly neutral surface so the coloured paths stand out; low values are lightest.
 SURFACE_COLOURSCALE = [[0.0, "#ffffff"], [0.5, "#dce4ec"], [1.0, "#93a5b8"]]
 CONTOUR_LEVELS = 24
@@ -39,11 +60,13 @@ SELECTABLE_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lass
 MARKER_STEPS_LIMIT = 300
 
 
-def colour_for(label: str, index: int = 0) -> str:
-    for name, colour in OPTIMIZER_COLOURS.items():
-        if label.startswith(name):
-            return colour
-    return EXTRA_COLOURS[index % len(EXTRA_COLOURS)]
+def colour_for(name: str, index: int = 0) -> str:
+    """The colour of an optimizer kind (``"rmsprop"``) or label (``"RMSProp (centered)"``); any
+    other name takes extra colour ``index``."""
+    try:
+        return OPTIMIZER_COLOURS[name]
+    except KeyError:
+        return EXTRA_COLOURS[index % len(EXTRA_COLOURS)]
 
 
 @dataclass(frozen=True)
@@ -528,7 +551,7 @@ def step_size_figure(
 # --- Learn pages ------------------------------------------------------------------------------
 
 #: Distinct colours for a family of runs (e.g. one per rho value), Okabe–Ito order.
-SERIES_COLOURS = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+SERIES_COLOURS = (BLUE, BLUISH_GREEN, VERMILLION, REDDISH_PURPLE, ORANGE, SKY_BLUE, BLACK)
 
 
 @dataclass(frozen=True)
@@ -649,8 +672,8 @@ def anatomy_figure(
     figure = contour_figure(surface, [path], upto=step - 1, height=height, uirevision=uirevision)
     start = path.points[step - 1]
     arrows = [
-        _arrow(start, -np.asarray(sgd_move), OPTIMIZER_COLOURS["SGD"], dash=True),
-        _arrow(start, -np.asarray(rmsprop_move), OPTIMIZER_COLOURS["RMSProp"]),
+        _arrow(start, -np.asarray(sgd_move), OPTIMIZER_COLOURS["sgd"], dash=True),
+        _arrow(start, -np.asarray(rmsprop_move), OPTIMIZER_COLOURS["rmsprop"]),
     ]
     legend_entries = [
         {
@@ -659,7 +682,7 @@ def anatomy_figure(
             "y": [None],
             "mode": "lines",
             "name": "SGD's step (−α g)",
-            "line": {"color": OPTIMIZER_COLOURS["SGD"], "width": 2.5},
+            "line": {"color": OPTIMIZER_COLOURS["sgd"], "width": 2.5},
         },
         {
             "type": "scatter",
@@ -667,7 +690,7 @@ def anatomy_figure(
             "y": [None],
             "mode": "lines",
             "name": "RMSProp's step",
-            "line": {"color": OPTIMIZER_COLOURS["RMSProp"], "width": 2.5},
+            "line": {"color": OPTIMIZER_COLOURS["rmsprop"], "width": 2.5},
         },
     ]
     figure["data"].extend(legend_entries)
@@ -707,7 +730,7 @@ def flight_figure(
     """Mission map: the flights, the station (with its docking circle), hazard cores, and a Play
     button that flies one ship marker per flight along its path."""
     figure = contour_figure(surface, paths, height=height, uirevision=uirevision)
-    shapes = [_circle(station, docking_radius, line={"color": "#009E73", "width": 2})]
+    shapes = [_circle(station, docking_radius, line={"color": BLUISH_GREEN, "width": 2})]
     shapes += [
         _circle(centre, core_radius, fillcolor="rgba(80,40,20,0.55)", line={"color": "#5a2d0c", "width": 1})
         for centre, core_radius in hazards
@@ -717,7 +740,7 @@ def flight_figure(
         "x": [station[0]],
         "y": [station[1]],
         "mode": "markers+text",
-        "marker": {"symbol": "diamond", "size": 14, "color": "#009E73", "line": {"width": 1.5, "color": "#003322"}},
+        "marker": {"symbol": "diamond", "size": 14, "color": BLUISH_GREEN, "line": {"width": 1.5, "color": "#003322"}},
         "text": ["station"],
         "textposition": "top center",
         "name": "docking station",
@@ -916,7 +939,7 @@ def sweep_curve_figure(
             "y": finite,
             "mode": "lines+markers",
             "name": outcome_title,
-            "line": {"color": OPTIMIZER_COLOURS["SGD"], "width": 2},
+            "line": {"color": OPTIMIZER_COLOURS["sgd"], "width": 2},
             "marker": {"size": 6},
             "hovertemplate": f"{x_title} %{{x:.4g}}<br>{outcome_title} %{{y:.4g}}<extra></extra>",
         },

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rmsprop_core import SGD, RMSProp, get_objective, optimize
+from rmsprop_core import OPTIMIZER_CLASSES, SGD, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import evaluate_grid
 from rmsprop_lab import figures
 from rmsprop_lab.surface_image import banded_contour_rgb, png_bytes
@@ -38,6 +38,24 @@ def test_colours_are_fixed_per_optimizer_and_colour_blind_safe():
     assert figures.colour_for("Nesterov") == figures.colour_for("Momentum")
     assert {figures.colour_for(n) for n in ("SGD", "Momentum", "RMSProp", "Adam")} <= okabe_ito
     assert len({figures.colour_for(n) for n in ("SGD", "Momentum", "RMSProp", "Adam")}) == 4
+
+
+def test_the_palette_has_one_colour_per_optimizer_kind_and_labels_share_it():
+    assert set(figures.OPTIMIZER_COLOURS) == set(OPTIMIZER_CLASSES)
+    for kind, spec_class in OPTIMIZER_CLASSES.items():
+        label = spec_class().label
+        assert figures.colour_for(kind) == figures.colour_for(label) == figures.OPTIMIZER_COLOURS[kind]
+        assert figures.OPTIMIZER_COLOURS[label] == figures.OPTIMIZER_COLOURS[kind]
+    assert figures.colour_for(Momentum(nesterov=True).label) == figures.colour_for("momentum")
+    assert figures.colour_for("RMSProp (centered)") == figures.colour_for("rmsprop")
+
+
+def test_a_series_that_is_no_optimizer_takes_an_extra_colour_in_turn():
+    extras = [figures.colour_for("baseline", index) for index in range(3)]
+    assert len(set(extras)) == 3
+    assert not set(extras) & set(figures.OPTIMIZER_COLOURS.values())
+    with pytest.raises(KeyError):
+        figures.OPTIMIZER_COLOURS["baseline"]
 
 
 def test_log_levels_are_log_spaced_in_f():
