@@ -173,3 +173,16 @@ def test_step_size_figure_per_coordinate_with_reference():
     np.testing.assert_array_equal(figure.data[0].y, [0.01, 0.02])  # step 0 left out
     assert figure.data[1].line.dash == "dot"
     assert figure.layout.yaxis.type == "log" and figure.layout.shapes[0].y0 == 0.05
+
+
+def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
+    # a path and the known minima fit one legend row; the two arrow entries make a second row
+    assert figures.contour_figure(surface, paths[:1])["layout"]["margin"]["t"] == 64
+    anatomy = figures.anatomy_figure(surface, paths[1], 5, np.array([0.1, 0.2]), np.array([0.3, -0.1]))
+    assert [trace["name"] for trace in anatomy["data"] if trace.get("showlegend", True)] == [
+        "RMSProp",
+        "known minima",
+        "SGD's step (−α g)",
+        "RMSProp's step",
+    ]
+    assert anatomy["layout"]["margin"]["t"] == 68

@@ -25,12 +25,8 @@ def contour_figure(
     surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 560, uirevision=None
 ) -> dict:
     """All paths overlaid on the log-level contour, with start/end markers and known minima."""
-    return {
-        "data": contour_map_traces(surface, paths, upto),
-        "layout": contour_map_layout(
-            surface, height, legend_entries=len(paths) + bool(len(surface.minima)), uirevision=uirevision
-        ),
-    }
+    traces = contour_map_traces(surface, paths, upto)
+    return {"data": traces, "layout": contour_map_layout(surface, height, traces, uirevision=uirevision)}
 
 
 def _map_title(path: PathData, centre: float) -> dict:

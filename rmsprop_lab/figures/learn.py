@@ -131,15 +131,11 @@ def anatomy_figure(
         empty_trace("SGD's step (−α g)", mode="lines", line={"color": sgd_colour, "width": 2.5}),
         empty_trace("RMSProp's step", mode="lines", line={"color": rmsprop_colour, "width": 2.5}),
     ]
+    traces = contour_map_traces(surface, [path], upto=step - 1) + arrow_legend
     return {
-        "data": contour_map_traces(surface, [path], upto=step - 1) + arrow_legend,
+        "data": traces,
         "layout": contour_map_layout(
-            surface,
-            height,
-            legend_entries=1 + bool(len(surface.minima)),
-            uirevision=uirevision,
-            view_box=view_box,
-            annotations=arrows,
+            surface, height, traces, uirevision=uirevision, view_box=view_box, annotations=arrows
         ),
     }
 
@@ -242,12 +238,13 @@ def flight_figure(
         _circle(centre, core_radius, fillcolor="rgba(80,40,20,0.55)", line={"color": "#5a2d0c", "width": 1})
         for centre, core_radius in hazards
     ]
+    traces = [*map_traces, station_trace, *ships]
     return {
-        "data": [*map_traces, station_trace, *ships],
+        "data": traces,
         "layout": contour_map_layout(
             surface,
             height,
-            legend_entries=len(paths) + bool(len(surface.minima)),
+            traces,
             uirevision=uirevision,
             shapes=shapes,
             updatemenus=[_flight_buttons()],

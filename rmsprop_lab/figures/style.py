@@ -108,8 +108,10 @@ def layout(
     return spec
 
 
-def legend_top_margin(entries: int) -> int:
-    """Room above the plot for a legend that wraps to two entries per row on a phone."""
+def legend_top_margin(traces: Sequence[dict]) -> int:
+    """Room above the plot for the legend of ``traces`` (those not kept out of it), which wraps to
+    two entries per row on a phone."""
+    entries = sum(trace.get("showlegend", True) for trace in traces)
     return max(64, 20 + 24 * math.ceil(entries / 2))
 
 

@@ -209,16 +209,16 @@ def contour_map_traces(surface: Surface, paths: Sequence[PathData], upto: int | 
 
 
 def contour_map_layout(
-    surface: Surface, height: int, *, legend_entries: int, uirevision=None, view_box=None, **more
+    surface: Surface, height: int, traces: Sequence[dict], *, uirevision=None, view_box=None, **more
 ) -> dict:
     """The surface as the plot's background, on x and y axes over ``view_box`` ((xmin, xmax),
-    (ymin, ymax); the whole surface when None), with room above for ``legend_entries``."""
+    (ymin, ymax); the whole surface when None), with room above for the legend of ``traces``."""
     (xmin, xmax), (ymin, ymax) = axis_ranges(surface) if view_box is None else view_box
     return layout(
         height,
         uirevision=uirevision,
         bottom_margin=120,
-        top_margin=legend_top_margin(legend_entries),
+        top_margin=legend_top_margin(traces),
         images=[background_image(surface)],
         xaxis=plain_axis(range=[xmin, xmax], title={"text": "x"}, constrain="domain"),
         yaxis=plain_axis(range=[ymin, ymax], title={"text": "y"}),
