@@ -123,11 +123,11 @@ def grid_axis(**more) -> dict:
     return {"showgrid": True, "gridcolor": GRID_COLOUR, "zeroline": False, **more}
 
 
-def log_axis_ticks(arrays: Sequence, most_ticks: int = 7) -> dict:
-    """Whole-decade ticks (no 2/5 clutter) when the values in ``arrays`` span two decades or more,
-    spaced so that at most about ``most_ticks`` labels appear."""
-    values = np.concatenate([np.ravel(np.asarray(array, dtype=float)) for array in arrays]) if arrays else np.empty(0)
-    finite = values[np.isfinite(values) & (values > 0)]
+def _log_axis_ticks(values, most_ticks: int = 7) -> dict:
+    """Whole-decade ticks (no 2/5 clutter) when the data span two decades or more, spaced so that
+    at most about ``most_ticks`` labels appear."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
     if finite.size == 0:
         return {}
     decades = np.log10(finite.max()) - np.log10(finite.min())
@@ -153,7 +153,7 @@ def line_chart_layout(
     gets the wider left margin they need."""
     y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
     if log_y:
-        y_axis.update(log_axis_ticks([line["y"] for line in lines] + [list(reference_values)]))
+        y_axis.update(_log_axis_ticks(np.concatenate([*(line["y"] for line in lines), list(reference_values)])))
     return layout(
         height,
         title=title,
