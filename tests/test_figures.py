@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rmsprop_core import SGD, RMSProp, get_objective, optimize
+from rmsprop_core import OPTIMIZER_CLASSES, SGD, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import evaluate_grid
 from rmsprop_lab import figures
 from rmsprop_lab.surface_image import banded_contour_rgb, png_bytes
@@ -38,6 +38,24 @@ def test_colours_are_fixed_per_optimizer_and_colour_blind_safe():
     assert figures.colour_for("Nesterov") == figures.colour_for("Momentum")
     assert {figures.colour_for(n) for n in ("SGD", "Momentum", "RMSProp", "Adam")} <= okabe_ito
     assert len({figures.colour_for(n) for n in ("SGD", "Momentum", "RMSProp", "Adam")}) == 4
+
+
+def test_the_palette_has_one_colour_per_optimizer_kind_and_labels_share_it():
+    assert set(figures.OPTIMIZER_COLOURS) == set(OPTIMIZER_CLASSES)
+    for kind, spec_class in OPTIMIZER_CLASSES.items():
+        label = spec_class().label
+        assert figures.colour_for(kind) == figures.colour_for(label) == figures.OPTIMIZER_COLOURS[kind]
+        assert figures.OPTIMIZER_COLOURS[label] == figures.OPTIMIZER_COLOURS[kind]
+    assert figures.colour_for(Momentum(nesterov=True).label) == figures.colour_for("momentum")
+    assert figures.colour_for("RMSProp (centered)") == figures.colour_for("rmsprop")
+
+
+def test_a_series_that_is_no_optimizer_takes_an_extra_colour_in_turn():
+    extras = [figures.colour_for("baseline", index) for index in range(3)]
+    assert len(set(extras)) == 3
+    assert not set(extras) & set(figures.OPTIMIZER_COLOURS.values())
+    with pytest.raises(KeyError):
+        figures.OPTIMIZER_COLOURS["baseline"]
 
 
 def test_log_levels_are_log_spaced_in_f():
@@ -155,3 +173,16 @@ def test_step_size_figure_per_coordinate_with_reference():
     np.testing.assert_array_equal(figure.data[0].y, [0.01, 0.02])  # step 0 left out
     assert figure.data[1].line.dash == "dot"
     assert figure.layout.yaxis.type == "log" and figure.layout.shapes[0].y0 == 0.05
+
+
+def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
+    # a path and the known minima fit one legend row; the two arrow entries make a second row
+    assert figures.contour_figure(surface, paths[:1])["layout"]["margin"]["t"] == 64
+    anatomy = figures.anatomy_figure(surface, paths[1], 5, np.array([0.1, 0.2]), np.array([0.3, -0.1]))
+    assert [trace["name"] for trace in anatomy["data"] if trace.get("showlegend", True)] == [
+        "RMSProp",
+        "known minima",
+        "SGD's step (−α g)",
+        "RMSProp's step",
+    ]
+    assert anatomy["layout"]["margin"]["t"] == 68

@@ -1,0 +1,51 @@
+"""Plotly figure builders: pure functions from numbers to a figure spec.
+
+A figure spec is the plain ``{"data": [...], "layout": {...}}`` dict Plotly itself reads;
+``st.plotly_chart`` and ``live_chart`` take it as it is, ``go.Figure(spec)`` validates it. These
+figures are rebuilt on every slider move, and going through ``go.Figure`` (which validates and
+then deep-copies every attribute on the way out) cost about 10 ms a figure.
+
+The builders compose small functions that return traces and layout pieces: ``style`` holds the
+palette and the pieces every figure shares, ``surface`` the sampled objective and the contour map
+drawn from it, and ``compare``, ``learn`` and ``sweep`` the figures of those pages. This package
+names what the pages, the app's modules and the tests use.
+"""
+
+from .compare import contour_figure, loss_figure, small_multiples_figure, step_size_figure
+from .learn import Series, anatomy_figure, bar_figure, flight_figure, line_figure
+from .style import (
+    OPTIMIZER_COLOURS,
+    PLOT_CONFIG,
+    SELECTABLE_PLOT_CONFIG,
+    SERIES_COLOURS,
+    colour_for,
+    decimate_min_max,
+)
+from .surface import SURFACE_COLOURSCALE, PathData, Surface, colourbar_ticks, log_levels, make_surface
+from .sweep import sweep_curve_figure, sweep_heatmap_figure
+
+__all__ = [
+    "OPTIMIZER_COLOURS",
+    "PLOT_CONFIG",
+    "SELECTABLE_PLOT_CONFIG",
+    "SERIES_COLOURS",
+    "SURFACE_COLOURSCALE",
+    "PathData",
+    "Series",
+    "Surface",
+    "anatomy_figure",
+    "bar_figure",
+    "colour_for",
+    "colourbar_ticks",
+    "contour_figure",
+    "decimate_min_max",
+    "flight_figure",
+    "line_figure",
+    "log_levels",
+    "loss_figure",
+    "make_surface",
+    "small_multiples_figure",
+    "step_size_figure",
+    "sweep_curve_figure",
+    "sweep_heatmap_figure",
+]

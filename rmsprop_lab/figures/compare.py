@@ -1,0 +1,162 @@
+"""The Compare page's figures: the paths on the contour map (overlaid, or one small map per
+optimizer), the loss by step and RMSProp's effective step sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .style import layout, line_chart_layout, line_trace, plain_axis
+from .surface import (
+    PathData,
+    Surface,
+    axis_ranges,
+    background_image,
+    colourbar_trace,
+    contour_map_layout,
+    contour_map_traces,
+    minima_traces,
+    path_traces,
+)
+
+
+def contour_figure(
+    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 560, uirevision=None
+) -> dict:
+    """All paths overlaid on the log-level contour, with start/end markers and known minima."""
+    traces = contour_map_traces(surface, paths, upto)
+    return {"data": traces, "layout": contour_map_layout(surface, height, traces, uirevision=uirevision)}
+
+
+def _map_title(path: PathData, centre: float) -> dict:
+    """The optimizer's name above its small map, in its colour."""
+    return {
+        "text": f"<b>{path.label}</b>",
+        "x": centre,
+        "y": 1.0,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"color": path.colour},
+    }
+
+
+def small_multiples_figure(
+    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 420, uirevision=None
+) -> dict:
+    """One contour per optimizer, side by side, with shared axes and one shared colour scale."""
+    columns = max(len(paths), 1)
+    gap = 0.02
+    width = (1.0 - gap * (columns - 1)) / columns
+    x_range, y_range = axis_ranges(surface)
+    traces = [colourbar_trace(surface.background)]
+    axes, images, titles = {}, [], []
+    for column, path in enumerate(paths or [None], start=1):
+        suffix = "" if column == 1 else str(column)
+        left = (column - 1) * (width + gap)
+        axes[f"xaxis{suffix}"] = plain_axis(
+            range=x_range, domain=[left, left + width], anchor=f"y{suffix}", matches="x" if column > 1 else None
+        )
+        axes[f"yaxis{suffix}"] = plain_axis(
+            range=y_range, anchor=f"x{suffix}", matches="y" if column > 1 else None, showticklabels=column == 1
+        )
+        images.append(background_image(surface, suffix))
+        if path is not None:
+            traces.extend(path_traces(path, upto, axis_suffix=suffix, show_legend=False))
+            titles.append(_map_title(path, left + width / 2))
+        traces.extend(minima_traces(surface, axis_suffix=suffix, show_legend=False))
+    return {
+        "data": traces,
+        "layout": layout(height, uirevision=uirevision, bottom_margin=120, images=images, annotations=titles, **axes),
+    }
+
+
+def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: int = 320, uirevision=None) -> dict:
+    """Loss vs step. With a known minimum f*, the gap f - f* on a log axis; otherwise f itself."""
+    traces = []
+    for path in paths:
+        if min_value is None:
+            values = path.losses
+        else:
+            # the gap can reach exactly 0 at the minimum: clip to the smallest positive double
+            # so the log axis can draw it
+            with np.errstate(invalid="ignore"):
+                values = np.maximum(path.losses - min_value, np.finfo(float).tiny)
+        traces.append(line_trace(path.label, np.arange(len(values)), values, color=path.colour))
+    log_scale = min_value is not None
+    return {
+        "data": traces,
+        "layout": line_chart_layout(
+            height,
+            traces,
+            title="Loss by step",
+            x_title="step",
+            y_title="f − f*  (log scale)" if log_scale else "f",
+            log_y=log_scale,
+            uirevision=uirevision,
+        ),
+    }
+
+
+def _reference_line(label: str, colour: str, value: float) -> tuple[dict, dict]:
+    """A dashed horizontal line at ``value`` across the plot (a shape) and its label (an annotation)."""
+    line = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "y0": value,
+        "y1": value,
+        "line": {"color": colour, "dash": "dash", "width": 1.5},
+    }
+    text = {
+        "text": label,
+        "xref": "paper",
+        "x": 0.01,
+        # annotations on a log axis are placed by the exponent
+        "y": np.log10(value),
+        "yanchor": "bottom",
+        "xanchor": "left",
+        "showarrow": False,
+        "font": {"color": colour, "size": 12},
+    }
+    return line, text
+
+
+def step_size_figure(
+    series: Sequence[tuple[str, str, np.ndarray]],
+    *,
+    reference: Sequence[tuple[str, str, float]] = (),
+    height: int = 320,
+    uirevision=None,
+    title: str = "Effective step size lr / (√s + ε) per coordinate",
+) -> dict:
+    """Per-coordinate effective step sizes by step (log axis).
+
+    ``series``: (label, colour, step_size array of shape (steps + 1, 2)); entry 0 (before any
+    gradient was seen) is left out. ``reference``: horizontal lines such as SGD's constant lr.
+    """
+    traces = [
+        line_trace(f"{label}: {name}", np.arange(1, len(step_size)), step_size[1:, axis], color=colour, dash=dash)
+        for label, colour, step_size in series
+        for axis, name, dash in ((0, "x", "solid"), (1, "y", "dot"))
+    ]
+    lines = [_reference_line(*line) for line in reference]
+    return {
+        "data": traces,
+        "layout": line_chart_layout(
+            height,
+            traces,
+            title=title,
+            x_title="step",
+            y_title="step size (log scale)",
+            log_y=True,
+            reference_values=[value for _, _, value in reference],
+            uirevision=uirevision,
+            shapes=[shape for shape, _ in lines],
+            annotations=[text for _, text in lines],
+        ),
+    }

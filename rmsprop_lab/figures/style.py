@@ -1,0 +1,232 @@
+"""What every figure shares: the palette, fonts, margins and plot configs, the layout pieces the
+builders compose (axes, colour bars, room for the legend) and the decimated line trace.
+
+Colours are the Okabe–Ito palette (distinguishable with every common colour-vision deficiency),
+one fixed colour per optimizer kind so a method looks the same in every chart and on every page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+# The Okabe–Ito colours.
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+BLACK = "#000000"
+
+#: The labels optimizer specs give themselves (``spec.label``) and their kind; a page's label
+#: such as "RMSProp (centered)" starts with one of them.
+_KIND_BY_LABEL = {"SGD": "sgd", "Momentum": "momentum", "Nesterov": "momentum", "RMSProp": "rmsprop", "Adam": "adam"}
+
+
+class _ColoursByKind(dict):
+    """Colours keyed by optimizer kind; a label finds its kind's colour too, since a label is what
+    a page has at hand."""
+
+    def __missing__(self, name: str) -> str:
+        for label, kind in _KIND_BY_LABEL.items():
+            if name.startswith(label):
+                return self[kind]
+        raise KeyError(name)
+
+
+OPTIMIZER_COLOURS = _ColoursByKind(sgd=REDDISH_PURPLE, momentum=BLUE, rmsprop=VERMILLION, adam=BLUISH_GREEN)
+#: For series that are no optimizer, in turn; none of them is an optimizer's.
+EXTRA_COLOURS = (ORANGE, SKY_BLUE, BLACK, YELLOW, "#999999")
+#: Distinct colours for a family of runs (e.g. one per rho value), Okabe–Ito order.
+SERIES_COLOURS = (BLUE, BLUISH_GREEN, VERMILLION, REDDISH_PURPLE, ORANGE, SKY_BLUE, BLACK)
+
+
+def colour_for(name: str, index: int = 0) -> str:
+    """The colour of an optimizer kind (``"rmsprop"``) or label (``"RMSProp (centered)"``); any
+    other name takes extra colour ``index``."""
+    try:
+        return OPTIMIZER_COLOURS[name]
+    except KeyError:
+        return EXTRA_COLOURS[index % len(EXTRA_COLOURS)]
+
+
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
+GRID_COLOUR = "#eeeeee"
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+#: Charts whose cells can be picked keep the box-select tool.
+SELECTABLE_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}
+
+LEFT_MARGIN = 60
+#: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
+LOG_AXIS_LEFT_MARGIN = 76
+
+
+def layout(
+    height: int,
+    title: str | None = None,
+    uirevision=None,
+    bottom_margin: int = 48,
+    top_margin: int | None = None,
+    left_margin: int = LEFT_MARGIN,
+    **more,
+) -> dict:
+    """The layout every figure starts from; ``more`` adds its axes, images, shapes and so on."""
+    spec = {
+        "height": height,
+        # Fixed margins with autoexpand off: Plotly's automatic margins cost a second layout pass
+        # on every redraw (about 90 ms per slider move in Chromium here); these fit our labels,
+        # including a legend wrapped onto two rows on a phone.
+        "margin": {
+            "l": left_margin,
+            "r": 16,
+            "t": top_margin if top_margin is not None else (96 if title else 64),
+            "b": bottom_margin,
+            "autoexpand": False,
+        },
+        "font": FONT,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        # a titled chart keeps its title on the first line and the legend on the second
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
+        "uirevision": uirevision,
+        "hoverlabel": {"font": FONT},
+    }
+    if title:
+        spec["title"] = {
+            "text": title,
+            "x": 0.01,
+            "y": 0.98,
+            "yref": "container",
+            "yanchor": "top",
+            "font": {"size": 15},
+        }
+    spec.update(more)
+    return spec
+
+
+def legend_top_margin(traces: Sequence[dict]) -> int:
+    """Room above the plot for the legend of ``traces`` (those not kept out of it), which wraps to
+    two entries per row on a phone."""
+    entries = sum(trace.get("showlegend", True) for trace in traces)
+    return max(64, 20 + 24 * math.ceil(entries / 2))
+
+
+def plain_axis(**more) -> dict:
+    return {"showgrid": False, "zeroline": False, **more}
+
+
+def grid_axis(**more) -> dict:
+    return {"showgrid": True, "gridcolor": GRID_COLOUR, "zeroline": False, **more}
+
+
+def _log_axis_ticks(values, most_ticks: int = 7) -> dict:
+    """Whole-decade ticks (no 2/5 clutter) when the data span two decades or more, spaced so that
+    at most about ``most_ticks`` labels appear."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size == 0:
+        return {}
+    decades = np.log10(finite.max()) - np.log10(finite.min())
+    if decades < 2:
+        return {}
+    return {"dtick": int(np.ceil(decades / most_ticks))}
+
+
+def line_chart_layout(
+    height: int,
+    lines: Sequence[dict],
+    *,
+    title: str | None,
+    x_title: str,
+    y_title: str,
+    log_y: bool,
+    reference_values: Sequence[float] = (),
+    uirevision=None,
+    **more,
+) -> dict:
+    """The layout of a chart of ``lines`` (traces); a log y axis shows powers of ten, with
+    whole-decade ticks fitted to the lines and the ``reference_values`` drawn beside them, and
+    gets the wider left margin they need."""
+    y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
+    if log_y:
+        y_axis.update(_log_axis_ticks(np.concatenate([*(line["y"] for line in lines), list(reference_values)])))
+    return layout(
+        height,
+        title=title,
+        uirevision=uirevision,
+        left_margin=LOG_AXIS_LEFT_MARGIN if log_y else LEFT_MARGIN,
+        xaxis=grid_axis(title={"text": x_title}),
+        yaxis=y_axis,
+        **more,
+    )
+
+
+def horizontal_colourbar(title: str, **more) -> dict:
+    """A colour bar under the plot: a vertical one would take a third of a phone's width."""
+    return {
+        "title": {"text": title, "side": "right"},
+        "orientation": "h",
+        "thickness": 10,
+        "len": 0.8,
+        "x": 0.5,
+        "xanchor": "center",
+        # pinned to the figure's bottom edge, not to the plot: stays in the bottom margin at any
+        # height (full screen included)
+        "yref": "container",
+        "y": 0,
+        "yanchor": "bottom",
+        "ypad": 8,
+        **more,
+    }
+
+
+def empty_trace(name: str, **style) -> dict:
+    """A scatter with no points: a legend entry, or the holder of a colour bar, for something
+    drawn otherwise (arrows, an image, a heatmap layer)."""
+    return {"type": "scatter", "x": [None], "y": [None], "name": name, **style}
+
+
+#: Line charts by step show at most about this many points per trace: a chart is at most a few
+#: hundred pixels wide, and fewer points make each redraw cheaper.
+LINE_POINTS_LIMIT = 600
+
+
+def decimate_min_max(steps: np.ndarray, values: np.ndarray, limit: int = LINE_POINTS_LIMIT):
+    """Keep each bucket's first, lowest and highest point, in step order, so that every peak and
+    trough of an oscillating curve survives. Returns ``(steps, values)`` unchanged when short."""
+    count = len(values)
+    if count <= limit:
+        return steps, values
+    # equal buckets as the rows of a matrix (the last one padded), so one argmin and one argmax
+    # cover them all: this runs on every redraw
+    bucket = -(-count // max(limit // 3, 1))
+    rows = -(-count // bucket)
+    padded = np.full(rows * bucket, np.nan)
+    padded[:count] = values
+    padded = padded.reshape(rows, bucket)
+    finite = np.isfinite(padded)
+    starts = np.arange(rows) * bucket
+    lowest = np.where(finite, padded, np.inf).argmin(axis=1) + starts
+    highest = np.where(finite, padded, -np.inf).argmax(axis=1) + starts
+    has_finite = finite.any(axis=1)
+    keep = np.concatenate([[0, count - 1], starts, lowest[has_finite], highest[has_finite]])
+    index = np.unique(keep)
+    return steps[index], values[index]
+
+
+def line_trace(name: str, x, y, x_title: str = "step", **line) -> dict:
+    """One line by ``x_title``, decimated for drawing (peaks kept); ``line`` styles it (color, dash)."""
+    shown_x, shown_y = decimate_min_max(np.asarray(x), np.asarray(y, dtype=float))
+    return {
+        "type": "scatter",
+        "x": shown_x,
+        "y": shown_y,
+        "mode": "lines",
+        "name": name,
+        "line": {**line, "width": 2},
+        "hovertemplate": f"<b>{name}</b><br>{x_title} %{{x}}<br>%{{y:.4g}}<extra></extra>",
+    }
