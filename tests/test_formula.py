@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
+import textwrap
 import time
 import warnings
 
@@ -13,6 +16,8 @@ from hypothesis import strategies as st
 
 from rmsprop_core import FormulaError, RMSProp, optimize, parse_objective
 from rmsprop_core.formula import MAX_SECONDS
+
+from .conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -96,6 +101,59 @@ def test_undefined_points_are_flagged_not_crashing():
         trajectory = optimize(RMSProp(lr=0.5), objective, (0.3, 1.0), 50)
         diverged = int(trajectory.diverged_at)
     assert diverged > 0 and np.isnan(trajectory.points[diverged + 1 :]).all()
+
+
+# A fresh process on a busy machine, on clocks the test controls: every wall or process clock
+# reading jumps ten budgets (the process waits for a core; other threads work), and importing sympy
+# costs ten budgets of this thread's CPU. Only the parsing and differentiating may count.
+_FRESH_BUSY_PROCESS = textwrap.dedent(
+    """
+    import importlib.abc
+    import sys
+
+    import rmsprop_core.formula as formula
+
+    assert "sympy" not in sys.modules, "the engine must import sympy lazily"
+    SLOW = 10 * formula.MAX_SECONDS
+
+
+    class BusyClocks:
+        thread = wall = 0.0
+
+        def thread_time(self):
+            return self.thread
+
+        def _busy(self):
+            self.wall += SLOW
+            return self.wall
+
+        perf_counter = monotonic = time = process_time = _busy
+
+
+    class ChargeTheImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "sympy":
+                clocks.thread += SLOW
+            return None
+
+
+    clocks = BusyClocks()
+    formula.time = clocks
+    sys.meta_path.insert(0, ChargeTheImport())
+    formula.parse_objective(sys.argv[1])
+    """
+)
+
+
+def test_a_fresh_busy_server_charges_only_the_formulas_own_work():
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH_BUSY_PROCESS, "sin(x)*cos(y)+0.1*(x^2+y^2)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 # --- properties -------------------------------------------------------------------------------
