@@ -178,16 +178,16 @@ def formulas():
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=60))
 def test_random_text_never_raises_anything_but_formula_error(text):
-    began = time.perf_counter()
+    began = time.thread_time()
     with contextlib.suppress(FormulaError):
         parse_objective(text)
-    assert time.perf_counter() - began < MAX_SECONDS
+    assert time.thread_time() - began < MAX_SECONDS
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet="xy0123456789+-*/^().,esinpcoatlqrb ", max_size=50))
 def test_formula_like_text_never_raises_anything_but_formula_error(text):
-    began = time.perf_counter()
+    began = time.thread_time()
     try:
         objective = parse_objective(text)
         with warnings.catch_warnings():
@@ -196,7 +196,7 @@ def test_formula_like_text_never_raises_anything_but_formula_error(text):
             objective.grad(np.array([0.3, -1.2]), np.array([0.7, 2.5]))
     except FormulaError:
         pass
-    assert time.perf_counter() - began < MAX_SECONDS
+    assert time.thread_time() - began < MAX_SECONDS
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
