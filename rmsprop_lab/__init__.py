@@ -7,4 +7,5 @@
 - ``figures``: pure figure builders returning Plotly ``{data, layout}`` dicts; ``live_chart`` draws them.
 - ``routing``: the one reach into Streamlit's internals, for deep links.
 - ``options``: the value ladders and the story defaults per function.
+- ``cli``: the ``rmsprop-lab`` command that serves the app.
 """

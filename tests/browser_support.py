@@ -36,6 +36,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_until_healthy(process: subprocess.Popen, url: str, log_path: pathlib.Path, timeout: float = 60.0) -> None:
+    """Poll ``url``'s Streamlit health endpoint until it answers ``ok``; raise if the server exits or
+    ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {log_path}")
+
+
 class ServedApp:
     """``streamlit run app.py`` on a free loopback port, until ``stop``."""
 
@@ -62,21 +79,7 @@ class ServedApp:
         ]
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_healthy()
-
-    def wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {self.log_path}")
+        wait_until_healthy(self.process, self.url, log_path)
 
     def log_text(self) -> str:
         self.log.flush()
