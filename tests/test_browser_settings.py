@@ -1,0 +1,87 @@
+"""Nothing a user sets is lost, in a real Chromium: runs that stop early keep every widget's value."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from .browser_support import open_page, plotted_trace, wait_settled
+
+pytestmark = pytest.mark.browser
+
+
+def url_settings(page) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+
+
+def shown_controls(page) -> list:
+    """Every slider's shown value and every toggle's and checkbox's state, in page order."""
+    sliders = page.get_by_role("slider").evaluate_all(
+        "elements => elements.map(e => [e.getAttribute('aria-label'), e.getAttribute('aria-valuetext')])"
+    )
+    boxes = page.locator("input[type=checkbox]").evaluate_all(
+        "elements => elements.map(e => [e.closest('label')?.innerText, e.checked])"
+    )
+    return sliders + boxes
+
+
+def open_all_expanders(page) -> None:
+    """The optimizer expanders start collapsed; open them so every slider is in the page."""
+    for summary in page.locator("[data-testid=stExpander] summary").all():
+        if summary.locator("xpath=..").get_attribute("open") is None:
+            summary.click()
+    wait_settled(page)
+
+
+def submit_formula(page, formula: str) -> None:
+    box = page.get_by_role("textbox", name="f(x, y) =")
+    box.fill(formula)
+    box.press("Enter")
+    wait_settled(page)
+
+
+def test_a_formula_typo_then_its_fix_loses_no_setting(served_app, browser):
+    """Issue 10, defect 1: the run that stopped on the typo did not draw the optimizer controls, and
+    the next runs reset every one of them to its ladder's first value and wrote that into the URL."""
+    chosen = {"objective": "custom", "rho": "0.95", "sgd": "0", "adam": "1", "tol": "0.01", "eps": "1e-08"}
+    page = open_page(browser, f"{served_app.url}/?{urllib.parse.urlencode(chosen)}", charts=3)
+    open_all_expanders(page)
+    before_controls, before_url = shown_controls(page), url_settings(page)
+    assert {"rho": "0.95", "sgd": "0", "adam": "1"}.items() <= before_url.items()
+    assert ["Decay rate ρ (gamma, alpha, decay)", "0.95"] in before_controls
+
+    submit_formula(page, "x^2 + 10*y^2 +")
+    assert page.get_by_text("This formula cannot be used").is_visible()
+
+    submit_formula(page, "x^2 + 10*y^2")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3")
+    open_all_expanders(page)
+    assert shown_controls(page) == before_controls
+    assert url_settings(page) == {**before_url, "formula": "x^2 + 10*y^2"}
+
+    seed = page.get_by_role("spinbutton", name="Noise seed")
+    seed.fill("7")
+    seed.press("Enter")
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('seed=7')")
+    assert shown_controls(page) == before_controls
+    assert url_settings(page) == {**before_url, "formula": "x^2 + 10*y^2", "seed": "7"}
+    page.close()
+
+
+def test_the_replay_shows_the_whole_run_after_a_remembered_formula_is_fixed(served_app, browser):
+    """Issue 10, defect 2: choosing "your own formula" while the remembered one is invalid, then
+    fixing it, left the replay slider at step 0 and every path at its start."""
+    page = open_page(browser, f"{served_app.url}/?formula=x%2B", charts=3)
+    page.get_by_role("combobox", name="Function").first.click()
+    page.get_by_role("option", name="Your own formula").click()
+    wait_settled(page)
+    assert page.get_by_text("This formula cannot be used").is_visible()
+
+    submit_formula(page, "x^2 + 10*y^2")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3")
+    replay = page.get_by_role("slider", name="Replay: show the paths up to step")
+    assert replay.get_attribute("aria-valuetext") == "300"  # the formula's default steps: the whole run
+    assert len(plotted_trace(page, "RMSProp")["x"]) == 301
+    page.close()
