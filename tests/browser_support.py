@@ -131,13 +131,29 @@ def plotted_trace(page, name: str, chart: int = 0) -> dict:
     )
 
 
-def save_screenshots(browser, url: str, name: str, charts: int = 1) -> list[pathlib.Path]:
-    """Desktop (1400x900) and phone (390x844) screenshots into test-artifacts/."""
+def save_screenshots(browser, url: str, name: str, heading: str, charts: int = 1) -> list[pathlib.Path]:
+    """Desktop (1400x900) and phone (390x844) screenshots into test-artifacts/, after checking what
+    a user sees at each size: the page's heading, ``charts`` charts drawn with data inside the
+    screen's width, no error box, and no sideways scrolling."""
     ARTIFACTS.mkdir(exist_ok=True)
     saved = []
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = open_page(browser, url, viewport, charts)
         page.wait_for_timeout(500)
+        assert page.get_by_role("heading", name=heading).first.is_visible(), (name, label, heading)
+        assert page.locator("[data-testid=stException]").count() == 0
+        drawn = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.js-plotly-plot'), plot => {
+                const box = plot.getBoundingClientRect();
+                const points = plot._fullData.reduce((n, t) => n + ((t.x || t.z || []).length || 0), 0);
+                return {left: box.left, right: box.right, width: box.width, points};
+            })"""
+        )
+        assert len(drawn) >= charts, (name, label, drawn)
+        for chart in drawn:
+            assert chart["points"] > 0 and chart["width"] > 0.5 * min(viewport["width"], 600), (name, label, chart)
+            assert chart["left"] >= 0 and chart["right"] <= viewport["width"] + 1, (name, label, chart)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"], (name, label)
         path = ARTIFACTS / f"{name}-{label}.png"
         page.screenshot(path=str(path))
         saved.append(path)
