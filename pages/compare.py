@@ -12,8 +12,8 @@ from rmsprop_core import SGD, Adam, Momentum, RMSProp, trajectories_to_csv
 from rmsprop_core.metrics import summarize
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
+from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.routing import ensure_routed
 from rmsprop_lab.schemas import COMPARE, view_including
 
 ensure_routed()

@@ -6,8 +6,8 @@ import streamlit as st
 from rmsprop_core.metrics import steps_to_tolerance
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
+from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.routing import ensure_routed
 from rmsprop_lab.schemas import DECAY
 
 ensure_routed()

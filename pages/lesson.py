@@ -7,8 +7,8 @@ from rmsprop_core import RMSProp
 from rmsprop_core.lesson import LESSON, lesson_output_lines
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, show_notices
+from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.routing import ensure_routed
 from rmsprop_lab.schemas import LESSON_PAGE
 
 ensure_routed()

@@ -10,8 +10,8 @@ from rmsprop_core import SGD, Momentum, RMSProp
 from rmsprop_core.mission import Mission, flight_report, mission_objective
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, show_notices
+from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.routing import ensure_routed
 from rmsprop_lab.schemas import HAZARD_COLUMNS, MAX_HAZARDS, MISSION, hazards_from_rows, hazards_from_text, hazards_text
 
 ensure_routed()

@@ -8,8 +8,8 @@ import streamlit as st
 from rmsprop_core.csv_io import grid_to_csv
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
+from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.options import nearest_option
-from rmsprop_lab.routing import ensure_routed
 from rmsprop_lab.schemas import COMPARE, CUSTOM, SWEEP, SWEEP_KINDS, SWEEP_OUTCOMES
 
 ensure_routed()

@@ -39,6 +39,7 @@ def assert_shows_charts_and_numbers(at, page: str, charts_at_least: int = 1) -> 
 def page_name(path: str) -> str:
     return path.removeprefix("pages/").removesuffix(".py")
 
+
 EXTREME_COMPARE_URLS = [
     {"rms_lr": "10", "sgd_lr": "10", "mom_lr": "10", "adam": "1", "adam_lr": "10"},
     {"rho": "0", "eps": "1e-10"},

@@ -1,4 +1,4 @@
-"""The one reach into Streamlit's internals: deep links into ``pages/`` on a fresh server."""
+"""The app's only reaches into Streamlit's internals, each documented and covered by a browser test."""
 
 from __future__ import annotations
 
