@@ -8,7 +8,7 @@ is one fragment, so a slider move reruns and redraws only that part of the page.
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import SGD, Adam, Momentum, RMSProp, trajectories_to_csv
+from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, trajectories_to_csv
 from rmsprop_core.metrics import summarize
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
@@ -59,6 +59,11 @@ def optimizer_controls() -> None:
         settings.ladder("beta1", "β₁")
         settings.ladder("beta2", "β₂")
         settings.ladder("adam_eps", "Epsilon ε")
+    with st.expander("Adagrad (RMSProp's ancestor)", expanded=False):
+        settings.toggle("ada", "Show Adagrad")
+        settings.ladder("ada_lr", "Learning rate α")
+        settings.ladder("ada_eps", "Epsilon ε")
+        st.caption("s is a sum of every g² so far, never an average: its steps shrink for ever.")
 
 
 def enabled_optimizers(settings: dict) -> list:
@@ -82,6 +87,8 @@ def enabled_optimizers(settings: dict) -> list:
         specs.append(
             Adam(lr=settings["adam_lr"], beta1=settings["beta1"], beta2=settings["beta2"], eps=settings["adam_eps"])
         )
+    if settings["ada"]:
+        specs.append(Adagrad(lr=settings["ada_lr"], eps=settings["ada_eps"]))
     return specs
 
 
@@ -152,7 +159,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
         live_chart(loss_figure, key="compare_loss")
     with step_column:
-        rmsprop_runs = [result for result in results if result.kind == "rmsprop"]
+        rmsprop_runs = [result for result in results if result.kind in ("rmsprop", "adagrad")]
         if rmsprop_runs:
             references = [
                 (f"SGD: α = {spec.lr:g} for every coordinate", figures.colour_for("sgd"), spec.lr)

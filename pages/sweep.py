@@ -164,15 +164,18 @@ with path_column:
                 x0=float(objective.start[0]),
                 y0=float(objective.start[1]),
             )
-        prefix = {"sgd": "sgd", "momentum": "mom", "rmsprop": "rms"}[spec.kind]
+        # the Compare settings of each kind: its switch, and its swept hyperparameters by name
+        prefix = {"sgd": "sgd", "momentum": "mom", "rmsprop": "rms", "adagrad": "ada"}[spec.kind]
         on_compare = {f"{prefix}_lr": lr}
         if spec.kind == "momentum":
             on_compare["mom_mu"] = spec.momentum
         if spec.kind == "rmsprop":
             on_compare.update(rho=spec.rho, eps=spec.eps)
+        if spec.kind == "adagrad":
+            on_compare["ada_eps"] = spec.eps
         ladders = COMPARE.by_key()
         compare.update({name: nearest_option(value, ladders[name].choices) for name, value in on_compare.items()})
-        compare.update({"sgd": spec.kind == "sgd", "mom": spec.kind == "momentum", "rms": spec.kind == "rmsprop"})
+        compare.update({switch: switch == prefix for switch in ("sgd", "mom", "rms", "ada")})
         st.link_button(
             "Open on the Compare page",
             "/compare?" + urllib.parse.urlencode(COMPARE.to_query(compare)),

@@ -8,13 +8,14 @@ from .csv_io import read_trajectories_csv, trajectories_to_csv
 from .engine import SweepOutcome, Trajectory, optimize, sweep_outcomes
 from .formula import FormulaError, parse_objective
 from .objectives import OBJECTIVES, Objective, get_objective
-from .optimizers import OPTIMIZER_CLASSES, SGD, Adam, Momentum, Optimizer, RMSProp, rmsprop_update
+from .optimizers import OPTIMIZER_CLASSES, SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp, rmsprop_update
 
 __all__ = [
     "CONVENTIONS",
     "OBJECTIVES",
     "OPTIMIZER_CLASSES",
     "SGD",
+    "Adagrad",
     "Adam",
     "Convention",
     "FormulaError",

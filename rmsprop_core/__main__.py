@@ -9,7 +9,7 @@ from .csv_io import trajectories_to_csv
 from .engine import optimize
 from .lesson import lesson_output_lines, run_lesson
 from .objectives import OBJECTIVES, get_objective
-from .optimizers import SGD, Adam, Momentum, RMSProp
+from .optimizers import SGD, Adagrad, Adam, Momentum, RMSProp
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -47,6 +47,9 @@ def _build_optimizer(args):
             centered=args.centered,
             eps_in_sqrt=args.eps_in_sqrt,
         )
+    if args.optimizer == "adagrad":
+        refuse_unused("lr", "eps", "initial_accumulator")
+        return Adagrad(**pick("lr", "eps", "initial_accumulator"))
     refuse_unused("lr", "beta1", "beta2", "eps")
     return Adam(**pick("lr", "beta1", "beta2", "eps"))
 
@@ -57,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("lesson", help="print the lesson's example output, computed by the engine")
     run = commands.add_parser("run", help="run one optimizer and write its trajectory as CSV")
     run.add_argument("--objective", default="rosenbrock", choices=sorted(OBJECTIVES))
-    run.add_argument("--optimizer", default="rmsprop", choices=["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+    run.add_argument(
+        "--optimizer", default="rmsprop", choices=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adagrad"]
+    )
     run.add_argument("--lr", type=float)
     run.add_argument("--rho", type=float, help="RMSProp decay rate (alias: --gamma, --alpha, --decay)")
     run.add_argument("--gamma", "--alpha", "--decay", dest="rho", type=float, help=argparse.SUPPRESS)

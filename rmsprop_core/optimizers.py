@@ -297,9 +297,65 @@ class Adam(_Spec):
         return {"m": state["m"].copy(), "v": state["v"].copy()}
 
 
-OPTIMIZER_CLASSES = {cls.kind: cls for cls in (SGD, Momentum, RMSProp, Adam)}
+@dataclass(frozen=True)
+class Adagrad(_Spec):
+    r"""Adagrad, RMSProp's ancestor, as ``torch.optim.Adagrad`` (no learning-rate decay).
 
-Optimizer = SGD | Momentum | RMSProp | Adam
+    .. math::
+        s \leftarrow s + g^2, \qquad
+        w \leftarrow w - \alpha\, \frac{g}{\sqrt{s} + \epsilon}
+
+    ``s`` is a sum that only grows, so every step shrinks for ever: RMSProp replaces the sum by a
+    decaying average to keep the steps alive.
+    """
+
+    lr: float = 0.01
+    eps: float = 1e-10
+    initial_accumulator: float = 0.0
+    kind = "adagrad"
+    numeric_fields = ("lr", "eps", "initial_accumulator")
+
+    def __post_init__(self):
+        _check_range("lr", self.lr, 0.0, np.inf)
+        _check_range("eps", self.eps, 0.0, np.inf)
+        _check_range("initial_accumulator", self.initial_accumulator, 0.0, np.inf)
+        object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
+
+    def init_state(self, shape) -> dict:
+        return {
+            "s": np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy(),
+            "denominator": np.empty(shape),
+        }
+
+    def update(self, grad, state, step, out):
+        square_sum, denominator = state["s"], state["denominator"]
+        # s = s + g^2
+        np.multiply(grad, grad, out=denominator)
+        square_sum += denominator
+        # d = sqrt(s) + eps
+        np.sqrt(square_sum, out=denominator)
+        denominator += self.eps
+        # w -= lr * (g / d), in PyTorch's order (addcdiv divides first)
+        if self._eps_may_be_zero:
+            _divide_treating_zero_over_zero_as_zero(grad, denominator, out)
+        else:
+            np.divide(grad, denominator, out=out)
+        out *= self.lr
+
+    def public_state(self, state) -> dict:
+        """``s``, the sum of squared gradients, and the effective ``step_size`` lr / d."""
+        step_size = np.empty_like(state["denominator"])
+        np.divide(self.lr, state["denominator"], out=step_size)
+        return {"s": state["s"].copy(), "step_size": step_size}
+
+    def initial_denominator(self, state):
+        """Fill ``state['denominator']`` as it is before any step (for the step-0 record)."""
+        np.add(np.sqrt(state["s"]), self.eps, out=state["denominator"])
+
+
+OPTIMIZER_CLASSES = {cls.kind: cls for cls in (SGD, Momentum, RMSProp, Adam, Adagrad)}
+
+Optimizer = SGD | Momentum | RMSProp | Adam | Adagrad
 
 
 def rmsprop_update(learning_rate, rho, epsilon, grad, s_prev):

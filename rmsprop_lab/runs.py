@@ -17,6 +17,7 @@ from rmsprop_core import (
     CONVENTIONS,
     OPTIMIZER_CLASSES,
     SGD,
+    Adagrad,
     Momentum,
     RMSProp,
     get_objective,
@@ -137,6 +138,8 @@ def sweep_spec(kind: str, second: str | None, learning_rates, seconds, *, rho: f
         return SGD(lr=learning_rates)
     if kind == "momentum":
         return Momentum(lr=learning_rates, momentum=seconds)
+    if kind == "adagrad":
+        return Adagrad(lr=learning_rates, eps=seconds)
     if second == "rho":
         return RMSProp(lr=learning_rates, rho=seconds, eps=eps)
     return RMSProp(lr=learning_rates, eps=seconds, rho=rho)

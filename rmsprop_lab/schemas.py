@@ -144,6 +144,9 @@ COMPARE = Schema(
         Param("beta1", "ladder", 0.9, choices=MOMENTUM_OPTIONS),
         Param("beta2", "ladder", 0.999, choices=BETA2_OPTIONS),
         Param("adam_eps", "ladder", 1e-8, choices=EPS_OPTIONS),
+        Param("ada", "bool", False),
+        Param("ada_lr", "ladder", 0.1, choices=LR_OPTIONS),
+        Param("ada_eps", "ladder", 1e-10, choices=EPS_OPTIONS),
     ),
     cross_check=check_compare,
 )
@@ -156,6 +159,7 @@ SWEEP_KINDS = {
     "rms_rho": ("RMSProp: learning rate × ρ", "rmsprop", "rho"),
     "rms_eps": ("RMSProp: learning rate × ε", "rmsprop", "eps"),
     "mom": ("Momentum: learning rate × momentum", "momentum", "momentum"),
+    "ada_eps": ("Adagrad: learning rate × ε", "adagrad", "eps"),
     "sgd": ("SGD: learning rate (1-D)", "sgd", None),
 }
 SWEEP_OUTCOMES = {"loss": "final loss", "steps": "steps to tolerance"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rmsprop_core import SGD, Adam, Momentum, RMSProp, get_objective, optimize
+from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import steps_to_tolerance
 
 from .apptest_helpers import charts, figure, fresh_app, path_points, table, trace
@@ -240,3 +240,14 @@ def test_gradient_noise_and_seed_controls():
     assert at.query_params["noise"] == "10.0" and at.query_params["seed"] == "42"
     again = fresh_app(dict(at.query_params.items()))
     np.testing.assert_array_equal(path_points(again, "RMSProp"), expected.points)
+
+
+def test_adagrad_runs_beside_rmsprop_with_engine_numbers(app):
+    app.toggle(key=key("ada")).set_value(True).run()
+    app.select_slider(key=key("ada_lr")).set_value(0.5).run()
+    expected = engine_path(Adagrad(lr=0.5))
+    np.testing.assert_array_equal(path_points(app, "Adagrad"), expected.points)
+    assert table(app)["Adagrad"]["final loss"] == f"{expected.losses[-1]:.6g}"
+    step_sizes = figure(app, 2)
+    assert trace(step_sizes, "Adagrad: x")
+    assert app.query_params["ada"] == "1" and app.query_params["ada_lr"] == "0.5"

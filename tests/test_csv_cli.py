@@ -10,6 +10,7 @@ import pytest
 
 from rmsprop_core import (
     SGD,
+    Adagrad,
     Adam,
     Momentum,
     RMSProp,
@@ -137,6 +138,10 @@ def test_cli_run_writes_the_trajectory_csv(tmp_path):
             ["--optimizer", "adam", "--beta1", "0.8", "--beta2", "0.99", "--eps", "1e-7"],
             Adam(beta1=0.8, beta2=0.99, eps=1e-7),
         ),
+        (
+            ["--optimizer", "adagrad", "--lr", "0.5", "--eps", "1e-8", "--initial-accumulator", "0.1"],
+            Adagrad(lr=0.5, eps=1e-8, initial_accumulator=0.1),
+        ),
     ],
 )
 def test_cli_reaches_every_optimizer_and_hyperparameter(args, expected_spec):
@@ -156,6 +161,7 @@ def test_cli_reaches_every_optimizer_and_hyperparameter(args, expected_spec):
         (["--steps", "-3"], "--steps must be between"),
         (["--optimizer", "sgd", "--rho", "0.9"], "--rho does not apply to sgd"),
         (["--optimizer", "adam", "--centered"], "apply to rmsprop only"),
+        (["--optimizer", "adagrad", "--rho", "0.9"], "--rho does not apply to adagrad"),
         (["--start", "1"], "expected 2 arguments"),
         (["--rho", "nan"], "rho must be in"),
         (["--out", "/nonexistent-dir/x.csv"], "No such file"),

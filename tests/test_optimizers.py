@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rmsprop_core import SGD, Adam, Momentum, Objective, RMSProp, optimize
+from rmsprop_core import SGD, Adagrad, Adam, Momentum, Objective, RMSProp, optimize
 
 # A linear objective has a constant gradient, which keeps the hand computations short:
 # f(x, y) = 3x - 4y has gradient (3, -4) everywhere.
@@ -146,7 +146,8 @@ def test_momentum_and_adam_state():
 
 
 @pytest.mark.parametrize(
-    "spec", [RMSProp(lr=0.1, eps=0.0), Adam(lr=0.1, eps=0.0), RMSProp(lr=0.1, eps=0.0, centered=True)]
+    "spec",
+    [RMSProp(lr=0.1, eps=0.0), Adam(lr=0.1, eps=0.0), RMSProp(lr=0.1, eps=0.0, centered=True), Adagrad(eps=0.0)],
 )
 def test_eps_zero_with_zero_gradient_makes_no_move(spec):
     flat = Objective("flat", "flat", lambda x, y: 0 * x, lambda x, y: (0 * x, 0 * y), ((-1, 1), (-1, 1)), (0, 0), "0")
@@ -173,6 +174,9 @@ def test_eps_zero_with_zero_gradient_makes_no_move(spec):
         (lambda: Adam(eps=float("nan")), "eps must be in"),
         (lambda: RMSProp(lr=np.array([0.1, -2.0])), "lr must be in .* containing -2"),
         (lambda: RMSProp(lr="fast"), "lr must be a number"),
+        (lambda: Adagrad(lr=-1.0), "lr must be in"),
+        (lambda: Adagrad(eps=-1e-10), "eps must be in"),
+        (lambda: Adagrad(initial_accumulator=float("inf")), "initial_accumulator must be in"),
     ],
 )
 def test_invalid_hyperparameters_name_parameter_and_range(factory, message):
@@ -199,3 +203,44 @@ def test_labels_and_hyperparameters():
         "eps_in_sqrt": False,
         "initial_accumulator": 0.0,
     }
+
+
+def test_adagrad_by_hand_pytorch_convention():
+    """s1 = g², s2 = 2 g²; each step is lr · (g / (√s + ε)), divided first as torch's addcdiv."""
+    lr, eps = 0.1, 1e-10
+    points = first_two_steps(Adagrad(lr=lr, eps=eps))
+    step1 = lr * (G / (np.sqrt(G * G) + eps))
+    step2 = lr * (G / (np.sqrt(G * G + G * G) + eps))
+    np.testing.assert_array_equal(points[1], np.array([1.0, 2.0]) - step1)
+    np.testing.assert_array_equal(points[2], points[1] - step2)
+    # the steps shrink as 1 / √t for ever: Adagrad's sum never forgets
+    assert np.allclose(step2, step1 / math.sqrt(2))
+
+
+def test_adagrad_state_and_initial_accumulator():
+    trajectory = optimize(Adagrad(lr=0.5, eps=0.0, initial_accumulator=16.0), LINEAR, (0.0, 0.0), 2)
+    s = trajectory.state["s"]
+    np.testing.assert_array_equal(s[0], [16.0, 16.0])
+    np.testing.assert_array_equal(s[1], [25.0, 32.0])
+    np.testing.assert_array_equal(s[2], [34.0, 48.0])
+    np.testing.assert_array_equal(trajectory.state["step_size"][1], 0.5 / np.sqrt([25.0, 32.0]))
+    np.testing.assert_array_equal(trajectory.points[1], -0.5 * (G / np.sqrt([25.0, 32.0])))
+
+
+def test_adagrad_broadcasts_over_a_batch_of_learning_rates():
+    lrs = np.array([[0.01, 0.1, 1.0]])
+    starts = np.zeros((2, 3, 2))
+    batch = optimize(Adagrad(lr=lrs), LINEAR, starts, 5)
+    assert batch.points.shape == (6, 2, 3, 2)
+    for column, lr in enumerate(lrs[0]):
+        single = optimize(Adagrad(lr=float(lr)), LINEAR, (0.0, 0.0), 5)
+        np.testing.assert_array_equal(batch.points[:, 1, column], single.points)
+
+
+def test_adagrad_steps_die_out_where_rmsprop_keeps_moving():
+    """The comparison that shows why RMSProp decays its average: on a constant gradient, after
+    many steps Adagrad's step is a small fraction of its first, RMSProp's is not."""
+    adagrad = optimize(Adagrad(lr=0.1), LINEAR, (0.0, 0.0), 400).state["step_size"]
+    rmsprop = optimize(RMSProp(lr=0.1, rho=0.9), LINEAR, (0.0, 0.0), 400).state["step_size"]
+    np.testing.assert_allclose(adagrad[400], adagrad[1] / 20, rtol=1e-9)  # √400 = 20
+    np.testing.assert_allclose(rmsprop[400], 0.1 / np.abs(G), rtol=1e-6)  # s → g²: the step stays α / |g|

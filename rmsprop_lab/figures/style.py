@@ -24,7 +24,14 @@ BLACK = "#000000"
 
 #: The labels optimizer specs give themselves (``spec.label``) and their kind; a page's label
 #: such as "RMSProp (centered)" starts with one of them.
-_KIND_BY_LABEL = {"SGD": "sgd", "Momentum": "momentum", "Nesterov": "momentum", "RMSProp": "rmsprop", "Adam": "adam"}
+_KIND_BY_LABEL = {
+    "SGD": "sgd",
+    "Momentum": "momentum",
+    "Nesterov": "momentum",
+    "RMSProp": "rmsprop",
+    "Adagrad": "adagrad",
+    "Adam": "adam",
+}
 
 
 class _ColoursByKind(dict):
@@ -38,9 +45,11 @@ class _ColoursByKind(dict):
         raise KeyError(name)
 
 
-OPTIMIZER_COLOURS = _ColoursByKind(sgd=REDDISH_PURPLE, momentum=BLUE, rmsprop=VERMILLION, adam=BLUISH_GREEN)
+OPTIMIZER_COLOURS = _ColoursByKind(
+    sgd=REDDISH_PURPLE, momentum=BLUE, rmsprop=VERMILLION, adam=BLUISH_GREEN, adagrad=SKY_BLUE
+)
 #: For series that are no optimizer, in turn; none of them is an optimizer's.
-EXTRA_COLOURS = (ORANGE, SKY_BLUE, BLACK, YELLOW, "#999999")
+EXTRA_COLOURS = (ORANGE, BLACK, YELLOW, "#999999")
 #: Distinct colours for a family of runs (e.g. one per rho value), Okabe–Ito order.
 SERIES_COLOURS = (BLUE, BLUISH_GREEN, VERMILLION, REDDISH_PURPLE, ORANGE, SKY_BLUE, BLACK)
 
