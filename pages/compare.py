@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, trajectories_to_csv
-from rmsprop_core.metrics import summarize
+from rmsprop_core.metrics import steps_to_escape, summarize
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
@@ -92,29 +92,41 @@ def enabled_optimizers(settings: dict) -> list:
     return specs
 
 
+ESCAPE_DROP = 1.0  # how far below its start value a run must get to have left a saddle
+
+
 def results_table(results, objective, tolerance: float) -> dict:
-    table = {
-        "optimizer": [],
-        "final loss": [],
-        "distance to nearest minimum": [],
-        "steps to f − f* ≤ tol": [],
-        "diverged at step": [],
-    }
+    """One row per run. Steps are "to settle" (within the tolerance from that step to the end);
+    the first touch is shown beside it. A function with no minimum shows steps to escape instead."""
+    has_minimum = objective.min_value is not None
+    table = {"optimizer": [], "final loss": [], "distance to nearest minimum": []}
+    if has_minimum:
+        table |= {"steps to settle (f − f* ≤ tol)": [], "first touch": []}
+    else:
+        table[f"steps to escape (f ≤ f(start) − {ESCAPE_DROP:g})"] = []
+    table["diverged at step"] = []
     for result in results:
         summary = summarize(result, objective, tolerance)
         table["optimizer"].append(result.label)
         table["final loss"].append("—" if summary.diverged_at >= 0 else f"{summary.final_loss:.6g}")
         distance = summary.distance_to_minimum
         table["distance to nearest minimum"].append("—" if np.isnan(distance) else f"{distance:.3g}")
-        reached = summary.steps_to_tolerance
-        table["steps to f − f* ≤ tol"].append(str(reached) if reached >= 0 else "not reached")
+        if has_minimum:
+            settled, touched = summary.steps_to_settle, summary.steps_to_tolerance
+            table["steps to settle (f − f* ≤ tol)"].append(str(settled) if settled >= 0 else "not settled")
+            table["first touch"].append(str(touched) if touched >= 0 else "not reached")
+        else:
+            escaped = int(steps_to_escape(result.losses, ESCAPE_DROP))
+            table[f"steps to escape (f ≤ f(start) − {ESCAPE_DROP:g})"].append(
+                str(escaped) if escaped >= 0 else "not escaped"
+            )
         table["diverged at step"].append(str(summary.diverged_at) if summary.diverged_at >= 0 else "—")
     return table
 
 
 @st.fragment
 def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps: int, noise=(0.0, 0)) -> None:
-    objective = choice.objective()
+    objective, minimum_note = runs.measured_objective(choice)
     revision = str(choice)
     # chart first: on a phone the columns stack, and the picture should come before the knobs
     chart_column, controls_column = st.columns([2.7, 1], gap="medium")
@@ -185,6 +197,8 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         settings.ladder("tol", "Tolerance for “reached the minimum” (f − f* ≤ tol)")
     if results:
         st.table(results_table(results, objective, settings["tol"]))
+        if minimum_note:
+            st.caption(minimum_note)
 
         def build_csv() -> str:
             return trajectories_to_csv({r.label: (r.optimizer(), objective, r) for r in results})

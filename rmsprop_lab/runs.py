@@ -8,7 +8,7 @@ Every cache is bounded in entries and in age, so a public server cannot grow wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -25,7 +25,7 @@ from rmsprop_core import (
     parse_objective,
     sweep_outcomes,
 )
-from rmsprop_core.metrics import evaluate_grid, steps_to_tolerance
+from rmsprop_core.metrics import estimate_minimum, evaluate_grid, steps_to_settle, steps_to_tolerance
 from rmsprop_core.mission import Mission, mission_objective
 from rmsprop_core.objectives import scaled
 
@@ -67,6 +67,22 @@ def objective_for(choice: FunctionChoice):
     else:
         objective = get_objective(choice.name)
     return scaled(objective, choice.scale)
+
+
+@_cached(64)
+def measured_objective(choice: FunctionChoice):
+    """The objective the metrics measure against, and a note on its f*: a formula's f* and
+    minimiser are estimated on a refined grid of its domain (labelled so), or "n/a" with why."""
+    objective = objective_for(choice)
+    if objective.min_value is not None or choice.formula is None:
+        return objective, ""
+    estimate, reason = estimate_minimum(objective)
+    if estimate is None:
+        return objective, f"f* n/a: {reason}."
+    note = (
+        f"f* ≈ {estimate.value:.6g} at ({estimate.point[0]:.4g}, {estimate.point[1]:.4g}), estimated on a refined grid."
+    )
+    return replace(objective, min_value=estimate.value, minima=(estimate.point,)), note
 
 
 @_cached(64)
@@ -206,14 +222,17 @@ def decay_family(choice: FunctionChoice, rhos: tuple, lr: float, eps: float, ste
 
 
 @_cached(16)
-def steps_to_reach_by_rho(
+def steps_by_rho(
     choice: FunctionChoice, start: tuple, lr: float, eps: float, rhos: tuple, steps: int, tolerance: float
-) -> tuple[int, ...]:
-    """Steps until f − f* ≤ ``tolerance`` for each decay rate, one broadcast engine call."""
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """For each decay rate, the first step with f − f* ≤ ``tolerance`` and the step after which it
+    stays there (-1: never), from one broadcast engine call."""
     objective = objective_for(choice)
     starts = np.broadcast_to(np.array(start, dtype=float), (len(rhos), 2))
     family = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
-    return tuple(int(v) for v in steps_to_tolerance(family.losses, objective.min_value, tolerance))
+    touch = steps_to_tolerance(family.losses, objective.min_value, tolerance)
+    settle = steps_to_settle(family.losses, objective.min_value, tolerance)
+    return tuple(int(v) for v in touch), tuple(int(v) for v in settle)
 
 
 @_cached(64)

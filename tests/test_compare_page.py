@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, get_objective, optimize
-from rmsprop_core.metrics import steps_to_tolerance
+from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tolerance
 
 from .apptest_helpers import charts, figure, fresh_app, path_points, table, trace
 
@@ -133,7 +133,9 @@ def test_tolerance_changes_steps_to_reach(app):
     app.select_slider(key=key("tol")).set_value(0.1).run()
     expected = engine_path(SGD(lr=0.002))
     reached = int(steps_to_tolerance(expected.losses, 0.0, 0.1))
-    assert table(app)["SGD"]["steps to f − f* ≤ tol"] == str(reached)
+    settled = int(steps_to_settle(expected.losses, 0.0, 0.1))
+    assert table(app)["SGD"]["first touch"] == str(reached)
+    assert table(app)["SGD"]["steps to settle (f − f* ≤ tol)"] == str(settled)
 
 
 def test_step_size_chart_shows_rmsprop_per_coordinate(app):
@@ -251,3 +253,22 @@ def test_adagrad_runs_beside_rmsprop_with_engine_numbers(app):
     step_sizes = figure(app, 2)
     assert trace(step_sizes, "Adagrad: x")
     assert app.query_params["ada"] == "1" and app.query_params["ada_lr"] == "0.5"
+
+
+def test_a_saddle_reports_steps_to_escape():
+    at = fresh_app({"objective": "saddle"})
+    expected = engine_path(SGD(lr=0.05), "saddle", steps=150)
+    escaped = int(steps_to_escape(expected.losses, 1.0))
+    assert escaped > 0
+    assert table(at)["SGD"]["steps to escape (f ≤ f(start) − 1)"] == str(escaped)
+
+
+def test_a_formula_gets_an_estimated_minimum_so_its_metrics_work():
+    """A custom formula showed "not reached" and distance "—" even for x^2+y^2 ending at 2e-13."""
+    at = fresh_app({"objective": "custom", "formula": "x^2 + y^2"})
+    rows = table(at)
+    assert rows["SGD"]["steps to settle (f − f* ≤ tol)"] != "not settled"
+    assert float(rows["SGD"]["distance to nearest minimum"]) < 0.05
+    assert any("estimated on a refined grid" in caption.value for caption in at.caption)
+    at.text_input(key=key("formula")).set_value("x + y").run()
+    assert any("f* n/a: f is lowest on the edge of the domain" in caption.value for caption in at.caption)

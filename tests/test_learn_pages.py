@@ -7,7 +7,7 @@ import pytest
 
 from rmsprop_core import SGD, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.lesson import lesson_output_lines
-from rmsprop_core.metrics import steps_to_tolerance
+from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
 from rmsprop_core.mission import MISSION_PRESETS, flight_report, mission_objective
 
 from .apptest_helpers import charts, fresh_app, path_points
@@ -75,10 +75,21 @@ def test_lesson_honesty_section_is_measured():
         RMSProp(lr=0.05, rho=rhos, eps=1e-6), get_objective("bowl"), np.broadcast_to(np.array([5.0, 4.0]), (4, 2)), 3000
     )
     reached = steps_to_tolerance(family.losses, 0.0, 1e-6)
-    column = "updates to f ≤ 1e-6, α = 0.05"
-    assert [row[column] for row in rows] == [str(r) if r >= 0 else "not within 3000" for r in reached]
+    settled = steps_to_settle(family.losses, 0.0, 1e-6)
+    shown = [str(r) if r >= 0 else "not within 3000" for r in reached]
+    assert [row["α = 0.05: first reaches f ≤ 1e-6"] for row in rows] == shown
+    assert [row["α = 0.05: stays there from"] for row in rows] == [
+        str(r) if r >= 0 else "not within 3000" for r in settled
+    ]
     assert reached[1] < reached[2]  # the measured counterexample: rho 0.99 slower than 0.9
     assert any(f"{reached[2]} updates instead of {reached[1]}" in info.value for info in at.info)
+    # with the lesson's α, ρ = 0.9 and 0.99 reach 1e-6 and leave it again: they circle the minimum
+    lesson = optimize(
+        RMSProp(lr=0.1, rho=rhos, eps=1e-6), get_objective("bowl"), np.broadcast_to(np.array([5.0, 4.0]), (4, 2)), 3000
+    )
+    circling = (steps_to_tolerance(lesson.losses, 0.0, 1e-6) >= 0) & (steps_to_settle(lesson.losses, 0.0, 1e-6) < 0)
+    assert circling.tolist() == [False, True, True, False]
+    assert any("ρ = 0.9, 0.99 reach 10⁻⁶ and then leave it again" in info.value for info in at.info)
 
 
 # --- anatomy ------------------------------------------------------------------------------------
@@ -150,17 +161,20 @@ def decay_rows(at) -> list[dict]:
     return rows_of(at.table[0])
 
 
-def test_decay_explorer_steps_to_tolerance_from_one_broadcast_run():
+def test_decay_explorer_steps_to_settle_from_one_broadcast_run():
     at = fresh_app(page=DECAY_PAGE)
     rhos = np.array([0.5, 0.9, 0.99, 0.999])
     ellipse = get_objective("ellipse")
     family = optimize(
-        RMSProp(lr=0.05, rho=rhos, eps=1e-6), ellipse, np.broadcast_to(np.array(ellipse.start), (4, 2)), 300
+        RMSProp(lr=0.05, rho=rhos, eps=1e-6), ellipse, np.broadcast_to(np.array(ellipse.start), (4, 2)), 200
     )
     reached = steps_to_tolerance(family.losses, 0.0, 1e-3)
-    assert [row["steps to tolerance"] for row in decay_rows(at)] == [
-        str(r) if r >= 0 else "not reached" for r in reached
-    ]
+    settled = steps_to_settle(family.losses, 0.0, 1e-3)
+    rows = decay_rows(at)
+    assert [row["first touch"] for row in rows] == [str(r) if r >= 0 else "not reached" for r in reached]
+    assert [row["steps to settle"] for row in rows] == [str(r) if r >= 0 else "not settled" for r in settled]
+    bars = charts(at)[2]["data"][0]
+    assert list(bars["y"]) == [int(r) if r >= 0 else 200 for r in settled]
     assert len(charts(at)) == 4
 
 
@@ -180,10 +194,8 @@ def test_decay_controls():
         np.broadcast_to(np.array([-5.0, 2.0]), (2, 2)),
         120,
     )
-    reached = steps_to_tolerance(family.losses, 0.0, 0.1)
-    assert [row["steps to tolerance"] for row in decay_rows(at)] == [
-        str(r) if r >= 0 else "not reached" for r in reached
-    ]
+    settled = steps_to_settle(family.losses, 0.0, 0.1)
+    assert [row["steps to settle"] for row in decay_rows(at)] == [str(r) if r >= 0 else "not settled" for r in settled]
     at.selectbox(key="decay.objective").set_value("saddle").run()
     assert any("no minimum" in info.value for info in at.info)
     at.multiselect(key="decay.rhos").set_value([]).run()
