@@ -27,8 +27,56 @@ REPLAY = WidgetView(
 settings = PageSettings(COMPARE, "compare", views={"upto": REPLAY})
 
 
+LR_KEYS = {"sgd": "sgd_lr", "momentum": "mom_lr", "rmsprop": "rms_lr", "adam": "adam_lr", "adagrad": "ada_lr"}
+TUNED_NOTE = settings.key("_tuned")
+
+
 def restart_replay(_settings: dict) -> dict:
     return {"upto": -1}
+
+
+def sensitivity(spec, choice: runs.FunctionChoice, start, steps: int, tolerance: float):
+    """``spec``'s optimizer at every α of the ladder, its other settings as they are."""
+    fixed = tuple((name, value) for name, value in spec.hyperparameters().items() if name != "lr")
+    return runs.learning_rate_sensitivity(choice, spec.kind, fixed, tuple(start), steps, tolerance)
+
+
+def tuning_context(current: dict, start, steps: int) -> tuple:
+    """What a tuning was done for: a note about it is shown only while all of this is unchanged."""
+    learning_rates = tuple(current[LR_KEYS[spec.kind]] for spec in enabled_optimizers(current))
+    return (current["objective"], current["formula"], tuple(start), steps, current["tol"], learning_rates)
+
+
+def tune_learning_rates(choice: runs.FunctionChoice, start, steps: int) -> None:
+    """on_click of "Tune learning rates": each switched-on optimizer gets its best α of the ladder."""
+    current = settings.values()
+    changes, picked = {}, []
+    for spec in enabled_optimizers(current):
+        outcome = sensitivity(spec, choice, start, steps, current["tol"])
+        if outcome.best < 0:
+            picked.append(f"{spec.label}: every α diverges")
+            continue
+        learning_rate = float(outcome.learning_rates[outcome.best])
+        changes[LR_KEYS[spec.kind]] = learning_rate
+        settled = int(outcome.steps_to_settle[outcome.best])
+        result = (
+            f"settles in {settled} steps" if settled >= 0 else f"final loss {outcome.final_losses[outcome.best]:.3g}"
+        )
+        picked.append(f"{spec.label} α = {learning_rate:g} ({result})")
+    settings.update(changes)
+    st.session_state[TUNED_NOTE] = (tuning_context(settings.values(), start, steps), picked)
+
+
+def tuned_note(current: dict, start, steps: int) -> None:
+    context, picked = st.session_state.get(TUNED_NOTE, (None, []))
+    if context != tuning_context(current, start, steps):
+        return
+    exact = " Tuned on exact gradients (no noise)." if current["noise"] > 0 else ""
+    st.success(
+        f"α tuned on this function and start, over the whole ladder, one engine run per optimizer. "
+        f"Criterion: {runs.TUNING_CRITERION}. {'; '.join(picked)}.{exact}",
+        icon="🎯",
+    )
 
 
 def optimizer_controls() -> None:
@@ -132,6 +180,16 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     chart_column, controls_column = st.columns([2.7, 1], gap="medium")
     with controls_column:
         st.markdown("##### Optimizers")
+        st.button(
+            "Tune learning rates",
+            on_click=tune_learning_rates,
+            args=(choice, start, steps),
+            key=settings.key("tune"),
+            icon=":material/tune:",
+            help="Gives each switched-on optimizer its best α of the ladder for this function and start: "
+            f"{runs.TUNING_CRITERION}. A fair race compares every optimizer at its own best α.",
+            width="stretch",
+        )
         optimizer_controls()
     current = settings.values()
     specs = enabled_optimizers(current)
@@ -150,6 +208,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
                 )
         if not results:
             st.info("Switch on at least one optimizer.")
+        tuned_note(current, start, steps)
         view_column, replay_column = st.columns([1, 2])
         with view_column:
             settings.radio("view", "View", horizontal=True)
@@ -199,6 +258,27 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         st.table(results_table(results, objective, settings["tol"]))
         if minimum_note:
             st.caption(minimum_note)
+        settings.toggle("sensitivity", "Show how each optimizer's outcome depends on α")
+        if settings["sensitivity"]:
+            curves = []
+            for spec in specs:
+                outcome = sensitivity(spec, choice, start, steps, settings["tol"])
+                curves.append(
+                    figures.SensitivityCurve(
+                        spec.label,
+                        figures.colour_for(spec.kind),
+                        outcome.learning_rates,
+                        outcome.steps_to_settle,
+                        outcome.diverged_at >= 0,
+                        outcome.best,
+                    )
+                )
+            live_chart(figures.sensitivity_figure(curves, steps, uirevision=revision), key="compare_sensitivity")
+            st.caption(
+                "Each line is one optimizer over the whole learning-rate ladder (its other settings as they are), "
+                "from one broadcast engine run. Runs that never settle sit on the top line as ○, diverged ones as ×; "
+                "★ marks the α that “Tune learning rates” picks. A wide valley means an optimizer forgiving of α."
+            )
 
         def build_csv() -> str:
             return trajectories_to_csv({r.label: (r.optimizer(), objective, r) for r in results})

@@ -30,6 +30,7 @@ from rmsprop_core.mission import Mission, mission_objective
 from rmsprop_core.objectives import scaled
 
 from . import figures
+from .options import LR_OPTIONS
 
 CACHE_SECONDS = 3600
 
@@ -146,6 +147,44 @@ def path(spec, choice: FunctionChoice, start, steps: int, *, noise: float = 0.0,
 
 
 # --- the pages' broadcast runs ----------------------------------------------------------------
+
+TUNING_CRITERION = "fewest steps to settle within the tolerance; if none settles, the lowest final loss"
+
+
+@dataclass(frozen=True)
+class LearningRateSensitivity:
+    """One optimizer's outcome at every learning rate of the ladder, and the best by the criterion."""
+
+    learning_rates: np.ndarray
+    steps_to_settle: np.ndarray  # -1: never settles
+    final_losses: np.ndarray  # NaN where the run diverged
+    diverged_at: np.ndarray
+    best: int  # index into learning_rates; -1 when every run diverged
+
+
+@_cached(64)
+def learning_rate_sensitivity(
+    choice: FunctionChoice, kind: str, hyperparameters: tuple, start: tuple, steps: int, tolerance: float
+) -> LearningRateSensitivity:
+    """The optimizer ``kind`` (its other ``hyperparameters`` fixed) at every α of the ladder, in one
+    broadcast engine call, and the best α by ``TUNING_CRITERION``."""
+    objective, _ = measured_objective(choice)
+    learning_rates = np.array(LR_OPTIONS)
+    spec = OPTIMIZER_CLASSES[kind](**{**dict(hyperparameters), "lr": learning_rates})
+    starts = np.broadcast_to(np.array(start, dtype=float), (len(learning_rates), 2))
+    trajectory = optimize(spec, objective, starts, steps)
+    diverged = trajectory.diverged_at
+    settle = steps_to_settle(trajectory.losses, objective.min_value, tolerance)
+    final = np.where(diverged < 0, trajectory.losses[-1], np.nan)
+    if (settle >= 0).any():
+        best = int(np.argmin(np.where(settle >= 0, settle, np.iinfo(np.int64).max)))
+    elif np.isfinite(final).any():
+        best = int(np.nanargmin(final))
+    else:
+        best = -1
+    return LearningRateSensitivity(
+        _read_only(learning_rates), _read_only(settle), _read_only(final), _read_only(diverged), best
+    )
 
 
 def sweep_spec(kind: str, second: str | None, learning_rates, seconds, *, rho: float, eps: float):

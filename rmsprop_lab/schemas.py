@@ -147,6 +147,7 @@ COMPARE = Schema(
         Param("ada", "bool", False),
         Param("ada_lr", "ladder", 0.1, choices=LR_OPTIONS),
         Param("ada_eps", "ladder", 1e-10, choices=EPS_OPTIONS),
+        Param("sensitivity", "bool", False),  # draw each optimizer's outcome against α
     ),
     cross_check=check_compare,
 )

@@ -7,6 +7,8 @@ import pytest
 
 from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tolerance
+from rmsprop_lab.options import LR_OPTIONS
+from rmsprop_lab.schemas import COMPARE
 
 from .apptest_helpers import charts, figure, fresh_app, path_points, table, trace
 
@@ -272,3 +274,42 @@ def test_a_formula_gets_an_estimated_minimum_so_its_metrics_work():
     assert any("estimated on a refined grid" in caption.value for caption in at.caption)
     at.text_input(key=key("formula")).set_value("x + y").run()
     assert any("f* n/a: f is lowest on the edge of the domain" in caption.value for caption in at.caption)
+
+
+def test_tuning_gives_each_optimizer_its_best_learning_rate_by_the_stated_criterion():
+    at = fresh_app({"objective": "ellipse"})
+    at.button(key=key("tune")).click().run()
+    assert not at.exception
+    ellipse = get_objective("ellipse")
+    lrs = np.array(LR_OPTIONS)
+    starts = np.broadcast_to(np.array(ellipse.start), (len(lrs), 2))
+    for label, spec, lr_key in (
+        ("SGD", SGD(lr=lrs), "sgd_lr"),
+        ("Momentum", Momentum(lr=lrs, momentum=0.9), "mom_lr"),
+        ("RMSProp", RMSProp(lr=lrs, rho=0.9, eps=1e-6), "rms_lr"),
+    ):
+        family = optimize(spec, ellipse, starts, 200)
+        settle = steps_to_settle(family.losses, 0.0, 1e-3)
+        if (settle >= 0).any():
+            best = lrs[np.argmin(np.where(settle >= 0, settle, 10**9))]
+            shown = str(int(settle[settle >= 0].min()))
+        else:  # none settles: the lowest final loss
+            best = lrs[np.nanargmin(np.where(family.diverged_at < 0, family.losses[-1], np.nan))]
+            shown = "not settled"
+        assert at.select_slider(key=key(lr_key)).value == best, label
+        assert at.query_params.get(lr_key) == repr(float(best)) or best == COMPARE.defaults("ellipse")[lr_key]
+        assert table(at)[label]["steps to settle (f − f* ≤ tol)"] == shown
+    note = next(s.value for s in at.success)
+    assert "α tuned on this function and start" in note and "fewest steps to settle" in note
+    # a changed learning rate makes the note stale: it goes
+    at.select_slider(key=key("rms_lr")).set_value(0.5).run()
+    assert not any("α tuned" in s.value for s in at.success)
+
+
+def test_the_sensitivity_chart_draws_every_optimizer_over_the_ladder():
+    at = fresh_app({"objective": "ellipse", "sensitivity": "1"})
+    chart = charts(at)[3]
+    assert chart["layout"]["xaxis"]["type"] == "log"
+    names = [t["name"] for t in chart["data"]]
+    assert {"SGD", "Momentum", "RMSProp"} <= set(names)
+    assert "RMSProp: tuned α" in names

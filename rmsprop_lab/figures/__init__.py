@@ -11,7 +11,14 @@ drawn from it, and ``compare``, ``learn`` and ``sweep`` the figures of those pag
 names what the pages, the app's modules and the tests use.
 """
 
-from .compare import contour_figure, loss_figure, small_multiples_figure, step_size_figure
+from .compare import (
+    SensitivityCurve,
+    contour_figure,
+    loss_figure,
+    sensitivity_figure,
+    small_multiples_figure,
+    step_size_figure,
+)
 from .learn import Series, anatomy_figure, bar_figure, flight_figure, line_figure
 from .style import (
     OPTIMIZER_COLOURS,
@@ -31,6 +38,7 @@ __all__ = [
     "SERIES_COLOURS",
     "SURFACE_COLOURSCALE",
     "PathData",
+    "SensitivityCurve",
     "Series",
     "Surface",
     "anatomy_figure",
@@ -44,6 +52,7 @@ __all__ = [
     "log_levels",
     "loss_figure",
     "make_surface",
+    "sensitivity_figure",
     "small_multiples_figure",
     "step_size_figure",
     "sweep_curve_figure",

@@ -4,10 +4,11 @@ optimizer), the loss by step and RMSProp's effective step sizes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from .style import layout, line_chart_layout, line_trace, plain_axis
+from .style import grid_axis, layout, legend_top_margin, line_chart_layout, line_trace, plain_axis
 from .surface import (
     PathData,
     Surface,
@@ -160,3 +161,81 @@ def step_size_figure(
             annotations=[text for _, text in lines],
         ),
     }
+
+
+@dataclass(frozen=True)
+class SensitivityCurve:
+    """One optimizer's steps to settle at each learning rate (-1: never settles), its diverged
+    runs, and the index of the α the tuning picked (-1: none)."""
+
+    label: str
+    colour: str
+    learning_rates: np.ndarray
+    steps_to_settle: np.ndarray
+    diverged: np.ndarray
+    best: int
+
+
+def sensitivity_figure(curves: Sequence[SensitivityCurve], steps: int, *, height: int = 340, uirevision=None) -> dict:
+    """Steps to settle against α (log axis), one line per optimizer: how wide each good range is.
+    Runs that never settle sit on the top line (open circles), diverged ones are crosses there."""
+    traces = []
+    for curve in curves:
+        settled = curve.steps_to_settle >= 0
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": curve.label,
+                "x": np.where(settled, curve.learning_rates, np.nan),
+                "y": np.where(settled, curve.steps_to_settle, np.nan).astype(float),
+                "line": {"color": curve.colour, "width": 2},
+                "marker": {"size": 5},
+                "hovertemplate": "α = %{x:.3g}: settles in %{y} steps<extra>" + curve.label + "</extra>",
+            }
+        )
+        for mask, symbol, text in (
+            (~settled & ~curve.diverged, "circle-open", "never settles"),
+            (curve.diverged, "x-thin-open", "diverges"),
+        ):
+            if mask.any():
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "mode": "markers",
+                        "name": f"{curve.label}: {text}",
+                        "showlegend": False,
+                        "x": curve.learning_rates[mask],
+                        "y": np.full(int(mask.sum()), float(steps)),
+                        "marker": {"color": curve.colour, "symbol": symbol, "size": 7, "line": {"width": 1.5}},
+                        "hovertemplate": "α = %{x:.3g}: " + text + "<extra>" + curve.label + "</extra>",
+                    }
+                )
+        if curve.best >= 0:
+            best_steps = curve.steps_to_settle[curve.best]
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": f"{curve.label}: tuned α",
+                    "showlegend": False,
+                    "x": [float(curve.learning_rates[curve.best])],
+                    "y": [float(best_steps if best_steps >= 0 else steps)],
+                    "marker": {
+                        "color": curve.colour,
+                        "symbol": "star",
+                        "size": 14,
+                        "line": {"color": "white", "width": 1},
+                    },
+                    "hovertemplate": "tuned α = %{x:.3g}<extra>" + curve.label + "</extra>",
+                }
+            )
+    spec = layout(
+        height,
+        title="Steps to settle, by learning rate",
+        uirevision=uirevision,
+        top_margin=legend_top_margin(traces) + 24,
+        xaxis=grid_axis(title={"text": "learning rate α"}, type="log", exponentformat="power"),
+        yaxis=grid_axis(title={"text": "steps to settle"}, range=[0, steps * 1.05]),
+    )
+    return {"data": traces, "layout": spec}
