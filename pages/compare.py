@@ -328,6 +328,16 @@ objective = resolve_function(choice)
 st.markdown(f"#### {objective.title if choice.formula is None else 'Your function'}")
 st.latex(objective.latex)
 st.caption(objective.description)
+if choice.name == "valley":
+    kappa = choice.condition
+    st.info(
+        f"**Gradient descent on this valley** (Hessian eigenvalues 2 and 2κ = {2 * kappa:g}): stable only for "
+        f"α < 2/λmax = {1 / kappa:.3g}; at its best α = 1/(1 + κ) = {1 / (1 + kappa):.3g} the error shrinks by "
+        f"(κ − 1)/(κ + 1) = {(kappa - 1) / (kappa + 1):.3g} per step, whatever the angle θ. RMSProp scales each "
+        "coordinate by its own gradient size: that helps when the valley runs along an axis (θ = 0°) and "
+        "fades as it turns, because then both coordinates feel both directions.",
+        icon="📐",
+    )
 
 optimizer_lab(
     choice, (settings["x0"], settings["y0"]), int(settings["steps"]), (settings["noise"], int(settings["seed"]))

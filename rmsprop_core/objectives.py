@@ -388,6 +388,57 @@ OBJECTIVES: dict[str, Objective] = {
 }
 
 
+MAX_CONDITION = 1e4
+VALLEY_START = (-4.0, 0.3)  # (along, across) the valley; rotated with it, so every angle starts alike
+
+
+def quadratic_valley(condition: float = 100.0, angle_degrees: float = 0.0) -> Objective:
+    r"""The conditioning lab: :math:`f = u^2 + \kappa v^2`, with :math:`(u, v)` the point turned by
+    :math:`-\theta` (the valley's floor runs at angle :math:`\theta`).
+
+    Its Hessian has eigenvalues :math:`2` and :math:`2\kappa`, so the condition number is
+    :math:`\kappa`: gradient descent is stable for :math:`\alpha < 1/\kappa` and converges fastest
+    at :math:`\alpha = 1/(1+\kappa)`, by a factor :math:`(\kappa-1)/(\kappa+1)` per step. At
+    :math:`\theta = 0` the steep and flat directions are the coordinates, which is where
+    per-coordinate step sizes (RMSProp) help; rotated, they mix both.
+    """
+    if not (np.isfinite(condition) and 1.0 <= condition <= MAX_CONDITION):
+        raise ValueError(f"condition must be in [1, {MAX_CONDITION:g}], got {condition}")
+    if not np.isfinite(angle_degrees):
+        raise ValueError(f"angle_degrees must be a finite number, got {angle_degrees}")
+    kappa = float(condition)
+    radians = np.deg2rad(angle_degrees)
+    cos, sin = float(np.cos(radians)), float(np.sin(radians))
+
+    def f(x, y):
+        along, across = cos * x + sin * y, -sin * x + cos * y
+        return along * along + kappa * across * across
+
+    def grad(x, y):
+        along, across = 2.0 * (cos * x + sin * y), 2.0 * kappa * (-sin * x + cos * y)
+        return cos * along - sin * across, sin * along + cos * across
+
+    u0, v0 = VALLEY_START
+    return Objective(
+        "valley",
+        f"Valley (κ = {kappa:g}, θ = {angle_degrees:g}°)",
+        f,
+        grad,
+        ((-5.0, 5.0), (-5.0, 5.0)),
+        (cos * u0 - sin * v0, sin * u0 + cos * v0),
+        rf"f = u^2 + {kappa:g}\,v^2,\quad u = x\cos\theta + y\sin\theta,\ v = -x\sin\theta + y\cos\theta,"
+        rf"\ \theta = {angle_degrees:g}^\circ",
+        ((0.0, 0.0),),
+        0.0,
+        f"The conditioning lab: {kappa:g} times steeper across the valley than along it, the valley turned by "
+        f"{angle_degrees:g}°.",
+        extra={"condition": kappa, "angle_degrees": float(angle_degrees)},
+    )
+
+
+OBJECTIVES["valley"] = quadratic_valley()
+
+
 def get_objective(name: str) -> Objective:
     """Return the catalogue entry ``name``; an unknown name raises ``KeyError`` listing the valid ones."""
     try:

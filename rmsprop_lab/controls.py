@@ -20,10 +20,11 @@ import streamlit as st
 
 from rmsprop_core import OBJECTIVES, FormulaError
 from rmsprop_core.formula import MAX_LENGTH as MAX_FORMULA_LENGTH
+from rmsprop_core.objectives import quadratic_valley
 
+from . import runs
 from .options import format_number
-from .runs import FunctionChoice
-from .schemas import CUSTOM, domain_of
+from .schemas import CUSTOM, FunctionChoice, domain_of
 from .settings import Schema, quote_user_text
 
 
@@ -216,6 +217,8 @@ class PageSettings:
             also=also,
             format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "✏️ Your own formula",
         )
+        if self["objective"] == "valley" and "kappa" in self.params:
+            return self._valley_inputs()
         if self["objective"] != CUSTOM:
             return FunctionChoice(self["objective"])
         self.text(
@@ -233,6 +236,20 @@ class PageSettings:
             self.number("xmax", "x to", step=1.0)
             self.number("ymax", "y to", step=1.0)
         return FunctionChoice(CUSTOM, self["formula"], domain_of(self.values()))
+
+    def _valley_inputs(self) -> FunctionChoice:
+        """The conditioning lab's κ and θ; a new θ turns the start with the valley, where the page
+        has a start."""
+
+        def turned_start(settings: dict) -> dict:
+            if "x0" not in self.params:
+                return {}
+            x0, y0 = quadratic_valley(settings["kappa"], settings["theta"]).start
+            return {"x0": x0, "y0": y0}
+
+        self.ladder("kappa", "Condition number κ (steep ÷ flat)", also=turned_start)
+        self.ladder("theta", "Valley angle θ (degrees)", also=turned_start)
+        return FunctionChoice("valley", condition=self["kappa"], angle_degrees=self["theta"])
 
     def file_controls(self) -> None:
         """ "Download settings" (JSON of every setting) and "Load settings" (validated upload)."""
@@ -281,7 +298,7 @@ def resolve_function(choice: FunctionChoice):
     """The chosen function's Objective; a formula that cannot be used shows why and stops the run
     here (the store keeps every setting, so nothing the user set is lost)."""
     try:
-        return choice.objective()
+        return runs.objective_for(choice)
     except FormulaError as error:
         st.error(f"This formula cannot be used: {quote_user_text(str(error), 240)}. Edit it in the sidebar.", icon="✏️")
         st.stop()

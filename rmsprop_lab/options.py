@@ -45,6 +45,9 @@ MOMENTUM_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95
 BETA2_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
 TOLERANCE_OPTIONS = log_ladder(-8, -1, 1)
 SCALE_OPTIONS = log_ladder(-8, 2, 1)  # the Conventions page multiplies f by one of these
+# the conditioning lab's valley: its condition number κ and the angle θ of its floor
+CONDITION_OPTIONS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0)
+ANGLE_OPTIONS = tuple(float(angle) for angle in range(0, 91, 5))
 NOISE_OPTIONS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 5000
@@ -79,9 +82,12 @@ STORY_DEFAULTS: dict[str, dict[str, float]] = {
     "three_hump_camel": {"steps": 300, "sgd_lr": 0.2, "mom_lr": 0.05, "rms_lr": 0.05, "adam_lr": 0.1},
     "goldstein_price": {"steps": 500, "sgd_lr": 0.0001, "mom_lr": 0.00001, "rms_lr": 0.05, "adam_lr": 0.1},
     "saddle": {"steps": 150, "sgd_lr": 0.05, "mom_lr": 0.01, "rms_lr": 0.05, "adam_lr": 0.05},
+    # the first guided scenario: each optimizer at its tuned α (and RMSProp with a long memory)
+    "valley": {"steps": 500, "sgd_lr": 0.0079, "mom_lr": 0.0032, "rms_lr": 0.1, "adam_lr": 0.079, "rho": 0.999},
 }
 FALLBACK_STORY = {"steps": 300, "sgd_lr": 0.01, "mom_lr": 0.005, "rms_lr": 0.05, "adam_lr": 0.1}
+DEFAULT_RHO = 0.9
 
 
 def story_defaults(objective_name: str) -> dict[str, float]:
-    return STORY_DEFAULTS.get(objective_name, FALLBACK_STORY)
+    return {"rho": DEFAULT_RHO, **STORY_DEFAULTS.get(objective_name, FALLBACK_STORY)}

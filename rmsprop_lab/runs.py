@@ -20,17 +20,15 @@ from rmsprop_core import (
     Adagrad,
     Momentum,
     RMSProp,
-    get_objective,
     optimize,
-    parse_objective,
     sweep_outcomes,
 )
 from rmsprop_core.metrics import estimate_minimum, evaluate_grid, steps_to_settle, steps_to_tolerance
 from rmsprop_core.mission import Mission, mission_objective
-from rmsprop_core.objectives import scaled
 
 from . import figures
 from .options import LR_OPTIONS
+from .schemas import FunctionChoice, make_objective
 
 CACHE_SECONDS = 3600
 
@@ -46,28 +44,10 @@ def _read_only(array) -> np.ndarray:
     return array
 
 
-@dataclass(frozen=True)
-class FunctionChoice:
-    """Which function: a catalogue name, or "custom" with its formula and domain; times ``scale``."""
-
-    name: str
-    formula: str | None = None
-    domain: tuple | None = None
-    scale: float = 1.0
-
-    def objective(self):
-        """The Objective; raises FormulaError for a formula that cannot be used."""
-        return objective_for(self)
-
-
 @_cached(128)
 def objective_for(choice: FunctionChoice):
-    """A catalogue function or the user's formula, scaled (errors are raised, never cached)."""
-    if choice.formula is not None:
-        objective = parse_objective(choice.formula, domain=choice.domain)
-    else:
-        objective = get_objective(choice.name)
-    return scaled(objective, choice.scale)
+    """The chosen function (errors are raised, never cached)."""
+    return make_objective(choice)
 
 
 @_cached(64)

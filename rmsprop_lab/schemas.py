@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from rmsprop_core import CONVENTIONS, OBJECTIVES, get_objective
+from rmsprop_core import CONVENTIONS, OBJECTIVES, get_objective, parse_objective
 from rmsprop_core.lesson import LESSON
 from rmsprop_core.mission import MISSION_PRESETS, Hazard
+from rmsprop_core.objectives import quadratic_valley, scaled
 
 from .options import (
+    ANGLE_OPTIONS,
     BETA2_OPTIONS,
+    CONDITION_OPTIONS,
     EPS_OPTIONS,
     LR_OPTIONS,
     MAX_SEED,
@@ -47,6 +51,40 @@ def default_start(name: str) -> tuple[float, float]:
         return float(x), float(y)
     (xlow, xhigh), (ylow, yhigh) = DEFAULT_CUSTOM_DOMAIN
     return xlow + 0.8 * (xhigh - xlow), ylow + 0.8 * (yhigh - ylow)
+
+
+@dataclass(frozen=True)
+class FunctionChoice:
+    """Which function: a catalogue name (the valley with its ``condition`` and ``angle_degrees``),
+    or "custom" with its formula and domain; times ``scale``."""
+
+    name: str
+    formula: str | None = None
+    domain: tuple | None = None
+    scale: float = 1.0
+    condition: float = 100.0
+    angle_degrees: float = 0.0
+
+
+def make_objective(choice: FunctionChoice):
+    """The chosen function: a catalogue entry, the valley, or the user's formula, scaled; raises
+    FormulaError for a formula that cannot be used."""
+    if choice.formula is not None:
+        objective = parse_objective(choice.formula, domain=choice.domain)
+    elif choice.name == "valley":
+        objective = quadratic_valley(choice.condition, choice.angle_degrees)
+    else:
+        objective = get_objective(choice.name)
+    return scaled(objective, choice.scale)
+
+
+def function_choice(settings) -> FunctionChoice:
+    """The function a page's settings choose (the valley with its κ and θ where the page has them)."""
+    if settings["objective"] == CUSTOM:
+        return FunctionChoice(CUSTOM, settings["formula"], domain_of(settings))
+    if settings["objective"] == "valley" and "kappa" in settings:
+        return FunctionChoice("valley", condition=settings["kappa"], angle_degrees=settings["theta"])
+    return FunctionChoice(settings["objective"])
 
 
 def function_params(default: str) -> tuple[Param, ...]:
@@ -107,6 +145,14 @@ def check_start_in_box(settings: dict) -> list[str]:
     ]
 
 
+def valley_params() -> tuple[Param, ...]:
+    """The conditioning lab's two settings, used when the valley is the chosen function."""
+    return (
+        Param("kappa", "ladder", 100.0, choices=CONDITION_OPTIONS),
+        Param("theta", "ladder", 0.0, choices=ANGLE_OPTIONS),
+    )
+
+
 def check_compare(settings: dict) -> list[str]:
     notices = check_custom_domain(settings) + check_start_in_box(settings)
     if not -1 <= settings["upto"] <= settings["steps"]:
@@ -117,7 +163,8 @@ def check_compare(settings: dict) -> list[str]:
 
 COMPARE = Schema(
     (
-        *function_params("rosenbrock"),
+        *function_params("valley"),
+        *valley_params(),
         Param("x0", "float", lambda name: default_start(name)[0], low=-START_LIMIT, high=START_LIMIT, follows=True),
         Param("y0", "float", lambda name: default_start(name)[1], low=-START_LIMIT, high=START_LIMIT, follows=True),
         Param("steps", "int", _story("steps", int), low=1, high=MAX_STEPS, follows=True),
@@ -134,7 +181,7 @@ COMPARE = Schema(
         Param("nesterov", "bool", False),
         Param("rms", "bool", True),
         Param("rms_lr", "ladder", _story("rms_lr"), choices=LR_OPTIONS, follows=True),
-        Param("rho", "ladder", 0.9, choices=RHO_OPTIONS),
+        Param("rho", "ladder", _story("rho"), choices=RHO_OPTIONS, follows=True),
         Param("eps", "ladder", 1e-6, choices=EPS_OPTIONS),
         Param("centered", "bool", False),
         Param("rms_mu", "ladder", 0.0, choices=MOMENTUM_OPTIONS),
@@ -187,6 +234,7 @@ def check_sweep(settings: dict) -> list[str]:
 SWEEP = Schema(
     (
         *function_params("rosenbrock"),
+        *valley_params(),
         Param("kind", "choice", "rms_rho", choices=tuple(SWEEP_KINDS)),
         Param("outcome", "choice", "loss", choices=tuple(SWEEP_OUTCOMES)),
         Param("lr_low", "ladder", 1e-4, choices=LR_OPTIONS),

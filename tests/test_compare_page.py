@@ -24,7 +24,8 @@ def engine_path(spec, objective="rosenbrock", start=None, steps=1000):
 
 @pytest.fixture
 def app():
-    return fresh_app()
+    """Compare on Rosenbrock (the landing view is the first guided scenario, the valley)."""
+    return fresh_app({"objective": "rosenbrock"})
 
 
 def test_default_view_runs_three_optimizers_with_engine_numbers(app):
@@ -35,7 +36,7 @@ def test_default_view_runs_three_optimizers_with_engine_numbers(app):
     assert rows["RMSProp"]["final loss"] == f"{expected.losses[-1]:.6g}"
     assert "f(x, y) = (1 - x)^2" in app.latex[0].value
     assert len(charts(app)) == 3
-    assert app.query_params == {} or all(not v for v in app.query_params.values())
+    assert dict(app.query_params) == {"objective": "rosenbrock"}
 
 
 def test_objective_picker_switches_formula_defaults_and_paths(app):
@@ -183,8 +184,8 @@ def test_bad_query_parameters_fall_back_with_a_notice():
     assert not app.exception
     notices = " ".join(warning.value for warning in app.warning)
     assert "`rho`" in notices and "`steps`" in notices and "`objective`" in notices and "`zzz`" in notices
-    assert app.select_slider(key=key("rho")).value == 0.9
-    assert app.selectbox(key=key("objective")).value == "rosenbrock"
+    assert app.select_slider(key=key("rho")).value == COMPARE.defaults("valley")["rho"]
+    assert app.selectbox(key=key("objective")).value == "valley"  # the landing view's function
     # user text is only ever shown inside code spans, never as markup
     for element in [*app.markdown, *app.warning]:
         assert "<script>" not in element.value.replace("`<script>", "")
@@ -236,7 +237,7 @@ def test_formula_that_is_undefined_somewhere_is_flagged_not_crashing():
 
 
 def test_gradient_noise_and_seed_controls():
-    at = fresh_app()
+    at = fresh_app({"objective": "rosenbrock"})
     at.select_slider(key=key("noise")).set_value(10.0).run()
     at.number_input(key=key("seed")).set_value(42).run()
     expected = optimize(RMSProp(lr=0.005), get_objective("rosenbrock"), (-1.5, 2.0), 1000, noise=10.0, seed=42)

@@ -161,17 +161,17 @@ def test_a_visit_to_another_page_keeps_every_value(page):
 def test_a_corrected_start_is_written_back_once():
     """Issue 10, defect 4: the refused start stayed in the widget and the URL, and the warning came
     back on every rerun."""
-    at = fresh_app({"x0": "1e5"})
+    at = fresh_app({"objective": "rosenbrock", "x0": "1e5"})
     assert len(at.warning) == 1 and "outside" in at.warning[0].value
     assert at.number_input(key="compare.x0").value == -1.5
-    assert "x0" not in at.query_params
+    assert "x0" not in at.query_params and at.query_params["objective"] == "rosenbrock"
     at.select_slider(key="compare.rho").set_value(0.99).run()
     assert not at.warning
     assert at.number_input(key="compare.x0").value == -1.5 and "x0" not in at.query_params
 
 
 def test_a_start_typed_outside_the_box_is_corrected_in_the_widget():
-    at = fresh_app()
+    at = fresh_app({"objective": "rosenbrock"})
     at.number_input(key="compare.x0").set_value(1e5).run()
     assert len(at.warning) == 1
     assert at.number_input(key="compare.x0").value == -1.5
@@ -179,7 +179,7 @@ def test_a_start_typed_outside_the_box_is_corrected_in_the_widget():
 
 def test_a_start_outside_the_domain_widens_the_plotted_area():
     """Issue 10, defect 5: ``?x0=5&y0=5`` on Rosenbrock drew every path outside the chart."""
-    at = fresh_app({"x0": "5", "y0": "5"})
+    at = fresh_app({"objective": "rosenbrock", "x0": "5", "y0": "5"})
     main = charts(at)[0]
     x_range, y_range = main["layout"]["xaxis"]["range"], main["layout"]["yaxis"]["range"]
     start = path_points(at, "RMSProp")[0]

@@ -21,7 +21,9 @@ def test_defaults_follow_the_objective():
 def test_story_defaults_are_on_the_ladder():
     for values in STORY_DEFAULTS.values():
         for name, value in values.items():
-            if name != "steps":
+            if name == "rho":
+                assert value in RHO_OPTIONS
+            elif name != "steps":
                 assert value in LR_OPTIONS
 
 
@@ -85,9 +87,11 @@ def test_repeated_parameters_use_the_last_value():
 
 
 def test_objective_change_resets_dependent_settings_only():
-    settings = SCHEMA.defaults("rosenbrock") | {"rho": 0.99, "rms_lr": 0.5, "x0": 1.0}
+    settings = SCHEMA.defaults("rosenbrock") | {"eps": 1e-8, "rho": 0.99, "rms_lr": 0.5, "x0": 1.0}
     changed = SCHEMA.with_subject(settings, "ellipse")
-    assert changed["rho"] == 0.99  # kept
+    assert changed["eps"] == 1e-8  # kept
+    # tuned per function, like the learning rates: the valley's RMSProp remembers longer
+    assert changed["rho"] == 0.9 and SCHEMA.with_subject(settings, "valley")["rho"] == 0.999
     assert changed["rms_lr"] == 0.05 and changed["x0"] == -5.0 and changed["steps"] == 200
 
 
