@@ -8,12 +8,13 @@ is one fragment, so a slider move reruns and redraws only that part of the page.
 import numpy as np
 import streamlit as st
 
-from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, trajectories_to_csv
+from rmsprop_core import trajectories_to_csv
 from rmsprop_core.metrics import steps_to_escape, summarize
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
+from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
 from rmsprop_lab.schemas import COMPARE, view_including
 
 ensure_routed()
@@ -43,7 +44,7 @@ def sensitivity(spec, choice: runs.FunctionChoice, start, steps: int, tolerance:
 
 def tuning_context(current: dict, start, steps: int) -> tuple:
     """What a tuning was done for: a note about it is shown only while all of this is unchanged."""
-    learning_rates = tuple(current[LR_KEYS[spec.kind]] for spec in enabled_optimizers(current))
+    learning_rates = tuple(current[LR_KEYS[spec.kind]] for spec in compare_optimizers(current))
     return (current["objective"], current["formula"], tuple(start), steps, current["tol"], learning_rates)
 
 
@@ -51,7 +52,7 @@ def tune_learning_rates(choice: runs.FunctionChoice, start, steps: int) -> None:
     """on_click of "Tune learning rates": each switched-on optimizer gets its best α of the ladder."""
     current = settings.values()
     changes, picked = {}, []
-    for spec in enabled_optimizers(current):
+    for spec in compare_optimizers(current):
         outcome = sensitivity(spec, choice, start, steps, current["tol"])
         if outcome.best < 0:
             picked.append(f"{spec.label}: every α diverges")
@@ -114,35 +115,6 @@ def optimizer_controls() -> None:
         st.caption("s is a sum of every g² so far, never an average: its steps shrink for ever.")
 
 
-def enabled_optimizers(settings: dict) -> list:
-    specs = []
-    if settings["sgd"]:
-        specs.append(SGD(lr=settings["sgd_lr"]))
-    if settings["mom"]:
-        specs.append(Momentum(lr=settings["mom_lr"], momentum=settings["mom_mu"], nesterov=settings["nesterov"]))
-    if settings["rms"]:
-        specs.append(
-            RMSProp(
-                lr=settings["rms_lr"],
-                rho=settings["rho"],
-                eps=settings["eps"],
-                momentum=settings["rms_mu"],
-                centered=settings["centered"],
-                eps_in_sqrt=settings["eps_in_sqrt"],
-            )
-        )
-    if settings["adam"]:
-        specs.append(
-            Adam(lr=settings["adam_lr"], beta1=settings["beta1"], beta2=settings["beta2"], eps=settings["adam_eps"])
-        )
-    if settings["ada"]:
-        specs.append(Adagrad(lr=settings["ada_lr"], eps=settings["ada_eps"]))
-    return specs
-
-
-ESCAPE_DROP = 1.0  # how far below its start value a run must get to have left a saddle
-
-
 def results_table(results, objective, tolerance: float) -> dict:
     """One row per run. Steps are "to settle" (within the tolerance from that step to the end);
     the first touch is shown beside it. A function with no minimum shows steps to escape instead."""
@@ -192,7 +164,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         )
         optimizer_controls()
     current = settings.values()
-    specs = enabled_optimizers(current)
+    specs = compare_optimizers(current)
     results = [runs.path(spec, choice, start, steps, noise=noise[0], seed=noise[1]) for spec in specs]
     paths = [result.path() for result in results]
     # a start outside the function's domain widens the plotted area to show it
@@ -304,7 +276,41 @@ def leaves_view(points: np.ndarray, surface: figures.Surface) -> bool:
     return bool(((finite[:, 0] < xlow) | (finite[:, 0] > xhigh) | (finite[:, 1] < ylow) | (finite[:, 1] > yhigh)).any())
 
 
+def apply_scenario(current: dict) -> dict:
+    return SCENARIOS[current["scenario"]].settings() if current["scenario"] else {}
+
+
+def scenario_panel(current: dict) -> None:
+    """The chosen scenario's question and, on request, what to notice, measured by the engine now."""
+    scenario = SCENARIOS.get(current["scenario"])
+    if scenario is None:
+        return
+    unchanged = {**current, "view": "overlay", "upto": -1, "sensitivity": False} == {
+        **scenario.settings(),
+        "view": "overlay",
+        "upto": -1,
+        "sensitivity": False,
+    }
+    if not unchanged:
+        st.caption(
+            f"This view started from the scenario “{scenario.title}”; its settings have changed since, so its "
+            "notes no longer apply. Pick it again to restore it."
+        )
+        return
+    st.info(f"**{scenario.title}.** Predict first: {scenario.predict}", icon="🤔")
+    with st.expander("What to notice (open it after you have predicted)"):
+        numbers, contrast = runs.scenario_numbers(scenario.id)
+        st.markdown(scenario.notice(numbers, contrast))
+
+
 notices = settings.bind()
+settings.selectbox(
+    "scenario",
+    "Guided scenario",
+    also=apply_scenario,
+    format_func=lambda key: SCENARIOS[key].title if key else "Free exploration (no scenario)",
+    help="Each scenario sets up a comparison, asks you to predict, then shows what the engine measured.",
+)
 with st.sidebar:
     st.subheader("Problem")
     choice = settings.function_inputs(also=restart_replay)
@@ -323,6 +329,7 @@ with st.sidebar:
     settings.number("seed", "Noise seed", step=1)
 
 show_notices(notices)
+scenario_panel(settings.values())
 objective = resolve_function(choice)
 
 st.markdown(f"#### {objective.title if choice.formula is None else 'Your function'}")

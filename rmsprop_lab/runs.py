@@ -290,3 +290,13 @@ def mission_flight(mission: Mission, spec, steps: int, label: str) -> RunResult:
 def clear() -> None:
     """Empty every cache (tests start each session from nothing)."""
     st.cache_resource.clear()
+
+
+@_cached(16)
+def scenario_numbers(scenario_id: str):
+    """What a guided scenario's note quotes, measured by the engine: its view, and its contrast."""
+    from .scenarios import SCENARIOS, measure
+
+    scenario = SCENARIOS[scenario_id]
+    contrast = scenario.contrast_settings()
+    return measure(scenario.settings()), None if contrast is None else measure(contrast)

@@ -153,6 +153,10 @@ def valley_params() -> tuple[Param, ...]:
     )
 
 
+#: the guided scenarios of ``scenarios.py``, in order; the first is the landing view
+SCENARIO_IDS = ("valley", "rotated", "circling", "short-memory", "long-memory", "epsilon", "saddle", "noise", "adagrad")
+
+
 def check_compare(settings: dict) -> list[str]:
     notices = check_custom_domain(settings) + check_start_in_box(settings)
     if not -1 <= settings["upto"] <= settings["steps"]:
@@ -164,6 +168,7 @@ def check_compare(settings: dict) -> list[str]:
 COMPARE = Schema(
     (
         *function_params("valley"),
+        Param("scenario", "choice", SCENARIO_IDS[0], choices=("", *SCENARIO_IDS)),  # "": none
         *valley_params(),
         Param("x0", "float", lambda name: default_start(name)[0], low=-START_LIMIT, high=START_LIMIT, follows=True),
         Param("y0", "float", lambda name: default_start(name)[1], low=-START_LIMIT, high=START_LIMIT, follows=True),

@@ -1,0 +1,51 @@
+"""Guided scenarios: each claim its note makes holds, measured by the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from rmsprop_lab.scenarios import FIRST_SCENARIO, SCENARIOS, measure
+from rmsprop_lab.schemas import COMPARE
+
+from .apptest_helpers import fresh_app, table
+
+
+@pytest.mark.parametrize("scenario_id", list(SCENARIOS))
+def test_every_scenarios_claim_holds(scenario_id):
+    scenario = SCENARIOS[scenario_id]
+    numbers = measure(scenario.settings())
+    contrast = None if scenario.contrast_settings() is None else measure(scenario.contrast_settings())
+    assert scenario.holds(numbers, contrast), scenario.notice(numbers, contrast)
+    note = scenario.notice(numbers, contrast)
+    assert "nan" not in note and "-1" not in note.replace("10⁻¹", "")
+
+
+def test_there_are_at_least_eight_and_each_is_a_valid_view():
+    assert len(SCENARIOS) >= 8
+    for scenario in SCENARIOS.values():
+        settings, notices = COMPARE.parse_query(COMPARE.to_query(scenario.settings()))
+        assert notices == [] and settings == scenario.settings(), scenario.id
+
+
+def test_the_landing_view_is_the_first_scenario():
+    assert COMPARE.defaults() == SCENARIOS[FIRST_SCENARIO].settings()
+    at = fresh_app()
+    assert dict(at.query_params) == {}
+    assert any("Predict first" in info.value for info in at.info)
+    rows = table(at)
+    numbers = measure(SCENARIOS[FIRST_SCENARIO].settings())
+    for label in ("SGD", "Momentum", "RMSProp"):
+        assert rows[label]["steps to settle (f − f* ≤ tol)"] == str(numbers[label].settle)
+    assert any(str(numbers["RMSProp"].settle) in md.value for md in at.markdown if "RMSProp settles in" in md.value)
+
+
+def test_picking_a_scenario_sets_its_whole_view_and_a_change_retires_its_notes():
+    at = fresh_app()
+    at.selectbox(key="compare.scenario").set_value("saddle").run()
+    assert not at.exception
+    assert at.query_params["scenario"] == "saddle" and at.query_params["objective"] == "saddle"
+    numbers = measure(SCENARIOS["saddle"].settings())
+    assert table(at)["RMSProp"]["steps to escape (f ≤ f(start) − 1)"] == str(numbers["RMSProp"].escape)
+    at.select_slider(key="compare.rms_lr").set_value(0.01).run()
+    assert not any("Predict first" in info.value for info in at.info)
+    assert any("its settings have changed" in caption.value for caption in at.caption)
