@@ -119,8 +119,15 @@ if step >= steps:
 else:
     next_parts = update_anatomy(trajectory, step + 1)
 
+    hints = {
+        "s for x": f"s = ρ·s_prev + (1 − ρ)·g², with s_prev the x value of “s” in the table above and g the "
+        f"next gradient's x component; ρ = {spec.rho:g}.",
+        "step for y": "first the new s for y the same way, then α·g / (√s + ε) with the next gradient's y component.",
+    }
+
     def check_quiz(answers: dict, checked_step: int) -> None:
-        """Runs before the rerun (a form callback), so the verdicts survive any later rerun."""
+        """Runs before the rerun (a form callback), so the verdicts survive any later rerun. A wrong
+        answer gets a hint, never the answer: that is shown only when asked for."""
         verdicts = []
         for label, (guess_key, truth) in answers.items():
             guess = st.session_state.get(guess_key)
@@ -129,8 +136,11 @@ else:
             elif np.isclose(guess, truth, rtol=QUIZ_RELATIVE_TOLERANCE, atol=1e-12):
                 verdicts.append(("success", f"{label}: {guess:.6g} is right (engine: {truth:.6g})."))
             else:
-                verdicts.append(("error", f"{label}: {guess:.6g} is not it. The engine gets {truth:.6g}."))
+                verdicts.append(("error", f"{label}: {guess:.6g} is not it yet. Hint: {hints[label]}"))
         st.session_state[settings.key("quiz_verdicts")] = (checked_step, verdicts)
+
+    def reveal(checked_step: int) -> None:
+        st.session_state[settings.key("quiz_revealed")] = checked_step
 
     with st.form(settings.key("quiz")):
         left, right = st.columns(2)
@@ -147,3 +157,11 @@ else:
     if checked_step == step:
         for kind, message in verdicts:
             getattr(st, kind)(message)
+    if st.session_state.get(settings.key("quiz_revealed")) == step:
+        st.info(
+            f"The engine's update {step + 1}: s for x = {cell(next_parts.s[0])}, step for y = "
+            f"{cell(next_parts.update[1])}.",
+            icon="🔑",
+        )
+    else:
+        st.button("Show the answers", on_click=reveal, args=(step,), key=settings.key("reveal"))

@@ -9,7 +9,7 @@ from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
-from rmsprop_lab.schemas import LESSON_PAGE
+from rmsprop_lab.schemas import LESSON_EXERCISES, LESSON_PAGE
 
 ensure_routed()
 
@@ -182,3 +182,10 @@ if circling:
         "after the gradients have shrunk. A decaying α, or a larger ε, lets it settle.",
         icon="🔁",
     )
+
+st.subheader("Practise: the lesson's five exercises")
+for number, (title, task, page_name, query) in enumerate(LESSON_EXERCISES, start=1):
+    title_column, link_column = st.columns([3, 1], vertical_alignment="center")
+    title_column.markdown(f"**{number}. {title}**  \n{task}")
+    with link_column:
+        st.page_link(f"pages/{page_name}.py", label="Open it", icon=":material/arrow_forward:", query_params=query)

@@ -55,6 +55,7 @@ class PageSettings:
         self.ranges = ranges or {}
         self._store_key = self.key("_settings")
         self._notices_key = self.key("_notices")
+        self._published_key = self.key("_published")
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
@@ -71,8 +72,11 @@ class PageSettings:
     def bind(self) -> list[str]:
         """Load the store (from the URL on a first visit), correct it, write every widget's value
         from it and mirror it into the URL. Returns the notices to show, once."""
-        if self._store_key not in st.session_state:
-            settings, notices = self.schema.parse_query(st.query_params.to_dict())
+        query = st.query_params.to_dict()
+        # a first visit, or a link into this page with other settings than this page last put in
+        # the URL (an exercise, a shared view): the URL wins; an empty URL (the menu) keeps the store
+        if self._store_key not in st.session_state or (query and query != st.session_state.get(self._published_key)):
+            settings, notices = self.schema.parse_query(query)
         else:
             settings, notices = self.schema.corrected(st.session_state[self._store_key])
         notices = [*st.session_state.pop(self._notices_key, []), *notices]
@@ -100,6 +104,7 @@ class PageSettings:
     def publish(self) -> None:
         """Mirror the non-default settings into the URL."""
         query = self.schema.to_query(st.session_state[self._store_key])
+        st.session_state[self._published_key] = query
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)
 

@@ -402,6 +402,40 @@ MISSION = Schema(
     )
 )
 
+#: the lesson's five exercises, by their own titles: (title, task, page, that page's settings as a link)
+LESSON_EXERCISES = (
+    (
+        "RMSProp Assisted Space Navigation",
+        "Fly the RMSProp ship through the asteroid field; change its α and ρ until it docks before the others.",
+        "mission",
+        {"preset": "asteroid field"},
+    ),
+    (
+        "Scaling the Optimizer: Adjusting RMSProp with Gamma",
+        "Call the decay rate γ, as many courses do, and compare several γ at once: paths, losses, step sizes.",
+        "decay",
+        {"gamma": "1", "rhos": "0.5,0.9,0.99,0.999"},
+    ),
+    (
+        "Adjust the Decay Rate in RMSProp Algorithm",
+        "Start from ρ = 0.5, predict what the step size will do, then raise ρ to 0.99 and compare.",
+        "compare",
+        {"scenario": "short-memory", "objective": "ellipse", "rho": "0.5", "rms_lr": "0.05", "sgd": "0", "mom": "0"},
+    ),
+    (
+        "Implement RMSProp Update",
+        "Compute the next update α·g / (√s + ε) by hand from the table, and check it against the engine.",
+        "anatomy",
+        {"objective": "bowl", "lr": "0.1", "rho": "0.9"},
+    ),
+    (
+        "Implement RMSProp's Squared Gradient Update",
+        "Compute the new running average s = ρ·s + (1 − ρ)·g² for x by hand, and check it against the engine.",
+        "anatomy",
+        {"objective": "ellipse", "step": "5"},
+    ),
+)
+
 #: page name (its URL path) -> its settings
 PAGE_SCHEMAS = {
     "compare": COMPARE,

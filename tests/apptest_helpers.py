@@ -30,6 +30,13 @@ def fresh_app(query: dict | None = None, page: str | None = None) -> AppTest:
     return at
 
 
+def visit(at: AppTest, page: str) -> AppTest:
+    """Open ``page`` as the menu does in a browser: the URL loses the previous page's settings."""
+    for name in list(at.query_params):
+        del at.query_params[name]
+    return at.switch_page(page).run()
+
+
 def decode_array(value) -> np.ndarray:
     """A Plotly JSON array: a list, or plotly 6+'s {"dtype", "bdata"} base64 encoding."""
     if isinstance(value, dict) and "bdata" in value:

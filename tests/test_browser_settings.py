@@ -85,3 +85,20 @@ def test_the_replay_shows_the_whole_run_after_a_remembered_formula_is_fixed(serv
     assert replay.get_attribute("aria-valuetext") == "300"  # the formula's default steps: the whole run
     assert len(plotted_trace(page, "RMSProp")["x"]) == 301
     page.close()
+
+
+def test_a_visit_to_another_page_and_back_keeps_the_settings(served_app, browser):
+    """The menu opens a page without its settings in the URL: the page's own store brings them
+    back, and the URL shows them again."""
+    page = open_page(browser, f"{served_app.url}/decay?gamma=1&rhos=0.2%2C0.9&steps=120", charts=4)
+    assert page.get_by_role("heading", name="Decay-rate explorer: what γ does").is_visible()
+    page.get_by_role("link", name="Compare optimizers").click()
+    page.wait_for_function("() => location.pathname.endsWith('/compare') || location.pathname === '/'")
+    wait_settled(page)
+    assert "gamma" not in url_settings(page)
+    page.get_by_role("link", name="Decay-rate explorer").click()
+    page.wait_for_function("() => location.search.includes('gamma=1')")
+    wait_settled(page)
+    assert url_settings(page) == {"gamma": "1", "rhos": "0.2,0.9", "steps": "120"}
+    assert page.get_by_role("heading", name="Decay-rate explorer: what γ does").is_visible()
+    page.close()

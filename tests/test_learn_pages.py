@@ -10,7 +10,7 @@ from rmsprop_core.lesson import lesson_output_lines
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
 from rmsprop_core.mission import MISSION_PRESETS, flight_report, mission_objective
 
-from .apptest_helpers import charts, fresh_app, path_points
+from .apptest_helpers import charts, fresh_app, path_points, visit
 from .test_lesson import lesson_printed_lines
 
 LESSON_PAGE, ANATOMY_PAGE, DECAY_PAGE, MISSION_PAGE = (
@@ -151,7 +151,12 @@ def test_anatomy_quiz_checks_answers_against_the_engine():
     at.number_input(key="anatomy.guess_update").set_value(float(true_update) * 2)
     at.button(key="FormSubmitter:anatomy.quiz-Check").click().run()
     assert any("s for x" in s.value and "is right" in s.value for s in at.success)
-    assert any("step for y" in e.value and "is not it" in e.value for e in at.error)
+    wrong = next(e.value for e in at.error if "step for y" in e.value)
+    # a wrong answer gets a hint, not the answer
+    assert "is not it yet. Hint:" in wrong and f"{true_update:.6g}" not in wrong
+    assert not any(f"{true_update:.6g}" in element.value for element in [*at.info, *at.markdown])
+    at.button(key="anatomy.reveal").click().run()
+    assert any(f"step for y = {true_update:.6g}" in info.value for info in at.info)
 
 
 # --- decay --------------------------------------------------------------------------------------
@@ -300,3 +305,35 @@ def test_decay_explorer_on_a_formula_matches_the_engine():
         RMSProp(lr=0.05, rho=rhos, eps=1e-6), objective, np.broadcast_to(np.array(objective.start), (4, 2)), 300
     )
     np.testing.assert_array_equal(path_points(at, "ρ = 0.9"), family.points[:, 1])
+
+
+def test_the_lesson_names_its_five_exercises_and_links_each_to_its_practice():
+    from urllib.parse import parse_qsl
+
+    from rmsprop_lab.schemas import LESSON_EXERCISES, PAGE_SCHEMAS
+
+    at = fresh_app(page=LESSON_PAGE)
+    titles = [
+        "RMSProp Assisted Space Navigation",
+        "Scaling the Optimizer: Adjusting RMSProp with Gamma",
+        "Adjust the Decay Rate in RMSProp Algorithm",
+        "Implement RMSProp Update",
+        "Implement RMSProp's Squared Gradient Update",
+    ]
+    shown = " ".join(md.value for md in at.markdown)
+    assert all(f"**{number}. {title}**" in shown for number, title in enumerate(titles, start=1))
+    links = at.get("page_link")
+    assert len(links) == 5
+    for link, (_, _, page, query) in zip(links, LESSON_EXERCISES, strict=True):
+        assert (link.proto.page or "compare") == page  # Compare is the default page, at the root
+        assert dict(parse_qsl(link.proto.query_string)) == query
+        _, notices = PAGE_SCHEMAS[page].parse_query(query)
+        assert notices == [], (page, notices)
+    # following a link applies its settings even when that page was visited before
+    visit(at, "pages/decay.py")
+    assert at.session_state["decay.gamma"] is False
+    visit(at, "pages/lesson.py")
+    for name, value in LESSON_EXERCISES[1][3].items():
+        at.query_params[name] = value
+    at.switch_page("pages/decay.py").run()
+    assert at.session_state["decay.gamma"] is True

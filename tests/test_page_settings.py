@@ -8,7 +8,7 @@ import pytest
 
 from rmsprop_lab.schemas import PAGE_SCHEMAS
 
-from .apptest_helpers import charts, fresh_app, path_points
+from .apptest_helpers import charts, fresh_app, path_points, visit
 
 #: a view of each page with non-default values, as a copied link carries it
 PAGE_QUERIES = {
@@ -60,7 +60,7 @@ def open_with_query(page: str, query: dict):
     if page != "compare":
         for name in list(at.query_params):
             del at.query_params[name]
-        for name, value in query.items():
+        for name, value in query.items():  # a link into the page
             at.query_params[name] = value
         at.switch_page(f"pages/{page}.py").run()
     else:
@@ -151,8 +151,8 @@ def test_a_visit_to_another_page_keeps_every_value(page):
     at = open_with_query(page, PAGE_QUERIES[page])
     before = stored(at, page)
     other = "pages/lesson.py" if page != "lesson" else "pages/compare.py"
-    at.switch_page(other).run()
-    at.switch_page(f"pages/{page}.py").run()
+    visit(at, other)
+    visit(at, f"pages/{page}.py")
     assert not at.exception
     assert stored(at, page) == before
     assert PAGE_SCHEMAS[page].parse_query(dict(at.query_params))[0] == before
