@@ -192,7 +192,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
         else:
             main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
-        live_chart(main_figure, key="compare_main")
+        live_chart(main_figure, key="compare_main", playback_steps=steps)
         leaving = [result.label for result in results if leaves_view(result.points, surface)]
         if leaving:
             st.caption(f"{', '.join(leaving)}: the path leaves the plotted area; its loss is in the chart below.")

@@ -107,8 +107,95 @@ function withFullScreenButton(config) {
   return { ...config, modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []), FULL_SCREEN_BUTTON] };
 }
 
+// Playback (a figure with "playback"): the paths grow step by step with a moving marker, animated
+// here from the data the chart already has, so no frame costs a rerun. Path lines carry meta
+// "path", their start/now markers meta "path-marker".
+const SPEEDS = [0.5, 1, 2, 4];
+const SECONDS_AT_1X = 6;
+function playbackControls(Plotly, chart) {
+  const bar = document.createElement("div");
+  bar.className = "live-chart-playback";
+  bar.setAttribute("data-testid", "playback");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.setAttribute("aria-label", "Play");
+  button.textContent = "▶";
+  const speed = document.createElement("select");
+  speed.setAttribute("aria-label", "Playback speed");
+  for (const factor of SPEEDS) {
+    const option = document.createElement("option");
+    option.value = String(factor);
+    option.textContent = `${factor}×`;
+    option.selected = factor === 1;
+    speed.appendChild(option);
+  }
+  const readout = document.createElement("span");
+  readout.setAttribute("data-testid", "playbackStep");
+  bar.append(button, speed, readout);
+  chart.parentElement.insertBefore(bar, chart);
+  const state = { frame: null, step: null, bar, button, readout, speed };
+  chart.__playback = state;
+
+  function pathsOf() {
+    const lines = [], markers = [];
+    chart._fullData.forEach((trace, index) => {
+      if (trace.meta === "path") lines.push({ index, x: Array.from(trace.x), y: Array.from(trace.y) });
+      if (trace.meta === "path-marker") markers.push(index);
+    });
+    return { lines, markers };
+  }
+  function show(paths, step) {
+    const xs = [], ys = [], mx = [], my = [];
+    for (const line of paths.lines) {
+      const last = Math.min(step, line.x.length - 1);
+      xs.push(line.x.slice(0, last + 1));
+      ys.push(line.y.slice(0, last + 1));
+      mx.push([line.x[0], line.x[last]]);
+      my.push([line.y[0], line.y[last]]);
+    }
+    Plotly.restyle(chart, { x: xs, y: ys }, paths.lines.map((line) => line.index));
+    if (paths.markers.length === paths.lines.length) Plotly.restyle(chart, { x: mx, y: my }, paths.markers);
+    readout.textContent = `step ${step} / ${state.steps}`;
+  }
+  state.stop = () => {
+    if (state.frame !== null) cancelAnimationFrame(state.frame);
+    state.frame = null;
+    button.textContent = "▶";
+    button.setAttribute("aria-label", "Play");
+  };
+  button.addEventListener("click", () => {
+    if (state.frame !== null) return state.stop();
+    const paths = pathsOf();
+    if (!paths.lines.length) return;
+    const steps = state.steps;
+    let from = state.step === null || state.step >= steps ? 0 : state.step;
+    const began = performance.now();
+    button.textContent = "❚❚";
+    button.setAttribute("aria-label", "Pause");
+    const tick = (now) => {
+      const perStep = (SECONDS_AT_1X * 1000) / Number(speed.value) / steps;
+      const step = Math.min(steps, from + Math.floor((now - began) / perStep));
+      if (step !== state.step) {
+        state.step = step;
+        show(paths, step);
+      }
+      state.frame = step < steps ? requestAnimationFrame(tick) : null;
+      if (state.frame === null) state.stop();
+    };
+    state.frame = requestAnimationFrame(tick);
+  });
+  return state;
+}
+
 function draw(Plotly, chart, figure) {
   chart.__figure = figure;
+  if (figure.playback) {
+    const playback = chart.__playback || playbackControls(Plotly, chart);
+    playback.stop();  // a new figure (a changed setting) shows its own state; play starts over
+    playback.steps = figure.playback.steps;
+    playback.step = null;
+    playback.readout.textContent = "";
+  }
   Plotly.react(chart, {
     ...figure,  // {data, layout, config, frames}
     layout: fitToScreen(chart, figure.layout),
@@ -164,15 +251,21 @@ export default function ({ data, parentElement }) {
 COMPONENT_NAME = "rmsprop_lab.live_chart"
 PRELOAD_KEY = "rmsprop_lab_plotly_preload"
 # Streamlit gives a keyed element's container the class st-key-<key>: the preloader takes no room
-_CHART_CSS = f".st-key-{PRELOAD_KEY} {{ display: none; }}"
+_CHART_CSS = f""".st-key-{PRELOAD_KEY} {{ display: none; }}
+.live-chart-playback {{ display: flex; gap: 0.5rem; align-items: center; margin: 0 0 0.25rem 0.25rem; }}
+.live-chart-playback button {{ min-width: 2.75rem; min-height: 2rem; border: 1px solid #ccc; border-radius: 0.4rem;
+  background: white; cursor: pointer; font-size: 1rem; }}
+.live-chart-playback select {{ min-height: 2rem; border: 1px solid #ccc; border-radius: 0.4rem; background: white; }}
+.live-chart-playback span {{ color: #555; font-variant-numeric: tabular-nums; }}"""
 # isolate_styles=False: plotly.js styles its hover labels and mode bar through the page's <head>,
 # which a shadow root would not see
 _live_chart = st.components.v2.component(COMPONENT_NAME, js=_CHART_JS, css=_CHART_CSS, isolate_styles=False)
 
 
-def chart_payload(figure: go.Figure | dict, config: dict | None = None) -> bytes:
+def chart_payload(figure: go.Figure | dict, config: dict | None = None, playback_steps: int | None = None) -> bytes:
     """The bytes the browser gets: ``{"data", "layout", "config"}`` as Plotly JSON (arrays in
-    plotly's base64 form, which plotly.js reads directly)."""
+    plotly's base64 form, which plotly.js reads directly), and ``playback`` when the chart offers
+    ▶ / ❚❚ over its paths' ``playback_steps`` steps."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else dict(figure)
     unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
     if unsupported:
@@ -180,12 +273,17 @@ def chart_payload(figure: go.Figure | dict, config: dict | None = None) -> bytes
     payload = {"data": spec.get("data", []), "layout": spec.get("layout", {}), "config": config or PLOT_CONFIG}
     if spec.get("frames"):
         payload["frames"] = spec["frames"]
+    if playback_steps is not None:
+        payload["playback"] = {"steps": int(playback_steps)}
     return pio.to_json(payload, validate=False).encode()
 
 
-def live_chart(figure: go.Figure | dict, *, key: str, config: dict | None = None) -> None:
-    """Show ``figure``; a later call with the same ``key`` redraws the same chart in place."""
-    _live_chart(data=chart_payload(figure, config), key=key)
+def live_chart(
+    figure: go.Figure | dict, *, key: str, config: dict | None = None, playback_steps: int | None = None
+) -> None:
+    """Show ``figure``; a later call with the same ``key`` redraws the same chart in place. With
+    ``playback_steps``, ▶ / ❚❚ and a speed control grow its paths step by step in the browser."""
+    _live_chart(data=chart_payload(figure, config, playback_steps), key=key)
 
 
 def preload_plotly() -> None:

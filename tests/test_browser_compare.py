@@ -263,3 +263,34 @@ def test_six_sessions_at_once_never_see_each_others_work(served_app, browser):
         context.close()
     log = served_app.log_text()
     assert "Traceback" not in log and "Error" not in log, log[-2000:]
+
+
+def test_playback_grows_the_paths_in_the_browser_without_a_rerun(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/?objective=ellipse", charts=3)
+    page.evaluate(
+        """() => {
+            window.__reruns = 0;
+            const app = document.querySelector('[data-testid=stApp]');
+            new MutationObserver(() => {
+                if (app.dataset.testScriptState === 'running') window.__reruns++;
+            }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+            window.__lengths = [];
+            const plot = document.querySelector('.js-plotly-plot');
+            plot.on('plotly_restyle', () => {
+                const line = plot._fullData.find(t => t.name === 'RMSProp' && t.meta === 'path');
+                window.__lengths.push(line.x.length);
+            });
+        }"""
+    )
+    page.get_by_label("Playback speed").select_option("4")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=playbackStep]').textContent === 'step 200 / 200'")
+    lengths = page.evaluate("() => window.__lengths")
+    assert len(lengths) > 20 and lengths == sorted(lengths)  # grew step by step, frame by frame
+    assert lengths[0] < 50 and lengths[-1] == 201
+    assert page.evaluate("() => window.__reruns") == 0
+    drawn = plotted_trace(page, "RMSProp")
+    expected = optimize(RMSProp(lr=0.05), get_objective("ellipse"), (-5.0, 2.0), 200).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+    assert page.get_by_role("button", name="Play").is_visible()  # ready to play again
+    page.close()

@@ -144,6 +144,7 @@ def path_traces(path: PathData, upto: int | None, axis_suffix: str = "", show_le
             "name": path.label,
             "legendgroup": path.label,
             "showlegend": show_legend,
+            "meta": "path",  # what the browser's playback grows
             # point i is step i, so the hover takes the step from the point number and only the
             # loss travels as extra data (a step column would add a third to the payload)
             "customdata": losses[: last + 1],
@@ -170,6 +171,7 @@ def path_traces(path: PathData, upto: int | None, axis_suffix: str = "", show_le
                 },
                 "legendgroup": path.label,
                 "showlegend": False,
+                "meta": "path-marker",  # what the browser's playback moves
                 "text": ["start", final_word],
                 "customdata": [[0, losses[0]], [end, losses[end]]],
                 "hovertemplate": f"<b>{path.label}</b> %{{text}}<br>step %{{customdata[0]:d}}<br>x %{{x:.6g}}"
