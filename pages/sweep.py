@@ -72,7 +72,7 @@ if settings["outcome"] == "loss":
     outcome_title = "log₁₀(f − f*)" if objective.min_value is not None else "final f"
 else:
     values = np.where(grid.steps_to_tolerance >= 0, grid.steps_to_tolerance, np.nan).astype(float)
-    outcome_title = f"steps to f − f* ≤ {tolerance:g}"
+    outcome_title = f"first step with f − f* ≤ {tolerance:g}"
 
 st.title("Hyperparameter sweep")
 st.caption(
@@ -152,7 +152,14 @@ with path_column:
             config=figures.PLOT_CONFIG,
             theme=None,
         )
-        compare = COMPARE.defaults(choice.name) | {"steps": min(steps, 5000)}
+        compare = COMPARE.defaults(choice.name) | {"steps": min(steps, 5000), "scenario": ""}
+        if choice.name == "valley":
+            compare.update(
+                kappa=choice.condition,
+                theta=choice.angle_degrees,
+                x0=float(objective.start[0]),
+                y0=float(objective.start[1]),
+            )
         if choice.name == CUSTOM:
             (xmin, xmax), (ymin, ymax) = choice.domain
             compare.update(

@@ -215,7 +215,7 @@ SWEEP_KINDS = {
     "ada_eps": ("Adagrad: learning rate × ε", "adagrad", "eps"),
     "sgd": ("SGD: learning rate (1-D)", "sgd", None),
 }
-SWEEP_OUTCOMES = {"loss": "final loss", "steps": "steps to tolerance"}
+SWEEP_OUTCOMES = {"loss": "final loss", "steps": "first touch of the tolerance"}
 SWEEP_RESOLUTIONS = tuple(range(10, 201, 10))
 MAX_SWEEP_STEPS = 2000
 

@@ -146,7 +146,7 @@ def test_sweep_page_kinds_and_controls(kind):
         outcome = sweep_outcomes(SGD(lr=lrs), ROSENBROCK, ROSENBROCK.start, 100, tolerance=0.1)
         from .apptest_helpers import decode_array
 
-        drawn = decode_array(trace(chart, "steps to f − f* ≤ 0.1")["y"])
+        drawn = decode_array(trace(chart, "first step with f − f* ≤ 0.1")["y"])
         expected = np.where(
             (outcome.steps_to_tolerance >= 0) & (outcome.diverged_at < 0), outcome.steps_to_tolerance, np.nan
         )
