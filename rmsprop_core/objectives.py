@@ -426,7 +426,7 @@ def quadratic_valley(condition: float = 100.0, angle_degrees: float = 0.0) -> Ob
         grad,
         ((-5.0, 5.0), (-5.0, 5.0)),
         (cos * u0 - sin * v0, sin * u0 + cos * v0),
-        rf"f = u^2 + {kappa:g}\,v^2,\quad u = x\cos\theta + y\sin\theta,\ v = -x\sin\theta + y\cos\theta,"
+        rf"f(x, y) = u^2 + {kappa:g}\,v^2,\quad u = x\cos\theta + y\sin\theta,\ v = -x\sin\theta + y\cos\theta,"
         rf"\ \theta = {angle_degrees:g}^\circ",
         ((0.0, 0.0),),
         0.0,

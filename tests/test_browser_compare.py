@@ -284,7 +284,9 @@ def test_playback_grows_the_paths_in_the_browser_without_a_rerun(served_app, bro
     )
     page.get_by_label("Playback speed").select_option("4")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function("() => document.querySelector('[data-testid=playbackStep]').textContent === 'step 200 / 200'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=playbackStep]').textContent === 'step 200 / 200'"
+    )
     lengths = page.evaluate("() => window.__lengths")
     assert len(lengths) > 20 and lengths == sorted(lengths)  # grew step by step, frame by frame
     assert lengths[0] < 50 and lengths[-1] == 201

@@ -38,6 +38,7 @@ KNOWN_MINIMUM = {
     "six_hump_camel": -1.0316284534898774,
     "three_hump_camel": 0.0,
     "goldstein_price": 3.0,
+    "valley": 0.0,
 }
 KNOWN_MINIMISERS = {
     "rosenbrock": [(1, 1)],
@@ -137,3 +138,21 @@ def test_ackley_gradient_at_its_tip_is_zero_without_warnings():
 def test_latex_and_titles_present():
     for objective in OBJECTIVES.values():
         assert objective.latex.startswith("f(x, y) =") and objective.title and objective.description
+
+
+def test_the_valley_turns_with_its_angle_and_starts_alike():
+    from rmsprop_core.objectives import quadratic_valley
+
+    flat, turned = quadratic_valley(100.0, 0.0), quadratic_valley(100.0, 45.0)
+    assert flat.f(*flat.start) == pytest.approx(turned.f(*turned.start), rel=1e-12)
+    # along the turned floor the function rises slowly, across it a hundred times faster
+    along, across = np.array([1.0, 1.0]) / np.sqrt(2), np.array([-1.0, 1.0]) / np.sqrt(2)
+    assert turned.f(*along) == pytest.approx(1.0) and turned.f(*across) == pytest.approx(100.0)
+    gx, gy = turned.grad(np.float64(0.3), np.float64(-0.2))
+    h = 1e-6
+    assert gx == pytest.approx((turned.f(0.3 + h, -0.2) - turned.f(0.3 - h, -0.2)) / (2 * h), rel=1e-6)
+    assert gy == pytest.approx((turned.f(0.3, -0.2 + h) - turned.f(0.3, -0.2 - h)) / (2 * h), rel=1e-6)
+    with pytest.raises(ValueError, match="condition"):
+        quadratic_valley(0.5)
+    with pytest.raises(ValueError, match="angle"):
+        quadratic_valley(10.0, float("nan"))
