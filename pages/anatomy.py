@@ -89,7 +89,7 @@ with table_column:
             f"The y gradient is {gradient_ratio:.3g}× the x gradient, but RMSProp's y step is "
             f"{step_ratio:.3g}× its x step: dividing by √s, each coordinate's own gradient scale, "
             "evens the steps out. SGD's steps keep the gradients' ratio.",
-            icon="⚖️",
+            icon=":material/balance:",
         )
 
 with figure_column:
@@ -161,7 +161,7 @@ else:
         st.info(
             f"The engine's update {step + 1}: s for x = {cell(next_parts.s[0])}, step for y = "
             f"{cell(next_parts.update[1])}.",
-            icon="🔑",
+            icon=":material/key:",
         )
     else:
         st.button("Show the answers", on_click=reveal, args=(step,), key=settings.key("reveal"))

@@ -76,7 +76,7 @@ def tuned_note(current: dict, start, steps: int) -> None:
     st.success(
         f"α tuned on this function and start, over the whole ladder, one engine run per optimizer. "
         f"Criterion: {runs.TUNING_CRITERION}. {'; '.join(picked)}.{exact}",
-        icon="🎯",
+        icon=":material/target:",
     )
 
 
@@ -176,7 +176,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             if result.diverged_at >= 0:
                 st.error(
                     f"**{result.label} diverged at step {result.diverged_at}** — try a smaller learning rate.",
-                    icon="💥",
+                    icon=":material/error:",
                 )
         if not results:
             st.info("Switch on at least one optimizer.")
@@ -297,20 +297,22 @@ def scenario_panel(current: dict) -> None:
             "notes no longer apply. Pick it again to restore it."
         )
         return
-    st.info(f"**{scenario.title}.** Predict first: {scenario.predict}", icon="🤔")
+    st.info(f"**{scenario.title}.** Predict first: {scenario.predict}", icon=":material/psychology_alt:")
     with st.expander("What to notice (open it after you have predicted)"):
         numbers, contrast = runs.scenario_numbers(scenario.id)
         st.markdown(scenario.notice(numbers, contrast))
 
 
 notices = settings.bind()
-settings.selectbox(
-    "scenario",
-    "Guided scenario",
-    also=apply_scenario,
-    format_func=lambda key: SCENARIOS[key].title if key else "Free exploration (no scenario)",
-    help="Each scenario sets up a comparison, asks you to predict, then shows what the engine measured.",
-)
+picker_column, question_column = st.columns([1, 2.2], gap="medium")
+with picker_column:
+    settings.selectbox(
+        "scenario",
+        "Guided scenario",
+        also=apply_scenario,
+        format_func=lambda key: SCENARIOS[key].title if key else "Free exploration (no scenario)",
+        help="Each scenario sets up a comparison, asks you to predict, then shows what the engine measured.",
+    )
 with st.sidebar:
     st.subheader("Problem")
     choice = settings.function_inputs(also=restart_replay)
@@ -329,21 +331,21 @@ with st.sidebar:
     settings.number("seed", "Noise seed", step=1)
 
 show_notices(notices)
-scenario_panel(settings.values())
+with question_column:
+    scenario_panel(settings.values())
 objective = resolve_function(choice)
 
-st.markdown(f"#### {objective.title if choice.formula is None else 'Your function'}")
-st.latex(objective.latex)
+title_column, formula_column = st.columns([1, 1.4], vertical_alignment="center")
+title_column.markdown(f"#### {objective.title if choice.formula is None else 'Your function'}")
+with formula_column:
+    st.latex(objective.latex)
 st.caption(objective.description)
 if choice.name == "valley":
     kappa = choice.condition
-    st.info(
-        f"**Gradient descent on this valley** (Hessian eigenvalues 2 and 2κ = {2 * kappa:g}): stable only for "
-        f"α < 2/λmax = {1 / kappa:.3g}; at its best α = 1/(1 + κ) = {1 / (1 + kappa):.3g} the error shrinks by "
-        f"(κ − 1)/(κ + 1) = {(kappa - 1) / (kappa + 1):.3g} per step, whatever the angle θ. RMSProp scales each "
-        "coordinate by its own gradient size: that helps when the valley runs along an axis (θ = 0°) and "
-        "fades as it turns, because then both coordinates feel both directions.",
-        icon="📐",
+    st.caption(
+        f"Gradient descent here, in closed form (Hessian eigenvalues 2 and 2κ): stable only for α < 2/λmax = "
+        f"{1 / kappa:.3g}; at its best α = 1/(1 + κ) = {1 / (1 + kappa):.3g} the error shrinks by (κ − 1)/(κ + 1) = "
+        f"{(kappa - 1) / (kappa + 1):.3g} a step, at any angle θ. Per-coordinate steps (RMSProp) help most at θ = 0°."
     )
 
 optimizer_lab(

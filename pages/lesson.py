@@ -172,7 +172,7 @@ if slower:
         f"{high_steps} updates instead of {low_steps}. And ρ = {RHO_FAMILY[0]:g} never gets there at "
         "either learning rate. How ρ affects speed depends on the function, α, and the start; no "
         "simple rule holds for all of them.",
-        icon="🔎",
+        icon=":material/search:",
     )
 if circling:
     st.info(
@@ -180,7 +180,7 @@ if circling:
         "leave it again: with a constant α, RMSProp keeps taking steps of about α even at the minimum, "
         "so it circles the minimum instead of settling, unless a long memory (large ρ) keeps s large "
         "after the gradients have shrunk. A decaying α, or a larger ε, lets it settle.",
-        icon="🔁",
+        icon=":material/replay:",
     )
 
 st.subheader("Practise: the lesson's five exercises")

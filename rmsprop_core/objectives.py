@@ -426,12 +426,11 @@ def quadratic_valley(condition: float = 100.0, angle_degrees: float = 0.0) -> Ob
         grad,
         ((-5.0, 5.0), (-5.0, 5.0)),
         (cos * u0 - sin * v0, sin * u0 + cos * v0),
-        rf"f(x, y) = u^2 + {kappa:g}\,v^2,\quad u = x\cos\theta + y\sin\theta,\ v = -x\sin\theta + y\cos\theta,"
-        rf"\ \theta = {angle_degrees:g}^\circ",
+        rf"f(x, y) = u^2 + {kappa:g}\,v^2",
         ((0.0, 0.0),),
         0.0,
-        f"The conditioning lab: {kappa:g} times steeper across the valley than along it, the valley turned by "
-        f"{angle_degrees:g}°.",
+        f"The conditioning lab: u runs along the valley's floor, turned {angle_degrees:g}° from the x axis, and v "
+        f"across it, {kappa:g} times steeper.",
         extra={"condition": kappa, "angle_degrees": float(angle_degrees)},
     )
 

@@ -220,7 +220,7 @@ class PageSettings:
             "objective",
             "Function",
             also=also,
-            format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "✏️ Your own formula",
+            format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "Your own formula…",
         )
         if self["objective"] == "valley" and "kappa" in self.params:
             return self._valley_inputs()
@@ -296,7 +296,7 @@ class PageSettings:
 
 def show_notices(notices: list[str]) -> None:
     for notice in notices:
-        st.warning(notice, icon="⚠️")
+        st.warning(notice, icon=":material/warning:")
 
 
 def resolve_function(choice: FunctionChoice):
@@ -305,5 +305,8 @@ def resolve_function(choice: FunctionChoice):
     try:
         return runs.objective_for(choice)
     except FormulaError as error:
-        st.error(f"This formula cannot be used: {quote_user_text(str(error), 240)}. Edit it in the sidebar.", icon="✏️")
+        st.error(
+            f"This formula cannot be used: {quote_user_text(str(error), 240)}. Edit it in the sidebar.",
+            icon=":material/edit:",
+        )
         st.stop()

@@ -62,6 +62,7 @@ class RunNumbers:
     step_size_at: tuple  # effective step size of x at steps 100, 200, 500 and the last
     step_size_roughness: float  # mean |Δ log step size| of x over steps 1..100
     late_mean_loss: float  # mean loss over the last 100 steps
+    first_move: float  # the largest coordinate move of step 1
 
 
 def measure(settings: dict) -> dict[str, RunNumbers]:
@@ -93,6 +94,7 @@ def measure(settings: dict) -> dict[str, RunNumbers]:
             step_size_at=at,
             step_size_roughness=roughness,
             late_mean_loss=float(np.mean(run.losses[-100:])),
+            first_move=float(np.abs(run.points[1] - run.points[0]).max()),
         )
     return measured
 
@@ -142,7 +144,9 @@ SCENARIOS: dict[str, Scenario] = {
                 f"RMSProp settles in {n['RMSProp'].settle} steps, Momentum in {n['Momentum'].settle}, SGD in "
                 f"{n['SGD'].settle}, each at its tuned α. SGD's α must stay below 1/κ for the steep y, so x crawls; "
                 "RMSProp divides each coordinate by its own gradient scale (and ρ = 0.999 remembers it), which "
-                "makes the valley look round. Open the α-sensitivity chart: RMSProp's good range is wide."
+                "makes the valley look round. Its first step is long, though: s starts at 0 and ρ = 0.999 fills it "
+                f"slowly, so step 1 moves {n['RMSProp'].first_move:.3g} in a coordinate (about α/√(1 − ρ)); "
+                "Adam's bias correction removes that jump. Open the α-sensitivity chart: RMSProp's good range is wide."
             ),
             lambda n, _: 0 <= n["RMSProp"].settle < n["Momentum"].settle < n["SGD"].settle,
         ),
