@@ -8,8 +8,13 @@ whole sweep. The engine (``engine.optimize``) flattens the batch, then per step 
     spec.update(grad, state, step, out)     # writes the amount to subtract from w into ``out``
 
 ``update`` mutates ``state`` and ``out`` in place (no temporaries in the hot loop) and reads like
-the formula in its docstring. ``public_state`` turns the running state into the named arrays a
-``Trajectory`` exposes.
+the formula in its docstring, one block per formula line; ``reference_update`` is the same formula
+written out of place, plainly, and the tests hold the two equal. ``public_state`` turns the running
+state into the named arrays a ``Trajectory`` exposes.
+
+One name per quantity, whichever optimizer keeps it: ``s`` the running average (Adagrad: the sum) of
+g², ``m`` the running average of g, ``b`` the momentum buffer, ``d`` the denominator of a scaled
+step; ``step_size`` is the effective α / d. ``scratch`` is working memory, not state.
 """
 
 from __future__ import annotations
@@ -91,6 +96,9 @@ class SGD(_Spec):
     def update(self, grad, state, step, out):
         np.multiply(self.lr, grad, out=out)
 
+    def reference_update(self, grad, state, step):
+        return self.lr * grad, {}
+
     def public_state(self, state) -> dict:
         return {}
 
@@ -99,8 +107,8 @@ class SGD(_Spec):
 class Momentum(_Spec):
     r"""Heavy-ball momentum in PyTorch's convention.
 
-    :math:`v \leftarrow \mu v + g` (so the first step has :math:`v = g`), then
-    :math:`w \leftarrow w - \alpha v`; with Nesterov, :math:`w \leftarrow w - \alpha (g + \mu v)`.
+    :math:`b \leftarrow \mu b + g` (so the first step has :math:`b = g`), then
+    :math:`w \leftarrow w - \alpha b`; with Nesterov, :math:`w \leftarrow w - \alpha (g + \mu b)`.
     """
 
     lr: float = 0.01
@@ -118,21 +126,28 @@ class Momentum(_Spec):
         return "Nesterov" if self.nesterov else "Momentum"
 
     def init_state(self, shape) -> dict:
-        return {"v": np.zeros(shape)}
+        return {"b": np.zeros(shape)}
 
     def update(self, grad, state, step, out):
-        velocity = state["v"]
-        velocity *= self.momentum
-        velocity += grad
+        buffer = state["b"]
+        # b = mu * b + g
+        buffer *= self.momentum
+        buffer += grad
+        # w -= lr * (g + mu * b) with Nesterov, else lr * b
         if self.nesterov:
-            np.multiply(self.momentum, velocity, out=out)
+            np.multiply(self.momentum, buffer, out=out)
             out += grad
             out *= self.lr
         else:
-            np.multiply(self.lr, velocity, out=out)
+            np.multiply(self.lr, buffer, out=out)
+
+    def reference_update(self, grad, state, step):
+        buffer = self.momentum * state["b"] + grad
+        move = self.lr * (self.momentum * buffer + grad) if self.nesterov else self.lr * buffer
+        return move, {"b": buffer}
 
     def public_state(self, state) -> dict:
-        return {"v": state["v"].copy()}
+        return {"b": state["b"].copy()}
 
 
 @dataclass(frozen=True)
@@ -176,7 +191,8 @@ class RMSProp(_Spec):
     def init_state(self, shape) -> dict:
         state = {
             "s": np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy(),
-            "denominator": np.empty(shape),
+            "d": np.empty(shape),
+            "scratch": np.empty(shape),
         }
         if self.centered:
             state["m"] = np.zeros(shape)
@@ -185,32 +201,33 @@ class RMSProp(_Spec):
         return state
 
     def update(self, grad, state, step, out):
-        square_avg, denominator = state["s"], state["denominator"]
+        square_avg, denominator, scratch = state["s"], state["d"], state["scratch"]
         decay_complement = self._decay_complement
-        # s = rho * s + (1 - rho) * g^2, in the lesson's order of operations (bit-identical)
+        # s = rho * s + (1 - rho) * g^2, in the lesson's order of operations
         square_avg *= self.rho
-        np.multiply(grad, grad, out=denominator)
-        denominator *= decay_complement
-        square_avg += denominator
+        np.multiply(grad, grad, out=scratch)
+        scratch *= decay_complement
+        square_avg += scratch
+        # centered: m = rho * m + (1 - rho) * g, and v = s - m^2 (a variance; rounding can make it
+        # slightly negative, so it is clipped at 0); otherwise v = s
+        variance = square_avg
         if self.centered:
             grad_avg = state["m"]
             grad_avg *= self.rho
-            np.multiply(decay_complement, grad, out=denominator)
-            grad_avg += denominator
-            # s - m^2 is a variance; clip the rounding error that can make it slightly negative
-            np.multiply(grad_avg, grad_avg, out=denominator)
-            np.subtract(square_avg, denominator, out=denominator)
-            np.maximum(denominator, 0.0, out=denominator)
-            if self.eps_in_sqrt:
-                denominator += self.eps
-            np.sqrt(denominator, out=denominator)
-        elif self.eps_in_sqrt:
-            np.add(square_avg, self.eps, out=denominator)
+            np.multiply(decay_complement, grad, out=scratch)
+            grad_avg += scratch
+            np.multiply(grad_avg, grad_avg, out=scratch)
+            np.subtract(square_avg, scratch, out=scratch)
+            np.maximum(scratch, 0.0, out=scratch)
+            variance = scratch
+        # d = sqrt(v + eps) with eps inside the root, else d = sqrt(v) + eps
+        if self.eps_in_sqrt:
+            np.add(variance, self.eps, out=denominator)
             np.sqrt(denominator, out=denominator)
         else:
-            np.sqrt(square_avg, out=denominator)
-        if not self.eps_in_sqrt:
+            np.sqrt(variance, out=denominator)
             denominator += self.eps
+        # momentum: b = mu * b + g / d and w -= lr * b; else w -= lr * g / d
         if "b" in state:
             buffer = state["b"]
             buffer *= self.momentum
@@ -221,6 +238,24 @@ class RMSProp(_Spec):
             np.multiply(self.lr, grad, out=out)
             self._divide(out, denominator, out)
 
+    def reference_update(self, grad, state, step):
+        s = self.rho * state["s"] + (1.0 - self.rho) * (grad * grad)
+        new_state = {"s": s}
+        variance = s
+        if self.centered:
+            m = self.rho * state["m"] + (1.0 - self.rho) * grad
+            variance = np.maximum(s - m * m, 0.0)
+            new_state["m"] = m
+        d = np.sqrt(variance + self.eps) if self.eps_in_sqrt else np.sqrt(variance) + self.eps
+        new_state["d"] = d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if "b" in state:
+                b = self.momentum * state["b"] + np.where((grad == 0) & (d == 0), 0.0, grad / d)
+                new_state["b"] = b
+                return self.lr * b, new_state
+            scaled_grad = self.lr * grad
+            return np.where((scaled_grad == 0) & (d == 0), 0.0, scaled_grad / d), new_state
+
     def _divide(self, numerator, denominator, out):
         if self._eps_may_be_zero:
             _divide_treating_zero_over_zero_as_zero(numerator, denominator, out)
@@ -230,8 +265,8 @@ class RMSProp(_Spec):
     def public_state(self, state) -> dict:
         """``s``, the effective ``step_size`` lr / d per coordinate, and ``m`` / ``b`` when used."""
         recorded = {"s": state["s"].copy()}
-        step_size = np.empty_like(state["denominator"])
-        np.divide(self.lr, state["denominator"], out=step_size)
+        step_size = np.empty_like(state["d"])
+        np.divide(self.lr, state["d"], out=step_size)
         recorded["step_size"] = step_size
         for name in ("m", "b"):
             if name in state:
@@ -239,11 +274,11 @@ class RMSProp(_Spec):
         return recorded
 
     def initial_denominator(self, state):
-        """Fill ``state['denominator']`` as it is before any step (for the step-0 record)."""
+        """Fill ``state['d']`` as it is before any step (for the step-0 record)."""
         if self.eps_in_sqrt:
-            np.sqrt(state["s"] + self.eps, out=state["denominator"])
+            np.sqrt(state["s"] + self.eps, out=state["d"])
         else:
-            np.add(np.sqrt(state["s"]), self.eps, out=state["denominator"])
+            np.add(np.sqrt(state["s"]), self.eps, out=state["d"])
 
 
 @dataclass(frozen=True)
@@ -251,9 +286,11 @@ class Adam(_Spec):
     r"""Adam with PyTorch's bias correction.
 
     .. math::
-        m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
+        m \leftarrow \beta_1 m + (1-\beta_1) g,\quad s \leftarrow \beta_2 s + (1-\beta_2) g^2,\quad
         w \leftarrow w - \frac{\alpha}{1-\beta_1^t}\,
-        \frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}
+        \frac{m}{\sqrt{s}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    (``s`` is Adam's second moment, often called ``v``: the same quantity as RMSProp's ``s``.)
     """
 
     lr: float = 0.001
@@ -269,32 +306,47 @@ class Adam(_Spec):
         _check_range("beta1", self.beta1, 0.0, 1.0, high_open=True)
         _check_range("beta2", self.beta2, 0.0, 1.0, high_open=True)
         _check_range("eps", self.eps, 0.0, np.inf)
+        # derived once here rather than on every step of the hot loop
+        object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
+        object.__setattr__(self, "_beta1", np.asarray(self.beta1, dtype=float))
+        object.__setattr__(self, "_beta2", np.asarray(self.beta2, dtype=float))
 
     def init_state(self, shape) -> dict:
-        return {"m": np.zeros(shape), "v": np.zeros(shape), "scratch": np.empty(shape)}
+        return {"m": np.zeros(shape), "s": np.zeros(shape), "scratch": np.empty(shape)}
 
     def update(self, grad, state, step, out):
-        first, second, scratch = state["m"], state["v"], state["scratch"]
+        first, second, scratch = state["m"], state["s"], state["scratch"]
+        # m = beta1 * m + (1 - beta1) * g
         first *= self.beta1
         np.multiply(1.0 - self.beta1, grad, out=scratch)
         first += scratch
+        # s = beta2 * s + (1 - beta2) * g^2
         second *= self.beta2
         np.multiply(grad, grad, out=scratch)
         scratch *= 1.0 - self.beta2
         second += scratch
-        bias_correction1 = 1.0 - np.power(self.beta1, step)
-        bias_correction2 = 1.0 - np.power(self.beta2, step)
+        # w -= lr / (1 - beta1^t) * m / (sqrt(s) / sqrt(1 - beta2^t) + eps)
+        bias_correction1 = 1.0 - self._beta1**step
+        bias_correction2 = 1.0 - self._beta2**step
         np.sqrt(second, out=scratch)
         scratch /= np.sqrt(bias_correction2)
         scratch += self.eps
-        if np.any(np.asarray(self.eps) == 0):
+        if self._eps_may_be_zero:
             _divide_treating_zero_over_zero_as_zero(first, scratch, out)
         else:
             np.divide(first, scratch, out=out)
         out *= self.lr / bias_correction1
 
+    def reference_update(self, grad, state, step):
+        m = self.beta1 * state["m"] + (1.0 - self.beta1) * grad
+        s = self.beta2 * state["s"] + grad * grad * (1.0 - self.beta2)
+        d = np.sqrt(s) / np.sqrt(1.0 - self._beta2**step) + self.eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            move = np.where((m == 0) & (d == 0), 0.0, m / d) * (self.lr / (1.0 - self._beta1**step))
+        return move, {"m": m, "s": s}
+
     def public_state(self, state) -> dict:
-        return {"m": state["m"].copy(), "v": state["v"].copy()}
+        return {"m": state["m"].copy(), "s": state["s"].copy()}
 
 
 @dataclass(frozen=True)
@@ -324,12 +376,12 @@ class Adagrad(_Spec):
     def init_state(self, shape) -> dict:
         return {
             "s": np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy(),
-            "denominator": np.empty(shape),
+            "d": np.empty(shape),
         }
 
     def update(self, grad, state, step, out):
-        square_sum, denominator = state["s"], state["denominator"]
-        # s = s + g^2
+        square_sum, denominator = state["s"], state["d"]
+        # s = s + g^2 (d holds g^2 until the next line replaces it)
         np.multiply(grad, grad, out=denominator)
         square_sum += denominator
         # d = sqrt(s) + eps
@@ -342,15 +394,22 @@ class Adagrad(_Spec):
             np.divide(grad, denominator, out=out)
         out *= self.lr
 
+    def reference_update(self, grad, state, step):
+        s = state["s"] + grad * grad
+        d = np.sqrt(s) + self.eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            move = np.where((grad == 0) & (d == 0), 0.0, grad / d) * self.lr
+        return move, {"s": s, "d": d}
+
     def public_state(self, state) -> dict:
         """``s``, the sum of squared gradients, and the effective ``step_size`` lr / d."""
-        step_size = np.empty_like(state["denominator"])
-        np.divide(self.lr, state["denominator"], out=step_size)
+        step_size = np.empty_like(state["d"])
+        np.divide(self.lr, state["d"], out=step_size)
         return {"s": state["s"].copy(), "step_size": step_size}
 
     def initial_denominator(self, state):
-        """Fill ``state['denominator']`` as it is before any step (for the step-0 record)."""
-        np.add(np.sqrt(state["s"]), self.eps, out=state["denominator"])
+        """Fill ``state['d']`` as it is before any step (for the step-0 record)."""
+        np.add(np.sqrt(state["s"]), self.eps, out=state["d"])
 
 
 OPTIMIZER_CLASSES = {cls.kind: cls for cls in (SGD, Momentum, RMSProp, Adam, Adagrad)}

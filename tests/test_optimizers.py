@@ -138,10 +138,10 @@ def test_rmsprop_state_records_s_and_effective_step_size():
 
 def test_momentum_and_adam_state():
     momentum = optimize(Momentum(lr=0.1, momentum=0.5), LINEAR, (0.0, 0.0), 2)
-    np.testing.assert_allclose(momentum.state["v"][1:], [G, 1.5 * G])
+    np.testing.assert_allclose(momentum.state["b"][1:], [G, 1.5 * G])
     adam = optimize(Adam(), LINEAR, (0.0, 0.0), 1)
     np.testing.assert_allclose(adam.state["m"][1], 0.1 * G)
-    np.testing.assert_allclose(adam.state["v"][1], 0.001 * G**2)
+    np.testing.assert_allclose(adam.state["s"][1], 0.001 * G**2)
     assert optimize(SGD(lr=0.1), LINEAR, (0.0, 0.0), 2).state == {}
 
 
