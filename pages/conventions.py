@@ -1,5 +1,7 @@
 """Library conventions: the same problem under PyTorch, Keras 3, optax, TensorFlow 1 and the lesson."""
 
+import math
+
 import numpy as np
 import streamlit as st
 
@@ -47,7 +49,19 @@ paths = [
     figures.PathData(name, figures.SERIES_COLOURS[i], result.points, result.losses, result.diverged_at)
     for i, (name, result) in enumerate(results.items())
 ]
-st.latex(f"{scale:g} \\times \\left({base.latex.removeprefix('f(x, y) = ')}\\right)" if scale != 1 else base.latex)
+
+
+def latex_number(value: float) -> str:
+    """A scale factor as LaTeX: a power of ten as 10^{k} (not "1e-06", which reads "1e − 06")."""
+    exponent = round(math.log10(value))
+    return f"10^{{{exponent}}}" if math.isclose(value, 10.0**exponent, rel_tol=1e-12) else f"{value:g}"
+
+
+st.latex(
+    f"{latex_number(scale)} \\times \\left({base.latex.removeprefix('f(x, y) = ')}\\right)"
+    if scale != 1
+    else base.latex
+)
 live_chart(
     figures.contour_figure(
         runs.surface(scaled_choice, 400),
@@ -65,9 +79,10 @@ for path in paths:
     if path.label == reference:
         continue
     distance = np.linalg.norm(path.points - reference_points, axis=1)
-    series.append(
-        figures.Series(path.label, path.colour, np.arange(len(distance)), np.maximum(distance, np.finfo(float).tiny))
-    )
+    # a log axis cannot show 0 (step 0, or a path equal to the reference): those steps are gaps
+    shown = np.where(distance > 0, distance, np.nan)
+    label = path.label if np.isfinite(shown).any() else f"{path.label} (the same path)"
+    series.append(figures.Series(label, path.colour, np.arange(len(distance)), shown))
 live_chart(
     figures.line_figure(
         series, title=f"Distance from {reference}'s path, by step", y_title="distance (log)", log_y=True

@@ -37,9 +37,9 @@ st.markdown(
 RMSProp's {symbol} sets how long the running average of squared gradients remembers: about
 1 / (1 − {symbol}) steps. Low values follow the latest gradients closely, so step sizes jump
 around. High values react slowly, which is steady, but they keep using the gradient sizes of long
-ago. **ρ, γ, α and decay are the same parameter** under different names: the lesson and Keras say
-`rho`, PyTorch says `alpha` (default 0.99), optax and TensorFlow 1 say `decay` (0.9), and Hinton's
-original lecture and many courses say γ.
+ago. **ρ, γ, PyTorch's argument `alpha` and `decay` are one parameter** under different names: the
+lesson and Keras say `rho`, PyTorch's `RMSprop` takes it as `alpha` (default 0.99; not the learning
+rate α), optax and TensorFlow 1 say `decay` (0.9), and Hinton's original lecture and many courses say γ.
 """
 )
 if not rhos:

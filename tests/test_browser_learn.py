@@ -87,3 +87,18 @@ def test_sweep_click_selects_a_cell_and_shows_its_path(served_app, browser):
 def test_explore_screenshots_desktop_and_phone(served_app, browser, path, heading, charts):
     saved = save_screenshots(browser, f"{served_app.url}/{path}", path, heading, charts)
     assert len(saved) == 2
+
+
+def test_conventions_distances_are_readable_and_no_chart_offers_to_share(served_app, browser):
+    """The distance chart's log axis spanned 10⁻³⁰⁸ to 1 (step 0's distance of 0, clipped), and every
+    chart drawn in place had a "share" button that uploads to Plotly's cloud."""
+    page = open_page(browser, f"{served_app.url}/conventions?scale=1e-06", charts=2)
+    low, high = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[1]._fullLayout.yaxis.range")
+    assert -12 < low < high < 3  # decades of the distances themselves, not of the smallest float
+    page.locator(".js-plotly-plot").first.hover()
+    titles = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.modebar-btn'), button => button.getAttribute('data-title'))"
+    )
+    assert "Download plot as a PNG" in titles
+    assert not [title for title in titles if "share" in title.lower() or "cloud" in title.lower()]
+    page.close()

@@ -176,3 +176,12 @@ def test_conventions_page_runs_every_library_and_reports_distances():
     torch = optimize(CONVENTIONS["PyTorch"].optimizer(0.01), bowl, bowl.start, 100).points
     assert math.dist(keras[0], keras[-1]) < 0.5 * math.dist(torch[0], torch[-1])
     assert not at.exception
+
+
+def test_conventions_formula_writes_the_scale_as_a_power_of_ten():
+    at = fresh_app()
+    for name in list(at.query_params):
+        del at.query_params[name]
+    at.query_params["scale"] = "1e-06"  # a link into the page
+    at.switch_page("pages/conventions.py").run()
+    assert "10^{-6} \\times" in at.latex[0].value and "e-06" not in at.latex[0].value

@@ -65,9 +65,11 @@ def colour_for(name: str, index: int = 0) -> str:
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 GRID_COLOUR = "#eeeeee"
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# no "send to Plotly Cloud" or "edit in Chart Studio": nothing a user draws here leaves the app
+NO_SHARING = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False}
+PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 #: Charts whose cells can be picked keep the box-select tool.
-SELECTABLE_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}
+SELECTABLE_PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["lasso2d"]}
 
 LEFT_MARGIN = 60
 #: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
