@@ -199,8 +199,9 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
 
     loss_column, step_column = st.columns(2)
     with loss_column:
-        loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
-        live_chart(loss_figure, key="compare_loss")
+        if paths:
+            loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
+            live_chart(loss_figure, key="compare_loss")
     with step_column:
         rmsprop_runs = [result for result in results if result.kind in ("rmsprop", "adagrad")]
         if rmsprop_runs:

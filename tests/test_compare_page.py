@@ -314,3 +314,9 @@ def test_the_sensitivity_chart_draws_every_optimizer_over_the_ladder():
     names = [t["name"] for t in chart["data"]]
     assert {"SGD", "Momentum", "RMSProp"} <= set(names)
     assert "RMSProp: tuned α" in names
+
+
+def test_with_every_optimizer_off_no_empty_charts_are_drawn():
+    at = fresh_app({"sgd": "0", "mom": "0", "rms": "0"})
+    assert len(charts(at)) == 1  # the map alone, with the function: no loss chart with made-up axes
+    assert any("Switch on at least one optimizer" in info.value for info in at.info)
