@@ -2,6 +2,7 @@
 
 import math
 import zlib
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -95,7 +96,13 @@ steps = int(settings["steps"])
 flights = {}
 for label, spec in specs.items():
     flight = runs.mission_flight(mission, spec, steps, label)
-    flights[label] = (flight.path(), flight_report(flight.points, mission))
+    report = flight_report(flight.points, mission)
+    # a ship stops where it docks or crashes: on the map and in the animation
+    end = report.crashed_at_step if report.crashed else report.docked_at_step if report.docked else None
+    path = flight.path()
+    if end is not None:
+        path = replace(path, points=path.points[: end + 1], losses=path.losses[: end + 1])
+    flights[label] = (path, report)
 
 st.latex(mission_objective(mission).latex)
 live_chart(
@@ -105,6 +112,7 @@ live_chart(
         station=mission.station,
         docking_radius=mission.docking_radius,
         hazards=[(h.centre, h.core_radius) for h in mission.hazards],
+        crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
         uirevision=repr(mission),
     ),
     key="mission_map",

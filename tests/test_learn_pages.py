@@ -337,3 +337,20 @@ def test_the_lesson_names_its_five_exercises_and_links_each_to_its_practice():
         at.query_params[name] = value
     at.switch_page("pages/decay.py").run()
     assert at.session_state["decay.gamma"] is True
+
+
+def test_a_ship_stops_where_it_crashes_or_docks():
+    """Momentum "crashed at step 8" was drawn flying its whole 500-step path through two hazards."""
+    at = fresh_app(page=MISSION_PAGE)
+    mission = MISSION_PRESETS["asteroid field"]
+    flown = optimize(Momentum(lr=0.01), mission_objective(mission), mission.ship, 500).points
+    momentum = path_points(at, "Momentum")
+    assert momentum.shape == (9, 2)  # steps 0..8: it crashed at step 8
+    np.testing.assert_array_equal(momentum, flown[:9])
+    assert path_points(at, "SGD").shape == (61, 2)  # docked at step 60
+    chart = charts(at)[0]
+    crash = next(t for t in chart["data"] if t.get("name") == "crash")
+    assert crash["text"] == ["Momentum crashed"] and [crash["x"][0], crash["y"][0]] == flown[8].tolist()
+    # the animation's last frame leaves each ship where it stopped
+    last = chart["frames"][-1]["data"]
+    assert [last[1]["x"][0], last[1]["y"][0]] == flown[8].tolist()

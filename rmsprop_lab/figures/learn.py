@@ -195,12 +195,14 @@ def flight_figure(
     station,
     docking_radius: float,
     hazards,
+    crashes=(),
     frames: int = 60,
     height: int = 600,
     uirevision=None,
 ) -> dict:
-    """Mission map: the flights, the station (with its docking circle), hazard cores, and a Play
-    button that flies one ship marker per flight along its path."""
+    """Mission map: the flights (each ending where its ship docked or crashed), the station (with
+    its docking circle), hazard cores, a ✕ where a ship crashed (``crashes``: ``(label, point)``),
+    and a Play button that flies one ship marker per flight along its path."""
     map_traces = contour_map_traces(surface, paths)
     station_trace = {
         "type": "scatter",
@@ -238,7 +240,20 @@ def flight_figure(
         _circle(centre, core_radius, fillcolor="rgba(80,40,20,0.55)", line={"color": "#5a2d0c", "width": 1})
         for centre, core_radius in hazards
     ]
-    traces = [*map_traces, station_trace, *ships]
+    crash_trace = {
+        "type": "scatter",
+        "x": [float(point[0]) for _, point in crashes],
+        "y": [float(point[1]) for _, point in crashes],
+        "mode": "markers+text",
+        "marker": {"symbol": "x-thin-open", "size": 22, "color": "#b00020", "line": {"width": 3}},
+        "text": [f"{label} crashed" for label, _ in crashes],
+        "textposition": "bottom center",
+        "textfont": {"color": "#b00020"},
+        "name": "crash",
+        "showlegend": bool(crashes),
+        "hoverinfo": "text",
+    }
+    traces = [*map_traces, station_trace, *ships, crash_trace]
     return {
         "data": traces,
         "layout": contour_map_layout(
