@@ -102,9 +102,22 @@ const FULL_SCREEN_BUTTON = {
   click: (chart) => (document.fullscreenElement ? document.exitFullscreen() : chart.requestFullscreen()),
 };
 
-function withFullScreenButton(config) {
+// the mode bar's own camera saves a PNG; this one saves the same chart as an SVG (for slides and
+// print), made once after plotly.js has loaded, for the same reason as the full-screen button
+let svgButton = null;
+function svgDownloadButton(Plotly) {
+  svgButton ||= {
+    name: "Download SVG",
+    title: "Download plot as an SVG",
+    icon: Plotly.Icons.camera,
+    click: (chart) => Plotly.downloadImage(chart, { format: "svg", filename: "rmsprop-lab-chart" }),
+  };
+  return svgButton;
+}
+function withFullScreenButton(Plotly, config) {
   if (config.displayModeBar === false) return config;
-  return { ...config, modeBarButtonsToAdd: [...(config.modeBarButtonsToAdd || []), FULL_SCREEN_BUTTON] };
+  const added = [...(config.modeBarButtonsToAdd || []), svgDownloadButton(Plotly), FULL_SCREEN_BUTTON];
+  return { ...config, toImageButtonOptions: { filename: "rmsprop-lab-chart", scale: 2 }, modeBarButtonsToAdd: added };
 }
 
 // Playback (a figure with "playback"): the paths grow step by step with a moving marker, animated
@@ -199,7 +212,7 @@ function draw(Plotly, chart, figure) {
   Plotly.react(chart, {
     ...figure,  // {data, layout, config, frames}
     layout: fitToScreen(chart, figure.layout),
-    config: withFullScreenButton(figure.config || {}),
+    config: withFullScreenButton(Plotly, figure.config || {}),
   });
 }
 

@@ -102,3 +102,17 @@ def test_conventions_distances_are_readable_and_no_chart_offers_to_share(served_
     assert "Download plot as a PNG" in titles
     assert not [title for title in titles if "share" in title.lower() or "cloud" in title.lower()]
     page.close()
+
+
+def test_every_chart_downloads_as_png_and_svg(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/decay", charts=4)
+    page.locator(".js-plotly-plot").first.hover()
+    with page.expect_download() as svg:
+        page.locator(".js-plotly-plot").first.locator("[data-title='Download plot as an SVG']").click()
+    assert svg.value.suggested_filename == "rmsprop-lab-chart.svg"
+    assert svg.value.path().read_text(encoding="utf-8").lstrip().startswith("<svg")
+    with page.expect_download() as png:
+        page.locator(".js-plotly-plot").first.locator("[data-title='Download plot as a PNG']").click()
+    assert png.value.suggested_filename == "rmsprop-lab-chart.png"
+    assert png.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.close()
