@@ -7,7 +7,7 @@ import streamlit as st
 
 from rmsprop_core.csv_io import grid_to_csv
 from rmsprop_lab import figures, runs
-from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
+from rmsprop_lab.controls import PageSettings, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.options import nearest_option
 from rmsprop_lab.schemas import COMPARE, CUSTOM, SWEEP, SWEEP_KINDS, SWEEP_OUTCOMES
@@ -76,9 +76,9 @@ else:
 
 st.title("Hyperparameter sweep")
 st.caption(
-    f"{objective.title}, from {objective.start}, {steps} steps: every cell is one run, all computed by one "
-    f"broadcast engine call ({values.size:,} runs). Diverged runs are black. Click a cell, or drag a box "
-    "(the best cell in it is picked), to see that run."
+    f"{function_title(choice, objective)}, from {objective.start}, {steps} steps: every cell is one run, all "
+    f"computed by one broadcast engine call ({values.size:,} runs). Diverged runs are black. Click a cell, or "
+    "drag a box (the best cell in it is picked), to see that run."
 )
 
 map_column, path_column = st.columns([1.25, 1], gap="medium")

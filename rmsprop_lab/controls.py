@@ -277,6 +277,11 @@ def show_notices(notices: list[str]) -> None:
         st.warning(notice, icon="⚠️")
 
 
+def function_title(choice: FunctionChoice, objective) -> str:
+    """The function's name for Markdown: a catalogue title, or the user's formula as a code span."""
+    return objective.title if choice.formula is None else quote_user_text(choice.formula, MAX_FORMULA_LENGTH)
+
+
 def resolve_function(choice: FunctionChoice):
     """The chosen function's Objective; a formula that cannot be used shows why and stops the run
     here (the store keeps every setting, so nothing the user set is lost)."""
