@@ -1,11 +1,12 @@
 """A page's settings bound to its widgets, its session store and its URL (the app's one settings system).
 
 The store, ``st.session_state["<page>._settings"]``, is the truth. Only these write it: the URL on
-a page's first visit, a settings file, a widget's ``on_change`` (the user changed that widget), and
-the schema's corrections. Every full run of a page writes each widget's value from the store before
-any widget is drawn, because Streamlit drops the state of a widget that a run did not draw (a run
-that stopped early on a formula error, or a visit to another page), and the browser may then send a
-stale value back for it: neither can reach the store, so no value a user set is ever lost.
+a page's first visit, a settings file (at the start of the next full run), a widget's ``on_change``
+(the user changed that widget), and the schema's corrections. Every full run of a page writes each
+widget's value from the store before any widget is drawn, because Streamlit drops the state of a
+widget that a run did not draw (a run that stopped early on a formula error, or a visit to another
+page), and the browser may then send a stale value back for it: neither can reach the store, so no
+value a user set is ever lost.
 
 Widgets take their options (ladder, range, choices) from the page's schema. The URL mirrors the
 non-default settings after every run.
@@ -54,6 +55,7 @@ class PageSettings:
         self.ranges = ranges or {}
         self._store_key = self.key("_settings")
         self._notices_key = self.key("_notices")
+        self._loaded_key = self.key("_loaded")
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
@@ -70,7 +72,10 @@ class PageSettings:
     def bind(self) -> list[str]:
         """Load the store (from the URL on a first visit), correct it, write every widget's value
         from it and mirror it into the URL. Returns the notices to show, once."""
-        if self._store_key not in st.session_state:
+        loaded = st.session_state.pop(self._loaded_key, None)
+        if loaded is not None:
+            settings, notices = loaded, []
+        elif self._store_key not in st.session_state:
             settings, notices = self.schema.parse_query(st.query_params.to_dict())
         else:
             settings, notices = self.schema.corrected(st.session_state[self._store_key])
@@ -235,10 +240,15 @@ class PageSettings:
         return FunctionChoice(CUSTOM, self["formula"], domain_of(self.values()))
 
     def file_controls(self) -> None:
-        """ "Download settings" (JSON of every setting) and "Load settings" (validated upload)."""
+        """ "Download settings" (JSON of every setting) and "Load settings" (validated upload).
+
+        A loaded file is applied by the next full run's ``bind``, never by the run the upload
+        starts: inside a fragment, that run redraws the fragment's widgets with the bounds of the
+        last full run (a replay slider of 120 steps given a file's 1000 steps), so it keeps the
+        old settings and asks for a full run instead.
+        """
         uploader_key = self.key("_upload")
         message_key = self.key("_upload_messages")
-        reload_key = self.key("_reload")
 
         def load() -> None:
             upload = st.session_state.get(uploader_key)
@@ -248,9 +258,8 @@ class PageSettings:
             if settings is None:
                 st.session_state[message_key] = ("error", problems)
                 return
-            self.update(settings)
+            st.session_state[self._loaded_key] = settings
             st.session_state[message_key] = ("success", [f"Loaded the settings from {quote_user_text(upload.name)}."])
-            st.session_state[reload_key] = True
 
         st.download_button(
             "Download settings (JSON)",
@@ -263,9 +272,9 @@ class PageSettings:
             icon=":material/save:",
         )
         st.file_uploader("Load settings (JSON)", type=["json"], key=uploader_key, on_change=load, max_upload_size=1)
-        if st.session_state.pop(reload_key, False):
-            # loaded settings touch widgets everywhere on the page (sidebar included): rerun it all;
-            # the message is shown on that run
+        if self._loaded_key in st.session_state:
+            # loaded settings touch widgets everywhere on the page (sidebar included): bind applies
+            # them on a full run, and the message is shown on that run
             st.rerun()
         kind, messages = st.session_state.pop(message_key, (None, []))
         for message in messages:
