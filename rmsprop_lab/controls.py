@@ -256,10 +256,11 @@ class PageSettings:
                 return
             settings, problems = self.schema.parse_document(upload.getvalue(), self.page)
             if settings is None:
-                st.session_state[message_key] = ("error", problems)
+                listed = "".join(f"\n- {problem}" for problem in problems)
+                st.session_state[message_key] = ("error", f"{quote_user_text(upload.name)} was not loaded:\n{listed}")
                 return
             st.session_state[self._loaded_key] = settings
-            st.session_state[message_key] = ("success", [f"Loaded the settings from {quote_user_text(upload.name)}."])
+            st.session_state[message_key] = ("success", f"Loaded the settings from {quote_user_text(upload.name)}.")
 
         st.download_button(
             "Download settings (JSON)",
@@ -276,8 +277,8 @@ class PageSettings:
             # loaded settings touch widgets everywhere on the page (sidebar included): bind applies
             # them on a full run, and the message is shown on that run
             st.rerun()
-        kind, messages = st.session_state.pop(message_key, (None, []))
-        for message in messages:
+        if message_key in st.session_state:
+            kind, message = st.session_state.pop(message_key)
             (st.error if kind == "error" else st.success)(message)
 
 
