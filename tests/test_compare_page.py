@@ -240,3 +240,14 @@ def test_gradient_noise_and_seed_controls():
     assert at.query_params["noise"] == "10.0" and at.query_params["seed"] == "42"
     again = fresh_app(dict(at.query_params.items()))
     np.testing.assert_array_equal(path_points(again, "RMSProp"), expected.points)
+
+
+def test_an_overflowing_squared_gradient_is_reported_as_divergence():
+    """Issue 11: exp(x)² overflows from x = 400; RMSProp and Adam stopped there and were reported
+    with a final loss of 5.22e+173 and no divergence."""
+    query = {"objective": "custom", "formula": "exp(x)+y^2", "xmin": "-500", "xmax": "500", "x0": "400", "y0": "1"}
+    at = fresh_app(query | {"adam": "1"})
+    rows = table(at)
+    for name in ("RMSProp", "Adam"):
+        assert rows[name]["diverged at step"] == "1" and rows[name]["final loss"] == "—", rows[name]
+        assert any(f"{name} diverged at step 1" in error.value for error in at.error)
