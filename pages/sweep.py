@@ -7,10 +7,18 @@ import streamlit as st
 
 from rmsprop_core.csv_io import grid_to_csv
 from rmsprop_lab import figures, runs
-from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
+from rmsprop_lab.controls import PageSettings, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.options import nearest_option
-from rmsprop_lab.schemas import COMPARE, CUSTOM, SWEEP, SWEEP_KINDS, SWEEP_OUTCOMES
+from rmsprop_lab.schemas import (
+    COMPARE,
+    CUSTOM,
+    MAX_SWEEP_RUN_STEPS,
+    SWEEP,
+    SWEEP_KINDS,
+    SWEEP_OUTCOMES,
+    SWEEP_RESOLUTIONS,
+)
 
 ensure_routed()
 
@@ -19,6 +27,7 @@ SECOND_AXIS = {  # name -> (title, low, high, log scale)
     "eps": ("epsilon ε", 1e-10, 1e-1, True),
     "momentum": ("momentum μ", 0.0, 0.99, False),
 }
+LARGEST = SWEEP_RESOLUTIONS[-1]
 settings = PageSettings(SWEEP, "sweep", ranges={"lr_range": ("lr_low", "lr_high")})
 
 
@@ -39,7 +48,14 @@ with st.sidebar:
     settings.radio("outcome", "Outcome", format_func=SWEEP_OUTCOMES.get, horizontal=True)
     settings.ladder_range("lr_range", "Learning-rate range", also=clear_selection)
     settings.ladder("resolution", "Grid size (cells per axis)", also=clear_selection)
-    settings.number("steps", "Steps", step=100, also=clear_selection)
+    settings.number(
+        "steps",
+        "Steps",
+        step=100,
+        also=clear_selection,
+        help=f"Grid cells × steps is at most {MAX_SWEEP_RUN_STEPS:,}, about a second of work: a "
+        f"{LARGEST} × {LARGEST} grid runs up to {MAX_SWEEP_RUN_STEPS // LARGEST**2:,} steps.",
+    )
     _, optimizer_kind, second = SWEEP_KINDS[settings["kind"]]
     if optimizer_kind == "rmsprop":
         if second == "eps":
@@ -76,9 +92,9 @@ else:
 
 st.title("Hyperparameter sweep")
 st.caption(
-    f"{objective.title}, from {objective.start}, {steps} steps: every cell is one run, all computed by one "
-    f"broadcast engine call ({values.size:,} runs). Diverged runs are black. Click a cell, or drag a box "
-    "(the best cell in it is picked), to see that run."
+    f"{function_title(choice, objective)}, from {objective.start}, {steps} steps: every cell is one run, all "
+    f"computed by one broadcast engine call ({values.size:,} runs). Diverged runs are black. Click a cell, or "
+    "drag a box (the best cell in it is picked), to see that run."
 )
 
 map_column, path_column = st.columns([1.25, 1], gap="medium")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from .csv_io import trajectories_to_csv
@@ -93,6 +94,9 @@ def main(argv=None) -> int:
             raise ValueError(f"--steps must be between 0 and {MAX_CLI_STEPS}, got {args.steps}")
         if (args.centered or args.eps_in_sqrt) and args.optimizer != "rmsprop":
             raise ValueError("--centered and --eps-in-sqrt apply to rmsprop only")
+        if args.start and not all(math.isfinite(value) for value in args.start):
+            # a run from nan or inf is diverged before its first step: every row would be nan
+            raise ValueError(f"--start must be two finite numbers, got {args.start[0]:g} {args.start[1]:g}")
         optimizer = _build_optimizer(args)
         objective = get_objective(args.objective)
         start = tuple(args.start) if args.start else objective.start

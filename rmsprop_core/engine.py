@@ -37,6 +37,27 @@ def _divergence_box(objective) -> tuple[np.ndarray, np.ndarray]:
     return centre, np.full((2, 1), DIVERGENCE_SPANS * span)
 
 
+class _StateGuard:
+    """Makes an overflow of the optimizer's state (a non-finite s, m, v or b) a divergence.
+
+    RMSProp's and Adam's steps divide by the root of a running average of g²: once g² overflows,
+    that average is infinite and the step is 0, so the point stops, finite, and would be reported
+    as a result. ``apply`` adds 0 × state to the update, which is exact for a finite state and NaN
+    for a non-finite one: the point that state moves to is then non-finite, and the divergence
+    checks date it like any other. A state that is all finite (the usual case) costs one sum.
+    """
+
+    def __init__(self, spec, state: dict, shape: tuple[int, int]):
+        self.arrays = [state[name] for name in spec.state_fields if name in state]
+        self.scratch = np.empty(shape) if self.arrays else None
+
+    def apply(self, update: np.ndarray) -> None:
+        for array in self.arrays:
+            if not np.isfinite(array.sum()):  # a sum of huge finite entries can overflow too: harmless
+                np.multiply(array, 0.0, out=self.scratch)
+                update += self.scratch
+
+
 def _outside(points: np.ndarray, centre: np.ndarray, half_width: np.ndarray) -> np.ndarray:
     """Per batch element of ``points`` (``(..., 2, N)``): non-finite or outside the box."""
     # written as "not inside" so that NaN (all comparisons False) counts as outside
@@ -56,8 +77,9 @@ class Trajectory:
       lr / (sqrt(s) + eps) (or lr / sqrt(s + eps)), plus ``m`` (centered) and ``b`` (momentum);
       Momentum: ``v``; Adam: ``m``, ``v``.
     - ``diverged_at``: ``B``-shaped int array, the first step whose point is non-finite or
-      absurdly far outside the domain (or whose loss is non-finite), else -1. A diverged element
-      stops moving: its later entries are NaN.
+      absurdly far outside the domain, whose loss is non-finite, or whose optimizer state
+      overflowed (that step's point is then NaN), else -1. A diverged element stops moving: its
+      later entries are NaN.
     """
 
     def __init__(self, optimizer, objective, coordinate_first_points, batch_shape, diverged_at, noise=0.0, seed=0):
@@ -206,6 +228,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
     diverged_at = np.full(size, -1, dtype=np.int64)
     gradient_at = _gradient_evaluator(objective)
     state = spec.init_state((2, size))
+    state_guard = _StateGuard(spec, state, (2, size))
     gradient = np.empty((2, size))
     update = np.empty((2, size))
     checked_up_to = 0
@@ -220,6 +243,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
             if gradient_noise is not None:
                 gradient_noise.add_to(gradient)
             spec.update(gradient, state, step, update)
+            state_guard.apply(update)
             np.subtract(current, update, out=points[step])
             if newly_dead is not None:
                 # elements whose last point was the diverged one: their next point is NaN, and a
@@ -303,7 +327,8 @@ def sweep_outcomes(
 
     The loss is evaluated at every step (to find the first step within ``tolerance`` of
     ``min_value``, default ``objective.min_value``), and divergence (a non-finite or absurdly far
-    point, or a non-finite loss) is checked at every step, so both are exact.
+    point, a non-finite loss, or an overflowed optimizer state) is checked at every step, so both
+    are exact.
     """
     steps = _check_steps(steps)
     if min_value is None:
@@ -319,6 +344,7 @@ def sweep_outcomes(
     reached = np.full(size, -1, dtype=np.int64)
     diverged_at = np.full(size, -1, dtype=np.int64)
     state = spec.init_state((2, size))
+    state_guard = _StateGuard(spec, state, (2, size))
     gradient = np.empty((2, size))
     update = np.empty((2, size))
     target = -np.inf if min_value is None else min_value + tolerance
@@ -339,6 +365,7 @@ def sweep_outcomes(
                 break
             gradient_at(current, gradient)
             spec.update(gradient, state, step + 1, update)
+            state_guard.apply(update)
             np.subtract(current, update, out=following)
             current, following = following, current
 

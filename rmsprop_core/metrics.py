@@ -85,13 +85,15 @@ def estimate_minimum(objective, resolution: int = 401, refinements: int = 4, dom
 
 def distance_to_nearest_minimum(points: np.ndarray, minima) -> np.ndarray:
     """Euclidean distance from each point (``(..., 2)``) to the nearest listed minimiser; NaN if
-    there are none."""
+    there are none. A distance beyond the largest float is inf."""
     points = np.asarray(points, dtype=float)
     if len(minima) == 0:
         return np.full(points.shape[:-1], np.nan)
     minima = np.asarray(minima, dtype=float)
-    offsets = points[..., None, :] - minima
-    return np.sqrt((offsets**2).sum(axis=-1)).min(axis=-1)
+    # hypot does not square, so a point at 1e308 is 1.4e308 away, not an overflow
+    with np.errstate(over="ignore"):
+        offsets = points[..., None, :] - minima
+        return np.hypot(offsets[..., 0], offsets[..., 1]).min(axis=-1)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class _Spec:
     kind: str = ""
     #: names of the numeric hyperparameters (may be arrays); the others are flags
     numeric_fields: tuple[str, ...] = ()
+    #: names of ``init_state``'s arrays that are optimizer state (the others are scratch space)
+    state_fields: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -116,6 +118,7 @@ class Momentum(_Spec):
     nesterov: bool = False
     kind = "momentum"
     numeric_fields = ("lr", "momentum")
+    state_fields = ("v",)
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -174,6 +177,7 @@ class RMSProp(_Spec):
     initial_accumulator: float = 0.0
     kind = "rmsprop"
     numeric_fields = ("lr", "rho", "eps", "momentum", "initial_accumulator")
+    state_fields = ("s", "m", "b")  # m when centered, b with momentum
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -299,6 +303,7 @@ class Adam(_Spec):
     eps: float = 1e-8
     kind = "adam"
     numeric_fields = ("lr", "beta1", "beta2", "eps")
+    state_fields = ("m", "v")
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)

@@ -5,7 +5,7 @@
 - ``controls``: a page's settings bound to its widgets, its session store and its URL (Streamlit).
 - ``runs``: every engine call the app makes, cached with one policy (Streamlit).
 - ``figures``: pure figure builders returning Plotly ``{data, layout}`` dicts; ``live_chart`` draws them.
-- ``internals``: the only reaches into Streamlit's internals (deep links), documented.
+- ``internals``: the only reaches into Streamlit's internals (deep links, the clear-cache request), documented.
 - ``options``: the value ladders and the story defaults per function.
 - ``cli``: the ``rmsprop-lab`` command that serves the app.
 """

@@ -1,11 +1,12 @@
 """A page's settings bound to its widgets, its session store and its URL (the app's one settings system).
 
 The store, ``st.session_state["<page>._settings"]``, is the truth. Only these write it: the URL on
-a page's first visit, a settings file, a widget's ``on_change`` (the user changed that widget), and
-the schema's corrections. Every full run of a page writes each widget's value from the store before
-any widget is drawn, because Streamlit drops the state of a widget that a run did not draw (a run
-that stopped early on a formula error, or a visit to another page), and the browser may then send a
-stale value back for it: neither can reach the store, so no value a user set is ever lost.
+a page's first visit, a settings file (at the start of the next full run), a widget's ``on_change``
+(the user changed that widget), and the schema's corrections. Every full run of a page writes each
+widget's value from the store before any widget is drawn, because Streamlit drops the state of a
+widget that a run did not draw (a run that stopped early on a formula error, or a visit to another
+page), and the browser may then send a stale value back for it: neither can reach the store, so no
+value a user set is ever lost.
 
 Widgets take their options (ladder, range, choices) from the page's schema. The URL mirrors the
 non-default settings after every run.
@@ -56,6 +57,7 @@ class PageSettings:
         self._store_key = self.key("_settings")
         self._notices_key = self.key("_notices")
         self._published_key = self.key("_published")
+        self._loaded_key = self.key("_loaded")
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
@@ -73,9 +75,12 @@ class PageSettings:
         """Load the store (from the URL on a first visit), correct it, write every widget's value
         from it and mirror it into the URL. Returns the notices to show, once."""
         query = st.query_params.to_dict()
+        loaded = st.session_state.pop(self._loaded_key, None)
+        if loaded is not None:
+            settings, notices = loaded, []
         # a first visit, or a link into this page with other settings than this page last put in
         # the URL (an exercise, a shared view): the URL wins; an empty URL (the menu) keeps the store
-        if self._store_key not in st.session_state or (query and query != st.session_state.get(self._published_key)):
+        elif self._store_key not in st.session_state or (query and query != st.session_state.get(self._published_key)):
             settings, notices = self.schema.parse_query(query)
         else:
             settings, notices = self.schema.corrected(st.session_state[self._store_key])
@@ -257,10 +262,15 @@ class PageSettings:
         return FunctionChoice("valley", condition=self["kappa"], angle_degrees=self["theta"])
 
     def file_controls(self) -> None:
-        """ "Download settings" (JSON of every setting) and "Load settings" (validated upload)."""
+        """ "Download settings" (JSON of every setting) and "Load settings" (validated upload).
+
+        A loaded file is applied by the next full run's ``bind``, never by the run the upload
+        starts: inside a fragment, that run redraws the fragment's widgets with the bounds of the
+        last full run (a replay slider of 120 steps given a file's 1000 steps), so it keeps the
+        old settings and asks for a full run instead.
+        """
         uploader_key = self.key("_upload")
         message_key = self.key("_upload_messages")
-        reload_key = self.key("_reload")
 
         def load() -> None:
             upload = st.session_state.get(uploader_key)
@@ -268,11 +278,11 @@ class PageSettings:
                 return
             settings, problems = self.schema.parse_document(upload.getvalue(), self.page)
             if settings is None:
-                st.session_state[message_key] = ("error", problems)
+                listed = "".join(f"\n- {problem}" for problem in problems)
+                st.session_state[message_key] = ("error", f"{quote_user_text(upload.name)} was not loaded:\n{listed}")
                 return
-            self.update(settings)
-            st.session_state[message_key] = ("success", [f"Loaded the settings from {quote_user_text(upload.name)}."])
-            st.session_state[reload_key] = True
+            st.session_state[self._loaded_key] = settings
+            st.session_state[message_key] = ("success", f"Loaded the settings from {quote_user_text(upload.name)}.")
 
         st.download_button(
             "Download settings (JSON)",
@@ -285,18 +295,23 @@ class PageSettings:
             icon=":material/save:",
         )
         st.file_uploader("Load settings (JSON)", type=["json"], key=uploader_key, on_change=load, max_upload_size=1)
-        if st.session_state.pop(reload_key, False):
-            # loaded settings touch widgets everywhere on the page (sidebar included): rerun it all;
-            # the message is shown on that run
+        if self._loaded_key in st.session_state:
+            # loaded settings touch widgets everywhere on the page (sidebar included): bind applies
+            # them on a full run, and the message is shown on that run
             st.rerun()
-        kind, messages = st.session_state.pop(message_key, (None, []))
-        for message in messages:
+        if message_key in st.session_state:
+            kind, message = st.session_state.pop(message_key)
             (st.error if kind == "error" else st.success)(message)
 
 
 def show_notices(notices: list[str]) -> None:
     for notice in notices:
         st.warning(notice, icon=":material/warning:")
+
+
+def function_title(choice: FunctionChoice, objective) -> str:
+    """The function's name for Markdown: a catalogue title, or the user's formula as a code span."""
+    return objective.title if choice.formula is None else quote_user_text(choice.formula, MAX_FORMULA_LENGTH)
 
 
 def resolve_function(choice: FunctionChoice):

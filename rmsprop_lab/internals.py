@@ -1,4 +1,7 @@
-"""The app's only reaches into Streamlit's internals, each documented and covered by a browser test."""
+"""The app's only reaches into Streamlit's internals, each documented and covered by a browser test.
+
+Every page imports this module first, so ``keep_shared_caches`` is in place from the first run on.
+"""
 
 from __future__ import annotations
 
@@ -21,3 +24,26 @@ def ensure_routed() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def keep_shared_caches() -> None:
+    """Make a browser's "clear cache" request clear only that browser's own session state.
+
+    Streamlit's ``AppSession.handle_backmsg`` answers a ``clear_cache`` BackMsg from any client with
+    ``_handle_clear_cache_request``, which clears ``st.cache_data`` and ``st.cache_resource`` for
+    every user of the server. The viewer toolbar hides the menu item, not the message: one crafted
+    WebSocket frame would make every session recompute everything. The replacement keeps the
+    session-state part only. Idempotent, process-wide. (Checked against Streamlit 1.67's
+    runtime/app_session.py; ``test_a_clear_cache_request_leaves_the_shared_caches`` sends the
+    request to a served app.)
+    """
+    from streamlit.runtime.app_session import AppSession
+
+    AppSession._handle_clear_cache_request = _clear_own_session_state
+
+
+def _clear_own_session_state(session) -> None:
+    session._session_state.clear()
+
+
+keep_shared_caches()

@@ -218,6 +218,9 @@ SWEEP_KINDS = {
 SWEEP_OUTCOMES = {"loss": "final loss", "steps": "first touch of the tolerance"}
 SWEEP_RESOLUTIONS = tuple(range(10, 201, 10))
 MAX_SWEEP_STEPS = 2000
+#: a sweep's runs × steps, at most (200 × 200 runs of 500 steps, 100 × 100 of 2000): about a second
+#: of one core (bench/bench_heavy.py), which no widget event of the session can interrupt
+MAX_SWEEP_RUN_STEPS = 20_000_000
 
 
 def check_sweep(settings: dict) -> list[str]:
@@ -226,6 +229,13 @@ def check_sweep(settings: dict) -> list[str]:
         settings["lr_low"], settings["lr_high"] = SWEEP.defaults()["lr_low"], SWEEP.defaults()["lr_high"]
         notices.append("The learning-rate range must go from a smaller to a larger value: the default range is used.")
     rows = 1 if SWEEP_KINDS[settings["kind"]][2] is None else settings["resolution"]
+    runs = int(settings["resolution"]) * int(rows)
+    if runs * settings["steps"] > MAX_SWEEP_RUN_STEPS:
+        settings["steps"] = MAX_SWEEP_RUN_STEPS // runs
+        notices.append(
+            f"A sweep of {runs:,} runs takes at most {settings['steps']:,} steps "
+            f"({MAX_SWEEP_RUN_STEPS:,} run-steps, about a second of work): {settings['steps']:,} steps are used."
+        )
     if (
         settings["col"] >= settings["resolution"]
         or settings["row"] >= rows

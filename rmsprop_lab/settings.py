@@ -19,6 +19,9 @@ from .options import nearest_option
 
 MAX_QUERY_VALUE_LENGTH = 400  # a formula, or eight mission hazards
 MAX_DOCUMENT_BYTES = 64 * 1024
+#: a file or a URL may hold thousands of bad entries: this many are named, the rest counted
+MAX_NAMED = 3
+MAX_PROBLEMS = 4
 DOCUMENT_APP = "rmsprop-lab"
 DOCUMENT_VERSION = 1
 
@@ -31,6 +34,12 @@ def quote_user_text(text: str, limit: int = 40) -> str:
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return f"`{cleaned}`" if cleaned else "an empty value"
+
+
+def named_few(texts, limit: int = MAX_NAMED, width: int = 20) -> str:
+    """The first ``limit`` of ``texts`` quoted, and how many more there are ("`a`, `b` and 7 more")."""
+    shown = ", ".join(quote_user_text(text, width) for text in texts[:limit])
+    return shown if len(texts) <= limit else f"{shown} and {len(texts) - limit} more"
 
 
 @dataclass(frozen=True)
@@ -174,8 +183,7 @@ class Schema:
         notices.extend(cross_notices)
         unknown = [key for key in query if key not in self.by_key()]
         if unknown:
-            shown = ", ".join(quote_user_text(key, 20) for key in unknown[:3])
-            notices.append(f"Unknown URL setting{'s' if len(unknown) > 1 else ''} {shown} ignored.")
+            notices.append(f"Unknown URL setting{'s' if len(unknown) > 1 else ''} {named_few(unknown)} ignored.")
         return settings, notices
 
     def to_query(self, settings: Mapping[str, object]) -> dict[str, str]:
@@ -210,7 +218,7 @@ class Schema:
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             return None, [f"The file is not valid JSON ({type(error).__name__})."]
         except ValueError:  # an integer of more digits than Python converts
-            return None, ["The file holds a number with too many digits."]
+            return None, ["The file holds a number with more than 4300 digits, far beyond any setting."]
         if not isinstance(document, dict) or not isinstance(document.get("settings"), dict):
             return None, ['The file must be a JSON object with a "settings" object inside.']
         if document.get("app") != DOCUMENT_APP or document.get("page") != page:
@@ -218,10 +226,12 @@ class Schema:
         problems: list[str] = []
         values: dict = {}
         params = self.by_key()
+        unknown = [name for name in document["settings"] if name not in params]
+        if unknown:
+            problems.append(f"{len(unknown)} unknown setting{'s' if len(unknown) > 1 else ''}: {named_few(unknown)}.")
         for name, value in document["settings"].items():
             param = params.get(name)
             if param is None:
-                problems.append(f"Unknown setting {quote_user_text(name, 30)}.")
                 continue
             expected = {"bool": (bool,), "int": (int,), "text": (str,), "choice": (str,), "ladders": (list,)}.get(
                 param.kind, (int, float)
@@ -234,10 +244,14 @@ class Schema:
             ):
                 problems.append(f"Setting `{name}` must be a list of numbers.")
                 continue
+            items = value if param.kind == "ladders" else [value]
+            text = ",".join(_file_text(param, item) for item in items)
             try:
-                values[name] = param.parse(param.format(value) if param.kind == "ladders" else _file_text(param, value))
+                values[name] = param.parse(text)
             except ValueError as reason:
                 problems.append(f"Setting `{name}` {reason}: {quote_user_text(value)}.")
+        if len(problems) > MAX_PROBLEMS + 1:  # "1 more problem." would be no shorter than the problem
+            problems = [*problems[:MAX_PROBLEMS], f"{len(problems) - MAX_PROBLEMS} more problems."]
         if problems:
             return None, problems
         settings, notices = self._complete(values)

@@ -102,3 +102,23 @@ def test_a_visit_to_another_page_and_back_keeps_the_settings(served_app, browser
     assert url_settings(page) == {"gamma": "1", "rhos": "0.2,0.9", "steps": "120"}
     assert page.get_by_role("heading", name="Decay-rate explorer: what γ does").is_visible()
     page.close()
+
+
+def test_a_settings_file_loads_over_a_shorter_replay(served_app, browser, tmp_path):
+    """Issue 11: a file the app accepts, ``{"upto": -1}`` (the whole run of the default 500 steps),
+    crashed Compare when loaded over a 120-step view: the upload reran only the fragment, whose
+    replay slider still allowed the 120 steps of the last full run."""
+    page = open_page(browser, f"{served_app.url}/?objective=ellipse&steps=120&upto=60", charts=3)
+    page.get_by_text("Save or load these settings").click()
+    whole_run = tmp_path / "whole-run.json"
+    whole_run.write_text('{"app": "rmsprop-lab", "version": 1, "page": "compare", "settings": {"upto": -1}}')
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(whole_run))
+    crashed = page.locator("[data-testid=stException]")
+    page.get_by_text("Loaded the settings from").or_(crashed).first.wait_for(timeout=30_000)
+    wait_settled(page)
+    assert crashed.count() == 0, crashed.first.inner_text()
+    page.wait_for_function("() => location.search === ''")  # every setting is its default
+    replay = page.get_by_role("slider", name="Replay: show the paths up to step")
+    assert replay.get_attribute("aria-valuetext") == "500"
+    assert len(plotted_trace(page, "RMSProp")["x"]) == 501
+    page.close()

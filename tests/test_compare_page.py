@@ -320,3 +320,14 @@ def test_with_every_optimizer_off_no_empty_charts_are_drawn():
     at = fresh_app({"sgd": "0", "mom": "0", "rms": "0"})
     assert len(charts(at)) == 1  # the map alone, with the function: no loss chart with made-up axes
     assert any("Switch on at least one optimizer" in info.value for info in at.info)
+
+
+def test_an_overflowing_squared_gradient_is_reported_as_divergence():
+    """Issue 11: exp(x)² overflows from x = 400; RMSProp and Adam stopped there and were reported
+    with a final loss of 5.22e+173 and no divergence."""
+    query = {"objective": "custom", "formula": "exp(x)+y^2", "xmin": "-500", "xmax": "500", "x0": "400", "y0": "1"}
+    at = fresh_app(query | {"adam": "1"})
+    rows = table(at)
+    for name in ("RMSProp", "Adam"):
+        assert rows[name]["diverged at step"] == "1" and rows[name]["final loss"] == "—", rows[name]
+        assert any(f"{name} diverged at step 1" in error.value for error in at.error)

@@ -164,6 +164,8 @@ def test_cli_reaches_every_optimizer_and_hyperparameter(args, expected_spec):
         (["--optimizer", "adagrad", "--rho", "0.9"], "--rho does not apply to adagrad"),
         (["--start", "1"], "expected 2 arguments"),
         (["--rho", "nan"], "rho must be in"),
+        (["--start", "nan", "0"], "--start must be two finite numbers, got nan 0"),
+        (["--start", "1", "inf"], "--start must be two finite numbers, got 1 inf"),
         (["--out", "/nonexistent-dir/x.csv"], "No such file"),
     ],
 )

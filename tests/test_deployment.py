@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 from .conftest import ROOT
@@ -22,3 +23,18 @@ def test_dockerfile_runs_as_non_root_with_a_healthcheck():
     assert "HEALTHCHECK" in recipe and "/_stcore/health" in recipe
     for needed in ("app.py", "pages", "rmsprop_core", "rmsprop_lab", ".streamlit", "requirements.txt"):
         assert needed in recipe
+
+
+def test_the_nginx_site_sets_the_headers_on_every_location_and_keeps_the_metrics_private():
+    """deploy/nginx.conf (served in front of the app by tests/test_browser_deploy.py)."""
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert re.search(rf'^    add_header {header} ".+" always;$', site, re.MULTILINE), header
+    assert "frame-ancestors 'none'" in site and "object-src 'none'" in site
+    # nginx drops every inherited add_header or proxy_set_header in a block that sets one of its own
+    locations = re.findall(r"location [^{]+\{([^}]*)\}", site)
+    assert len(locations) == 4 and not any("add_header" in body or "proxy_set_header" in body for body in locations)
+    assert re.search(r"location = /_stcore/metrics \{\s*return 404;\s*\}", site)
+    assert "location = /_stcore/health {" in site and "location = /_stcore/stream {" in site
+    for upgrade in ("proxy_set_header Upgrade $http_upgrade;", "proxy_set_header Connection $connection_upgrade;"):
+        assert upgrade in site

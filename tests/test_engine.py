@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmsprop_core import SGD, Adam, Momentum, Objective, RMSProp, get_objective, optimize
+from rmsprop_core import SGD, Adam, Momentum, Objective, RMSProp, get_objective, optimize, sweep_outcomes
+from rmsprop_core.metrics import summarize
 
 ROSENBROCK = get_objective("rosenbrock")
 
@@ -133,6 +135,66 @@ def test_non_finite_loss_at_a_finite_point_counts_as_divergence():
     assert int(trajectory.diverged_at) == 4  # x: 1, 0.7, 0.4, 0.1, -0.2
     assert np.isnan(trajectory.points[5:]).all()
     assert np.isnan(trajectory.losses[4:]).all()
+
+
+#: f = exp(x) + y², whose x gradient squares past the largest float for x > 355
+EXP_X = Objective(
+    "exp",
+    "exp(x) + y²",
+    lambda x, y: np.exp(x) + y * y,
+    lambda x, y: (np.exp(x), 2.0 * y),
+    ((-500.0, 500.0), (-500.0, 500.0)),
+    (400.0, 1.0),
+    "",
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "accumulator", "y_after_one_step"),
+    [
+        # y's step: lr g / (sqrt((1 - rho) g²) + eps), with g = 2
+        (RMSProp(lr=0.1, rho=0.9, eps=1e-6), "s", 1.0 - 0.1 * 2.0 / (math.sqrt(4.0 * (1.0 - 0.9)) + 1e-6)),
+        # Adam's first step: lr m̂ / (sqrt(v̂) + eps) with m̂ = g, v̂ = g²
+        (Adam(lr=0.05, eps=1e-8), "v", 1.0 - 0.05 * 2.0 / (2.0 + 1e-8)),
+    ],
+)
+def test_an_overflowing_squared_gradient_is_divergence(spec, accumulator, y_after_one_step):
+    """Issue 11: from x = 400, exp(x)² overflows, the running average of g² is infinite, and the x
+    step is 0: the run stopped at f = 5.22e+173 and was reported as not diverged."""
+    run = optimize(spec, EXP_X, (400.0, 1.0), 20)
+    assert int(run.diverged_at) == 1
+    assert run.state[accumulator][1, 0] == math.inf and np.isfinite(run.state[accumulator][1, 1])
+    assert run.points[1, 1] == y_after_one_step  # the update itself is as it was: y moved as usual
+    assert np.isnan(run.points[1, 0]) and np.isnan(run.points[2:]).all()
+    summary = summarize(run, EXP_X, 1e-3)
+    assert summary.diverged_at == 1 and math.isnan(summary.final_loss)
+    assert summary.final_point == (400.0, 1.0)  # the last point before the overflow
+
+
+def test_an_overflow_later_in_a_run_is_dated_to_its_step():
+    # f = -exp(x): RMSProp's first step is lr / sqrt(1 - rho) uphill in x, from 353 to 356.16,
+    # where the next gradient squares to infinity
+    rising = Objective(
+        "rise", "-exp(x)", lambda x, y: -np.exp(x), lambda x, y: (-np.exp(x), 0.0 * y), EXP_X.domain, (353.0, 0.0), ""
+    )
+    gradient = -math.exp(353.0)
+    x_after_one_step = 353.0 - (1.0 * gradient) / (math.sqrt(0.0 + gradient * gradient * (1.0 - 0.9)) + 1e-6)
+    assert math.exp(x_after_one_step) > math.sqrt(sys.float_info.max)  # its square overflows
+    run = optimize(RMSProp(lr=1.0, rho=0.9, eps=1e-6), rising, (353.0, 0.0), 30)
+    assert int(run.diverged_at) == 2
+    assert run.points[1].tolist() == [x_after_one_step, 0.0]
+    assert np.isnan(run.points[2:, 0]).all()
+
+
+def test_a_sweep_dates_an_overflowing_state_like_optimize():
+    starts = np.array([[400.0, 1.0], [350.0, 1.0]])  # exp(350)² = 1e304 is still finite
+    outcome = sweep_outcomes(RMSProp(lr=0.1), EXP_X, starts, 20, tolerance=1e-3)
+    assert outcome.diverged_at.tolist() == [1, -1]
+    assert outcome.final_losses[0] == np.exp(400.0) + 1.0
+    assert outcome.final_points[0].tolist() == [400.0, 1.0]
+    run = optimize(RMSProp(lr=0.1), EXP_X, starts, 20)
+    assert run.diverged_at.tolist() == [1, -1]
+    assert outcome.final_losses[1] == run.losses[-1, 1]
 
 
 def test_any_object_with_f_and_grad_works():

@@ -141,7 +141,7 @@ def document(settings: dict, **envelope) -> bytes:
         (document({"steps": 10**9}), "`steps` is outside"),
         (document({"rho": 7.0}), "`rho` is outside"),
         (document({"objective": "<b>x</b>"}), "`objective` is not one of the choices"),
-        (document({"hack": 1}), "Unknown setting `hack`"),
+        (document({"hack": 1}), "1 unknown setting: `hack`"),
         (document({"objective": "bowl", "x0": 1000.0}), "outside"),
         (b"[" * 100_000 + b"]" * 100_000, "larger than"),
     ],

@@ -13,8 +13,10 @@ from rmsprop_core import CONVENTIONS, SGD, Momentum, RMSProp, get_objective, opt
 from rmsprop_core.csv_io import grid_to_csv
 from rmsprop_core.metrics import steps_to_tolerance
 from rmsprop_core.objectives import scaled
+from rmsprop_lab.schemas import MAX_SWEEP_RUN_STEPS, MAX_SWEEP_STEPS, SWEEP, SWEEP_KINDS, SWEEP_RESOLUTIONS
 
 from .apptest_helpers import figure, fresh_app, trace
+from .test_page_settings import open_with_query
 
 ROSENBROCK = get_objective("rosenbrock")
 
@@ -153,6 +155,36 @@ def test_sweep_page_kinds_and_controls(kind):
         np.testing.assert_array_equal(drawn, expected)
     else:
         assert chart["data"][0]["type"] == "heatmap"
+
+
+@pytest.mark.parametrize(
+    ("kind", "resolution", "steps", "used"),
+    [("rms_rho", 200, 2000, 500), ("mom", 150, 2000, 888), ("rms_eps", 100, 2000, 2000), ("sgd", 200, 2000, 2000)],
+)
+def test_a_sweep_runs_at_most_its_budget_of_run_steps(kind, resolution, steps, used):
+    """Issue 11: the largest legal sweep, 200 × 200 runs of 2000 steps, took seconds of one core
+    that no widget event could interrupt; its runs × steps are now bounded, and the page says so."""
+    query = {"kind": kind, "resolution": str(resolution), "steps": str(steps)}
+    settings, notices = SWEEP.parse_query(query)
+    assert settings["steps"] == used
+    assert bool(notices) == (used < steps)
+    assert notices == [] or notices[0].startswith(f"A sweep of {resolution**2:,} runs takes at most {used:,} steps")
+
+
+def test_every_sweep_grid_fits_the_budget_at_the_most_steps():
+    for kind in SWEEP_KINDS:
+        for resolution in SWEEP_RESOLUTIONS:
+            query = {"kind": kind, "resolution": str(resolution), "steps": str(MAX_SWEEP_STEPS)}
+            steps = SWEEP.parse_query(query)[0]["steps"]
+            runs = resolution * (1 if kind == "sgd" else resolution)
+            assert steps >= 1 and runs * steps <= MAX_SWEEP_RUN_STEPS
+
+
+def test_the_sweep_page_lowers_the_steps_of_a_large_grid_and_says_so():
+    at = open_with_query("sweep", {"resolution": "200", "steps": "2000"})
+    assert at.number_input(key="sweep.steps").value == 500
+    assert len(at.warning) == 1 and "at most 500 steps" in at.warning[0].value
+    assert "500 steps" in at.caption[0].value
 
 
 def test_conventions_page_runs_every_library_and_reports_distances():
