@@ -38,7 +38,7 @@ def _divergence_box(objective) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _StateGuard:
-    """Makes an overflow of the optimizer's state (a non-finite s, m, v or b) a divergence.
+    """Makes an overflow of the optimizer's state (a non-finite s, m or b) a divergence.
 
     RMSProp's and Adam's steps divide by the root of a running average of g²: once g² overflows,
     that average is infinite and the step is 0, so the point stops, finite, and would be reported
@@ -75,7 +75,7 @@ class Trajectory:
     - ``state``: dict of ``(steps + 1, *B, 2)`` arrays; entry ``t`` is the optimizer state after
       update ``t`` (entry 0 is the initial state). RMSProp: ``s`` and ``step_size`` =
       lr / (sqrt(s) + eps) (or lr / sqrt(s + eps)), plus ``m`` (centered) and ``b`` (momentum);
-      Momentum: ``v``; Adam: ``m``, ``v``.
+      Momentum: ``b``; Adam: ``m``, ``s``; Adagrad: ``s`` and ``step_size``.
     - ``diverged_at``: ``B``-shaped int array, the first step whose point is non-finite or
       absurdly far outside the domain, whose loss is non-finite, or whose optimizer state
       overflowed (that step's point is then NaN), else -1. A diverged element stops moving: its

@@ -118,7 +118,7 @@ class Momentum(_Spec):
     nesterov: bool = False
     kind = "momentum"
     numeric_fields = ("lr", "momentum")
-    state_fields = ("v",)
+    state_fields = ("b",)
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -303,7 +303,7 @@ class Adam(_Spec):
     eps: float = 1e-8
     kind = "adam"
     numeric_fields = ("lr", "beta1", "beta2", "eps")
-    state_fields = ("m", "v")
+    state_fields = ("m", "s")
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -371,6 +371,7 @@ class Adagrad(_Spec):
     initial_accumulator: float = 0.0
     kind = "adagrad"
     numeric_fields = ("lr", "eps", "initial_accumulator")
+    state_fields = ("s",)
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)

@@ -154,8 +154,8 @@ EXP_X = Objective(
     [
         # y's step: lr g / (sqrt((1 - rho) g²) + eps), with g = 2
         (RMSProp(lr=0.1, rho=0.9, eps=1e-6), "s", 1.0 - 0.1 * 2.0 / (math.sqrt(4.0 * (1.0 - 0.9)) + 1e-6)),
-        # Adam's first step: lr m̂ / (sqrt(v̂) + eps) with m̂ = g, v̂ = g²
-        (Adam(lr=0.05, eps=1e-8), "v", 1.0 - 0.05 * 2.0 / (2.0 + 1e-8)),
+        # Adam's first step: lr m̂ / (sqrt(ŝ) + eps) with m̂ = g, ŝ = g²
+        (Adam(lr=0.05, eps=1e-8), "s", 1.0 - 0.05 * 2.0 / (2.0 + 1e-8)),
     ],
 )
 def test_an_overflowing_squared_gradient_is_divergence(spec, accumulator, y_after_one_step):

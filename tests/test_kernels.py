@@ -87,3 +87,11 @@ def _linear():
 
 
 _LINEAR = _linear()
+
+
+@pytest.mark.parametrize("kind", sorted(OPTIMIZER_CLASSES))
+def test_every_state_field_names_a_state_array(kind):
+    spec = OPTIMIZER_CLASSES[kind](**({"momentum": 0.5, "centered": True} if kind == "rmsprop" else {}))
+    state = spec.init_state((2, 1))
+    assert set(spec.state_fields) <= set(state) and "scratch" not in spec.state_fields
+    assert set(state) - set(spec.state_fields) <= {"scratch", "d"}  # working memory and the denominator

@@ -168,7 +168,7 @@ def test_the_whole_run_file_loads_on_the_compare_page():
     assert not at.exception and not at.error, at.exception
     assert [message.value for message in at.success] == ["Loaded the settings from `whole.json`."]
     assert at.session_state["compare._settings"] == COMPARE.defaults()
-    assert at.slider(key="compare.upto").value == 1000
+    assert at.slider(key="compare.upto").value == COMPARE.defaults()["steps"]  # the whole run
     assert set(table(at)) == {"SGD", "Momentum", "RMSProp"}
 
 
