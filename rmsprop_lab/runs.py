@@ -17,18 +17,20 @@ from rmsprop_core import (
     CONVENTIONS,
     OPTIMIZER_CLASSES,
     SGD,
+    FormulaAnalysis,
+    FormulaError,
     Momentum,
     RMSProp,
     get_objective,
+    objective_from,
     optimize,
-    parse_objective,
     sweep_outcomes,
 )
 from rmsprop_core.metrics import evaluate_grid, steps_to_tolerance
 from rmsprop_core.mission import Mission, mission_objective
 from rmsprop_core.objectives import scaled
 
-from . import figures
+from . import figures, formula_pool
 
 CACHE_SECONDS = 3600
 
@@ -58,11 +60,32 @@ class FunctionChoice:
         return objective_for(self)
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    message: str
+
+
+@_cached(256)
+def _read_formula(formula: str, domain) -> FormulaAnalysis | _Refusal:
+    """The formula read in the worker pool, never in this process. A refusal is kept as well, so
+    reloading a bad link repeats no work; a pool too busy to read it is no refusal, and is raised."""
+    try:
+        return formula_pool.shared().analyse(formula, domain)
+    except formula_pool.FormulaServiceBusy:
+        raise
+    except FormulaError as error:
+        return _Refusal(str(error))
+
+
 @_cached(128)
 def objective_for(choice: FunctionChoice):
-    """A catalogue function or the user's formula, scaled (errors are raised, never cached)."""
+    """A catalogue function or the user's formula, scaled; raises FormulaError for a formula that
+    cannot be used."""
     if choice.formula is not None:
-        objective = parse_objective(choice.formula, domain=choice.domain)
+        reading = _read_formula(choice.formula, choice.domain)
+        if isinstance(reading, _Refusal):
+            raise FormulaError(reading.message)
+        objective = objective_from(reading)
     else:
         objective = get_objective(choice.name)
     return scaled(objective, choice.scale)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from rmsprop_core import FormulaError, objective_from, parse_objective
 from rmsprop_core.formula import MAX_SECONDS, TOO_LARGE, TOO_LONG
+from rmsprop_lab import formula_pool, runs
 from rmsprop_lab.formula_pool import FormulaPool, FormulaServiceBusy
 
 # issue 11: 6 minutes, 57 s and more than 300 s of the server's interpreter, measured on main
@@ -191,3 +192,54 @@ def single_worker_pool():
     assert_serves(pool)
     yield pool
     pool.close()
+
+
+# --- the app's path: runs.objective_for reads formulas in the pool and remembers refusals ----------
+
+
+class CountingPool:
+    """A pool passing requests to ``pool``, counting them; its first ``busy`` answers are
+    FormulaServiceBusy."""
+
+    def __init__(self, pool: FormulaPool, busy: int):
+        self.pool = pool
+        self.busy = busy
+        self.asked: list[str] = []
+
+    def analyse(self, text, domain=None):
+        self.asked.append(text)
+        if len(self.asked) <= self.busy:
+            raise FormulaServiceBusy("the server is busy reading other formulas; try again in a moment")
+        return self.pool.analyse(text, domain)
+
+
+@pytest.fixture
+def counting(monkeypatch, pool):
+    def install(busy: int = 0) -> CountingPool:
+        counting = CountingPool(pool, busy)
+        monkeypatch.setattr(formula_pool, "shared", lambda: counting)
+        runs.clear()
+        return counting
+
+    yield install
+    runs.clear()
+
+
+def test_a_refused_formula_is_read_once_and_remembered(counting):
+    pool = counting()
+    choice = runs.FunctionChoice("custom", formula="exp(exp(1e6))", domain=((-5.0, 5.0), (-5.0, 5.0)))
+    for _ in range(3):
+        with pytest.raises(FormulaError, match="about 10\\^434294"):
+            choice.objective()
+    assert pool.asked == ["exp(exp(1e6))"]
+    good = runs.FunctionChoice("custom", formula="x^2 + y^2", domain=((-5.0, 5.0), (-5.0, 5.0)))
+    assert float(good.objective().f(1.0, 2.0)) == 5.0
+
+
+def test_a_busy_pool_is_no_refusal_and_is_asked_again(counting):
+    pool = counting(busy=1)
+    choice = runs.FunctionChoice("custom", formula="x^2 + y^2", domain=((-5.0, 5.0), (-5.0, 5.0)))
+    with pytest.raises(FormulaServiceBusy):
+        choice.objective()
+    assert float(choice.objective().f(1.0, 2.0)) == 5.0
+    assert pool.asked == ["x^2 + y^2", "x^2 + y^2"]
