@@ -7,9 +7,10 @@ formulas here, in a small pool of worker processes started with the server (``ap
 
 - a worker (``python -m rmsprop_lab.formula_pool``) imports sympy once, then answers one request
   at a time, as JSON lines over its stdin and stdout, and is reused between requests;
-- before each request it caps its own CPU time at what it has used plus ``MAX_SECONDS`` (the
-  kernel stops it with SIGXCPU past that, to the nearest second); its address space is capped at
-  its start-up size plus ``MEMORY_BYTES`` (Linux: the size is read from /proc);
+- each request may use ``MAX_SECONDS`` of the worker's CPU time: a profiling timer (SIGPROF) stops
+  it there, and RLIMIT_CPU (SIGXCPU, whole seconds) a second later should that timer fail; its
+  address space is capped at its start-up size plus ``MEMORY_BYTES`` (Linux: read from /proc);
+- a request goes to a worker that has finished starting when there is one;
 - a worker that dies, runs out of memory or does not answer within ``WAIT_SECONDS`` of wall-clock
   time (a backstop only for one that hangs or is never scheduled) is killed, reaped and replaced,
   and the caller gets a :class:`FormulaError` naming the problem;
@@ -26,7 +27,6 @@ import importlib
 import json
 import math
 import os
-import queue
 import select
 import signal
 import subprocess
@@ -93,6 +93,16 @@ class _Worker:
         self.ready = False
         self._unread = b""
 
+    def has_started(self) -> bool:
+        """Whether it has said it is ready (sympy imported), without waiting for it."""
+        if not self.ready:
+            try:
+                self._reply(time.monotonic())  # what has arrived, without waiting
+                self.ready = True
+            except _WorkerLost:
+                pass  # not yet; or it died, which the pool finds out when it uses it
+        return self.ready
+
     @property
     def pid(self) -> int:
         return self.process.pid
@@ -108,17 +118,15 @@ class _Worker:
         return self._reply(deadline)
 
     def _reply(self, deadline: float) -> dict:
+        """Its next reply, read as it arrives until ``deadline`` (time.monotonic)."""
         stream = self.process.stdout.fileno()
         while b"\n" not in self._unread:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if not select.select([stream], [], [], max(deadline - time.monotonic(), 0))[0]:
                 raise _WorkerLost(hung=True)
-            readable, _, _ = select.select([stream], [], [], remaining)
-            if readable:
-                chunk = os.read(stream, 1 << 16)
-                if not chunk:
-                    raise _WorkerLost(hung=False)
-                self._unread += chunk
+            chunk = os.read(stream, 1 << 16)
+            if not chunk:
+                raise _WorkerLost(hung=False)
+            self._unread += chunk
         line, _, self._unread = self._unread.partition(b"\n")
         return json.loads(line)
 
@@ -150,11 +158,11 @@ class FormulaPool:
 
     def __init__(self, workers: int = WORKERS, job: str = JOB):
         self.job = job
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Condition()
+        self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
-        self._lock = threading.Lock()
         for _ in range(workers):
-            self._idle.put(self._started())
+            self._idle.append(self._started())
 
     def _started(self) -> _Worker:
         worker = _Worker(self.job)
@@ -169,6 +177,20 @@ class FormulaPool:
             self._all.discard(worker)
         return self._started(), status
 
+    def _taken(self) -> _Worker:
+        """An idle worker, one that has started if any has; waits for one while all are busy."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._idle, timeout=WAIT_SECONDS):
+                raise FormulaServiceBusy("the server is busy reading other formulas; try again in a moment")
+            worker = next((worker for worker in self._idle if worker.has_started()), self._idle[0])
+            self._idle.remove(worker)
+            return worker
+
+    def _returned(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+            self._lock.notify()
+
     def pids(self) -> list[int]:
         """The process ids of the workers, busy or idle."""
         with self._lock:
@@ -178,10 +200,7 @@ class FormulaPool:
         """``analyse_formula(text, domain)``, run in a worker. Raises FormulaError saying what is wrong
         with the formula, or FormulaServiceBusy when it could not be read for now."""
         request = {"text": checked_text(text), "domain": checked_domain(domain)}
-        try:
-            worker = self._idle.get(timeout=WAIT_SECONDS)
-        except queue.Empty:
-            raise FormulaServiceBusy("the server is busy reading other formulas; try again in a moment") from None
+        worker = self._taken()
         try:
             if worker.process.poll() is not None:  # it died while idle (stopped from outside)
                 worker, _ = self._replaced(worker)
@@ -194,21 +213,18 @@ class FormulaPool:
             if reply.get("restart"):
                 worker, _ = self._replaced(worker)
         finally:
-            self._idle.put(worker)
+            self._returned(worker)
         if "error" in reply:
             raise FormulaError(reply["error"])
         return _decoded(reply["analysis"])
 
     def close(self) -> None:
         """Stop every idle worker (a busy one exits when its request ends and the server has gone)."""
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                return
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._all.difference_update(idle)
+        for worker in idle:
             worker.stop()
-            with self._lock:
-                self._all.discard(worker)
 
 
 def _lost_error(lost: _WorkerLost, status: int, started: bool) -> FormulaError:
@@ -218,7 +234,7 @@ def _lost_error(lost: _WorkerLost, status: int, started: bool) -> FormulaError:
         )
     if not started:  # it stopped before it could take the request: nothing to say about the formula
         return FormulaServiceBusy("the formula reader could not start; try again in a moment")
-    if status == -signal.SIGXCPU:
+    if status in (-signal.SIGPROF, -signal.SIGXCPU):
         return FormulaError(f"{TOO_LONG} (more than {MAX_SECONDS:g} s)")
     # killed past its memory cap (by the kernel, or aborted in C code on a failed allocation)
     return FormulaError(TOO_LARGE)
@@ -275,7 +291,8 @@ def serve(job_name: str) -> None:
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing else may write into the replies' pipe
     sys.stdout = sys.stderr
-    signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # past its CPU limit the kernel must stop it
+    for limit in (signal.SIGPROF, signal.SIGXCPU):
+        signal.signal(limit, signal.SIG_DFL)  # past its CPU limit the kernel must stop it
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # and leave no core file behind
     baseline = _address_space()
     if baseline is not None:
@@ -287,8 +304,9 @@ def serve(job_name: str) -> None:
     send({"ready": True})
     for line in sys.stdin.buffer:
         request = json.loads(line)
-        # RLIMIT_CPU counts whole seconds: this allows MAX_SECONDS ± 0.5 s more
-        _set_soft_limit(resource.RLIMIT_CPU, math.floor(_cpu_seconds() + MAX_SECONDS + 0.5))
+        # the timer counts this process's CPU time to the tick; RLIMIT_CPU, in whole seconds, follows
+        _set_soft_limit(resource.RLIMIT_CPU, math.ceil(_cpu_seconds() + MAX_SECONDS) + 1)
+        signal.setitimer(signal.ITIMER_PROF, MAX_SECONDS)
         try:
             analysis = job(request["text"], request["domain"])
             reply = {
@@ -307,6 +325,7 @@ def serve(job_name: str) -> None:
         except Exception:
             traceback.print_exc()  # a defect in the reader, for the server's log
             reply = {"error": "this formula could not be read (an internal error)", "restart": True}
+        signal.setitimer(signal.ITIMER_PROF, 0)
         send(reply)
         if reply.get("restart"):
             return  # after a failed allocation or a defect, a fresh worker serves the next request
