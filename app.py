@@ -2,10 +2,13 @@
 
 import streamlit as st
 
+from rmsprop_lab import formula_pool
 from rmsprop_lab.live_chart import preload_plotly
 
 st.set_page_config(page_title="RMSProp Lab", page_icon="📉", layout="wide", initial_sidebar_state="auto")
 preload_plotly()
+# users' formulas are read in worker processes; started with the server, they import sympy at once
+formula_pool.shared()
 
 
 def page(script: str, title: str, icon: str, **options) -> st.Page:

@@ -6,7 +6,7 @@ Every number the app shows is computed here. Import from this package, not from 
 from .conventions import CONVENTIONS, Convention
 from .csv_io import read_trajectories_csv, trajectories_to_csv
 from .engine import SweepOutcome, Trajectory, optimize, sweep_outcomes
-from .formula import FormulaError, parse_objective
+from .formula import FormulaAnalysis, FormulaError, analyse_formula, objective_from, parse_objective
 from .objectives import OBJECTIVES, Objective, get_objective
 from .optimizers import OPTIMIZER_CLASSES, SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp, rmsprop_update
 
@@ -18,6 +18,7 @@ __all__ = [
     "Adagrad",
     "Adam",
     "Convention",
+    "FormulaAnalysis",
     "FormulaError",
     "Momentum",
     "Objective",
@@ -25,7 +26,9 @@ __all__ = [
     "RMSProp",
     "SweepOutcome",
     "Trajectory",
+    "analyse_formula",
     "get_objective",
+    "objective_from",
     "optimize",
     "parse_objective",
     "read_trajectories_csv",

@@ -5,15 +5,30 @@ The text is parsed by Python's ``ast`` module and checked against a whitelist (n
 sympy expression is built from that tree here, node by node: no ``eval``, ``exec``, ``sympify``
 or ``parse_expr`` ever sees the text. sympy differentiates it, and a small evaluator walks the
 resulting trees with NumPy, so f and its gradient are vectorised and nothing is compiled from
-user input. Limits (length, size, depth, literal and exponent sizes) keep every accepted formula
-cheap to parse, differentiate and evaluate.
+user input. Limits (length, size, depth, literal and exponent sizes, and the size of every number
+the formula builds, bounded before sympy builds it) keep every accepted formula cheap to parse,
+differentiate and evaluate.
+
+Reading a formula has two parts. :func:`analyse_formula` is the expensive one: it checks the text,
+builds the sympy expression, differentiates it, evaluates it once on a small grid and returns a
+:class:`FormulaAnalysis` of plain data (no sympy objects: unpickling one would run sympy again
+wherever it arrived). :func:`objective_from` is the cheap one: it turns that data into NumPy
+functions and an :class:`Objective`. :func:`parse_objective` does both in this process; the app
+runs the first in a worker process it can stop (``rmsprop_lab.formula_pool``), because a sympy or
+big-number computation cannot be interrupted from inside the process running it.
 """
 
 from __future__ import annotations
 
 import ast
+import cmath
 import math
+import operator
+import sys
 import time
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,20 +40,46 @@ MAX_DEPTH = 24
 MAX_LITERAL = 1e6
 MAX_CONSTANT_EXPONENT = 50
 #: parsing and differentiating an accepted formula takes milliseconds; this bound is a backstop,
-#: counted in this thread's CPU time so neither the sympy import nor a busy machine counts against it
+#: counted in CPU time (this thread's here, the worker's in the app's pool) so neither the sympy
+#: import nor a busy machine counts against it
 MAX_SECONDS = 2.0
 MAX_DOMAIN_SPAN = 1e6
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
+#: log10 of the largest float: a number beyond it can never be evaluated, so none is built
+FLOAT_MAX_LOG10 = math.log10(sys.float_info.max)
+#: operations in the NumPy trees of f and its gradient together: what one evaluation costs
+MAX_EVALUATOR_NODES = 3000
+#: points per axis of the grid over the domain where f and its gradient are first evaluated
+FIRST_EVALUATION_POINTS = 17
+TOO_LONG = "this formula takes too long to compute"
+TOO_LARGE = "this formula grows too large to compute"
 
 
 class FormulaError(ValueError):
     """A formula that cannot be used, with what is wrong and, where it helps, where."""
 
 
+@dataclass(frozen=True)
+class FormulaAnalysis:
+    """A formula read, checked and differentiated, as plain data: ``value`` and ``gradient`` are
+    evaluator trees of nested tuples (``("x",)``, ``("number", 2.0)``, ``("add", a, b, ...)``,
+    ``("pow", base, exponent)``, ``("sin", a)``, ...) that :func:`objective_from` turns into NumPy
+    functions."""
+
+    title: str
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    latex: str
+    value: tuple
+    gradient: tuple[tuple, tuple]
+
+
 def _sympy():
     import sympy
 
     return sympy
+
+
+FUNCTION_NAMES = ("sin", "cos", "tan", "exp", "log", "ln", "sqrt", "abs", "tanh", "sinh", "cosh", "arctan", "atan")
 
 
 def _functions():
@@ -51,7 +92,7 @@ def _functions():
         "log": sympy.log,
         "ln": sympy.log,
         "sqrt": sympy.sqrt,
-        "abs": sympy.Abs,
+        "abs": _abs,
         "tanh": sympy.tanh,
         "sinh": sympy.sinh,
         "cosh": sympy.cosh,
@@ -60,7 +101,36 @@ def _functions():
     }
 
 
-FUNCTION_NAMES = ("sin", "cos", "tan", "exp", "log", "ln", "sqrt", "abs", "tanh", "sinh", "cosh", "arctan", "atan")
+def _abs(argument):
+    sympy = _sympy()
+    return sympy.Abs(argument) if argument.is_extended_real else _real_abs()(argument)
+
+
+@cache
+def _real_abs():
+    """|g| for a g sympy cannot tell is real (``x**y``, ``sqrt(x)``, ``log(x)``): f is real wherever
+    it is defined (NaN elsewhere), so its derivative is sign(g)·g′, where sympy's Abs would go
+    through re, im and arg, which no real evaluation has."""
+    sympy = _sympy()
+
+    class RealAbs(sympy.Function):
+        is_extended_real = True
+        is_extended_nonnegative = True
+
+        @classmethod
+        def eval(cls, argument):
+            value = sympy.Abs(argument)
+            # sympy simplified it (a number, exp(x), |x|**y): keep that, with this abs inside
+            return None if isinstance(value, sympy.Abs) else value.replace(sympy.Abs, cls)
+
+        def fdiff(self, argindex=1):
+            return sympy.sign(self.args[0])
+
+        def _latex(self, printer, exp=None):
+            body = r"\left|{" + printer._print(self.args[0]) + r"}\right|"
+            return body if exp is None else f"{body}^{{{exp}}}"
+
+    return RealAbs
 
 
 def _where(node: ast.AST) -> str:
@@ -84,8 +154,113 @@ def _constant_exponent_value(node: ast.AST) -> float | None:
     return None
 
 
+# --- how large the numbers get, bounded before sympy computes them ------------------------------
+
+_LOG10_E = math.log10(math.e)
+_UNDEFINED = complex(math.nan, math.nan)
+#: each operation by name, applied to approximate complex values and (arithmetic) to sympy expressions
+_OPERATIONS = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "pow": operator.pow,
+    "sin": cmath.sin,
+    "cos": cmath.cos,
+    "tan": cmath.tan,
+    "exp": cmath.exp,
+    "log": cmath.log,
+    "ln": cmath.log,
+    "sqrt": cmath.sqrt,
+    "abs": lambda z: complex(abs(z)),
+    "tanh": cmath.tanh,
+    "sinh": cmath.sinh,
+    "cosh": cmath.cosh,
+    "arctan": cmath.atan,
+    "atan": cmath.atan,
+}
+
+
+class _Part(NamedTuple):
+    """A built piece of the formula and bounds on what sympy computes from it."""
+
+    expression: object
+    #: upper bounds on log10 of the numerators and denominators of the exact numbers in it
+    numerator: float
+    denominator: float
+    #: the value of a constant piece, approximately (NaN where undefined); None for one in x or y
+    value: complex | None
+
+
+def _log10(value: complex) -> float:
+    return math.log10(abs(value)) if value else -math.inf
+
+
+def _growth(kind: str, values: tuple[complex, ...]) -> float | None:
+    """An upper bound on log10 of the result's magnitude, for the operations that can overflow."""
+    first = values[0]
+    if kind == "add" or kind == "sub":
+        return math.log10(abs(first) + abs(values[1])) if first or values[1] else -math.inf
+    if kind == "mul":
+        return _log10(first) + _log10(values[1])
+    if kind == "div":
+        return _log10(first) - _log10(values[1])
+    if kind == "pow":
+        return values[1].real * _log10(first)
+    if kind == "exp":
+        return first.real * _LOG10_E
+    if kind in ("sinh", "cosh"):
+        return abs(first.real) * _LOG10_E
+    if kind in ("sin", "cos"):
+        return abs(first.imag) * _LOG10_E
+    return None
+
+
+def _too_large_constant(node: ast.AST, log10: float | None) -> FormulaError:
+    known = log10 is not None and math.isfinite(log10)
+    size = f"about 10^{log10:.0f}" if known else f"beyond 10^{FLOAT_MAX_LOG10:.0f}"
+    return FormulaError(f"the constant part `{ast.unparse(node)}` is {size}, larger than any floating-point number")
+
+
+def _constant_value(node: ast.AST, kind: str, values: tuple[complex, ...]) -> complex:
+    """The value of a constant operation, refused when it would be beyond every float."""
+    if any(cmath.isnan(value) for value in values):
+        return _UNDEFINED
+    if (kind == "div" and values[1] == 0) or (kind == "pow" and values[0] == 0 and values[1].real < 0):
+        return _UNDEFINED  # sympy makes it zoo: refused below as undefined
+    growth = _growth(kind, values)
+    if growth is not None and growth > FLOAT_MAX_LOG10:
+        raise _too_large_constant(node, growth)
+    try:
+        value = complex(_OPERATIONS[kind](*values))
+    except (ValueError, ZeroDivisionError):  # log(0), atan(±i): undefined, as sympy will find
+        return _UNDEFINED
+    except OverflowError:
+        raise _too_large_constant(node, growth) from None
+    if cmath.isinf(value):
+        raise _too_large_constant(node, growth)
+    return value
+
+
+def _bounded(node: ast.AST, numerator: float, denominator: float) -> None:
+    digits = max(numerator, denominator)
+    if digits > FLOAT_MAX_LOG10:
+        raise FormulaError(
+            f"the part `{ast.unparse(node)}` may build exact numbers of up to about {digits:.0f} digits, "
+            f"more than any floating-point number holds ({FLOAT_MAX_LOG10:.0f})"
+        )
+
+
+def _sum_log10(a: float, b: float) -> float:
+    """log10(10**a + 10**b), for exponents too large to raise 10 to."""
+    high, low = max(a, b), min(a, b)
+    return high + math.log10(1 + 10 ** (low - high))
+
+
 class _Builder:
-    """Turns a checked Python AST into a sympy expression."""
+    """Turns a checked Python AST into a sympy expression, bounding every number before sympy
+    computes it (a value beyond every float, or an exact number of more digits than a float has,
+    is refused, saying which part)."""
 
     def __init__(self):
         sympy = _sympy()
@@ -93,7 +268,20 @@ class _Builder:
         self.x, self.y = sympy.symbols("x y", real=True)
         self.functions = _functions()
 
-    def build(self, node: ast.AST):
+    def build(self, node: ast.AST) -> _Part:
+        part = self._build(node)
+        if part.value is None and (part.expression.is_Rational or part.expression.is_Float):
+            # a constant that sympy found (x - x + 1000.0): bound what is built from it as well
+            try:
+                value = complex(float(part.expression))
+            except OverflowError:
+                value = complex(math.inf)
+            if cmath.isinf(value):
+                raise _too_large_constant(node, None)
+            return part._replace(value=value)
+        return part
+
+    def _build(self, node: ast.AST) -> _Part:
         sympy = self.sympy
         if isinstance(node, ast.Expression):
             return self.build(node.body)
@@ -103,36 +291,45 @@ class _Builder:
             if not math.isfinite(node.value) or abs(node.value) > MAX_LITERAL:
                 raise FormulaError(f"the number {node.value!r}{_where(node)} is larger than {MAX_LITERAL:g}")
             value = node.value
-            return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
+            if isinstance(value, int):
+                return _Part(sympy.Integer(value), _log10(value) if value else 0.0, 0.0, complex(value))
+            # a float stays a float in sympy, whose size its exponent holds: it builds no long number
+            return _Part(sympy.Float(value), 0.0, 0.0, complex(value))
         if isinstance(node, ast.Name):
             if node.id == "x":
-                return self.x
+                return _Part(self.x, 0.0, 0.0, None)
             if node.id == "y":
-                return self.y
+                return _Part(self.y, 0.0, 0.0, None)
             if node.id == "pi":
-                return sympy.pi
+                return _Part(sympy.pi, 0.0, 0.0, complex(math.pi))
             if node.id == "e":
-                return sympy.E
+                return _Part(sympy.E, 0.0, 0.0, complex(math.e))
             if node.id in self.functions:
                 raise FormulaError(f"'{node.id}'{_where(node)} is a function: write {node.id}(...)")
             raise FormulaError(f"unknown name '{node.id}'{_where(node)}; use x, y, pi, e")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else operand
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            value = None if operand.value is None else -operand.value
+            return _Part(-operand.expression, operand.numerator, operand.denominator, value)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Pow):
                 return self._power(node)
-            operators = {ast.Add: sympy.Add, ast.Sub: None, ast.Mult: sympy.Mul, ast.Div: None}
-            if type(node.op) not in operators:
+            kinds = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+            if type(node.op) not in kinds:
                 raise FormulaError(f"operator not allowed{_where(node)}: use + - * / ** ^")
+            kind = kinds[type(node.op)]
             left, right = self.build(node.left), self.build(node.right)
-            if isinstance(node.op, ast.Add):
-                return left + right
-            if isinstance(node.op, ast.Sub):
-                return left - right
-            if isinstance(node.op, ast.Mult):
-                return left * right
-            return left / right
+            if kind in ("add", "sub"):
+                # a/b ± c/d = (a·d ± c·b)/(b·d)
+                numerator = _sum_log10(left.numerator + right.denominator, right.numerator + left.denominator)
+                denominator = left.denominator + right.denominator
+            elif kind == "mul":
+                numerator, denominator = left.numerator + right.numerator, left.denominator + right.denominator
+            else:
+                numerator, denominator = left.numerator + right.denominator, left.denominator + right.numerator
+            return self._combine(node, kind, (left, right), numerator, denominator)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 raise FormulaError(f"only named functions such as sin(x) can be called{_where(node)}")
@@ -141,12 +338,21 @@ class _Builder:
                 raise FormulaError(f"unknown function '{name}'{_where(node)}; available: {', '.join(FUNCTION_NAMES)}")
             if node.keywords or len(node.args) != 1:
                 raise FormulaError(f"{node.func.id}(...){_where(node)} takes exactly one argument")
-            return self.functions[node.func.id](self.build(node.args[0]))
+            argument = self.build(node.args[0])
+            return self._combine(node, node.func.id, (argument,), argument.numerator, argument.denominator)
         if isinstance(node, ast.Compare):
             raise FormulaError(f"comparisons are not allowed{_where(node)}")
         raise FormulaError(f"'{type(node).__name__}' is not allowed in a formula{_where(node)}")
 
-    def _power(self, node: ast.BinOp):
+    def _combine(self, node, kind: str, parts: tuple[_Part, ...], numerator: float, denominator: float) -> _Part:
+        """sympy's ``kind`` of ``parts``, once the numbers it builds are known to be bounded."""
+        values = tuple(part.value for part in parts)
+        value = None if None in values else _constant_value(node, kind, values)
+        _bounded(node, numerator, denominator)
+        operation = self.functions.get(kind, _OPERATIONS[kind])
+        return _Part(operation(*(part.expression for part in parts)), numerator, denominator, value)
+
+    def _power(self, node: ast.BinOp) -> _Part:
         exponent = _constant_exponent_value(node.right)
         if exponent is None and _is_constant(node.right):
             raise FormulaError(
@@ -154,10 +360,17 @@ class _Builder:
             )
         if exponent is not None and abs(exponent) > MAX_CONSTANT_EXPONENT:
             raise FormulaError(f"the exponent {exponent:g}{_where(node.right)} is beyond ±{MAX_CONSTANT_EXPONENT}")
-        if _is_constant(node.left) and not _is_constant(node.right):
-            # c ** (expression in x, y) is fine: evaluated numerically, overflow becomes inf
-            pass
-        return self.build(node.left) ** self.build(node.right)
+        base, power = self.build(node.left), self.build(node.right)
+        if exponent is None:
+            # c ** (expression in x, y) stays a power: evaluated numerically, overflow becomes inf
+            numerator, denominator = base.numerator + power.numerator, base.denominator + power.denominator
+        else:
+            # (a/b)**p is a**p/b**p, b**|p|/a**|p| for p < 0; a root may keep the whole of a and b
+            scale = max(1.0, abs(exponent))
+            numerator, denominator = scale * base.numerator, scale * base.denominator
+            if exponent < 0:
+                numerator, denominator = denominator, numerator
+        return self._combine(node, "pow", (base, power), numerator, denominator)
 
 
 def _check_shape(tree: ast.AST) -> None:
@@ -173,58 +386,115 @@ def _check_shape(tree: ast.AST) -> None:
         raise FormulaError(f"the formula is nested too deeply (at most {MAX_DEPTH} levels)")
 
 
-def _numpy_evaluator(expression, x_symbol, y_symbol):
-    """A vectorised NumPy function for a sympy expression, by walking its tree (no code generated)."""
+def _syntax_tree(source: str) -> ast.Expression:
+    if "#" in source:
+        # Python would read the rest as a comment and drop it unseen
+        raise FormulaError(f"'#' at column {source.index('#') + 1} is not allowed in a formula")
+    try:
+        return ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        column = f" at column {error.offset}" if error.offset else ""
+        reason = (error.msg or "invalid syntax").replace("'(' was never closed", "expected ')'")
+        raise FormulaError(f"{reason}{column}") from None
+    except (ValueError, MemoryError, RecursionError):
+        raise FormulaError("the formula cannot be read") from None
+
+
+# --- evaluator trees: sympy expressions as plain data, and NumPy functions from them -------------
+
+_NUMPY_FUNCTIONS = {
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "exp": np.exp,
+    "log": np.log,
+    "abs": np.abs,
+    "tanh": np.tanh,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "atan": np.arctan,
+    "sign": np.sign,
+}
+
+
+def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> dict[str, tuple]:
+    """Each of ``expressions`` ({what: sympy expression}) as an evaluator tree, refusing any node
+    NumPy cannot evaluate (naming it) and trees that cost more than MAX_EVALUATOR_NODES in all."""
     sympy = _sympy()
-    unary = {
-        sympy.sin: np.sin,
-        sympy.cos: np.cos,
-        sympy.tan: np.tan,
-        sympy.exp: np.exp,
-        sympy.log: np.log,
-        sympy.Abs: np.abs,
-        sympy.tanh: np.tanh,
-        sympy.sinh: np.sinh,
-        sympy.cosh: np.cosh,
-        sympy.atan: np.arctan,
-        sympy.sign: np.sign,
+    names = {
+        sympy.sin: "sin",
+        sympy.cos: "cos",
+        sympy.tan: "tan",
+        sympy.exp: "exp",
+        sympy.log: "log",
+        sympy.Abs: "abs",
+        _real_abs(): "abs",
+        sympy.tanh: "tanh",
+        sympy.sinh: "sinh",
+        sympy.cosh: "cosh",
+        sympy.atan: "atan",
+        sympy.sign: "sign",
     }
+    count = 0
+
+    def lower(node, what):
+        nonlocal count
+        count += 1
+        if count > MAX_EVALUATOR_NODES:
+            raise FormulaError(
+                f"the formula and its gradient are too large to evaluate (more than {MAX_EVALUATOR_NODES} operations)"
+            )
+        if node == x_symbol:
+            return ("x",)
+        if node == y_symbol:
+            return ("y",)
+        if node.is_Number or node.is_NumberSymbol:
+            try:
+                return ("number", float(node))
+            except OverflowError:
+                return ("number", math.inf if node > 0 else -math.inf)
+        if node.is_Add or node.is_Mul:
+            return ("add" if node.is_Add else "mul", *(lower(arg, what) for arg in node.args))
+        if node.is_Pow:
+            return ("pow", lower(node.base, what), lower(node.exp, what))
+        if node.func in names and len(node.args) == 1:
+            return (names[node.func], lower(node.args[0], what))
+        name = getattr(node.func, "__name__", type(node).__name__)
+        raise FormulaError(f"the formula's {what} needs '{name}', which this app cannot evaluate")
+
+    return {what: lower(expression, what) for what, expression in expressions.items()}
+
+
+def _numpy_function(tree: tuple):
+    """A vectorised NumPy function of (x, y) for an evaluator tree, by walking it once into closures."""
 
     def compile_node(node):
-        if node == x_symbol:
+        kind = node[0]
+        if kind == "x":
             return lambda x, y: x
-        if node == y_symbol:
+        if kind == "y":
             return lambda x, y: y
-        if node.is_Number or node in (sympy.pi, sympy.E):
-            value = float(node)
+        if kind == "number":
+            value = node[1]
             return lambda x, y: value
-        if node.is_Add:
-            parts = [compile_node(arg) for arg in node.args]
-            return lambda x, y: sum_parts(parts, x, y)
-        if node.is_Mul:
-            parts = [compile_node(arg) for arg in node.args]
-            return lambda x, y: product_parts(parts, x, y)
-        if node.is_Pow:
-            base, exponent = (compile_node(arg) for arg in node.args)
+        if kind in ("add", "mul"):
+            parts = [compile_node(part) for part in node[1:]]
+            combine = operator.add if kind == "add" else operator.mul
+
+            def fold(x, y):
+                total = parts[0](x, y)
+                for part in parts[1:]:
+                    total = combine(total, part(x, y))
+                return total
+
+            return fold
+        if kind == "pow":
+            base, exponent = compile_node(node[1]), compile_node(node[2])
             return lambda x, y: np.power(base(x, y), exponent(x, y))
-        if node.func in unary and len(node.args) == 1:
-            inner, function = compile_node(node.args[0]), unary[node.func]
-            return lambda x, y: function(inner(x, y))
-        raise FormulaError(f"cannot evaluate '{node.func.__name__}' numerically")
+        inner, function = compile_node(node[1]), _NUMPY_FUNCTIONS[kind]
+        return lambda x, y: function(inner(x, y))
 
-    def sum_parts(parts, x, y):
-        total = parts[0](x, y)
-        for part in parts[1:]:
-            total = total + part(x, y)
-        return total
-
-    def product_parts(parts, x, y):
-        total = parts[0](x, y)
-        for part in parts[1:]:
-            total = total * part(x, y)
-        return total
-
-    compiled = compile_node(expression)
+    compiled = compile_node(tree)
 
     def evaluate(x, y):
         x = np.asarray(x, dtype=float)
@@ -236,7 +506,26 @@ def _numpy_evaluator(expression, x_symbol, y_symbol):
     return evaluate
 
 
-def _check_domain(domain) -> tuple[tuple[float, float], tuple[float, float]]:
+# --- the two parts --------------------------------------------------------------------------------
+
+
+def checked_text(text) -> str:
+    """``text`` stripped, when it can be a formula at all (a string, short, printable, not empty)."""
+    if not isinstance(text, str):
+        raise FormulaError("the formula must be text")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters")
+    if not text.strip():
+        raise FormulaError("the formula is empty")
+    if not text.isprintable():
+        raise FormulaError("the formula contains control characters")
+    return text.strip()
+
+
+def checked_domain(domain) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``domain`` (default DEFAULT_DOMAIN) as ((xmin, xmax), (ymin, ymax)) floats, when it is a usable box."""
+    if domain is None:
+        domain = DEFAULT_DOMAIN
     try:
         (xmin, xmax), (ymin, ymax) = ((float(a), float(b)) for a, b in domain)
     except (TypeError, ValueError):
@@ -249,71 +538,89 @@ def _check_domain(domain) -> tuple[tuple[float, float], tuple[float, float]]:
     return (xmin, xmax), (ymin, ymax)
 
 
+def analyse_formula(text: str, domain=None) -> FormulaAnalysis:
+    """The expensive part of reading ``text``: check it, build and differentiate it with sympy,
+    evaluate it once on a grid over ``domain``. Raises :class:`FormulaError` saying what is wrong."""
+    text = checked_text(text)
+    domain = checked_domain(domain)
+    # the first import takes about 0.5 s of CPU (seconds on a busy machine): not the formula's work
+    sympy = _sympy()
+    began = time.thread_time()
+    tree = _syntax_tree(text.replace("^", "**"))
+    _check_shape(tree)
+    builder = _Builder()
+    try:
+        expression = builder.build(tree).expression
+        if not expression.free_symbols <= {builder.x, builder.y}:
+            raise FormulaError("the formula may only use x and y")
+        if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds):
+            raise FormulaError("the formula divides by zero (or is undefined) everywhere")
+        if expression.has(sympy.I):
+            raise FormulaError("the formula is not real-valued (e.g. the square root of a negative number)")
+        gradient = {"gradient": expression.diff(builder.x), "y-gradient": expression.diff(builder.y)}
+        if any(part.has(sympy.I) for part in gradient.values()):
+            raise FormulaError(
+                "the formula's gradient is not real-valued (e.g. a negative number raised to a power in x or y)"
+            )
+        trees = _evaluator_trees({"value": expression, **gradient}, builder.x, builder.y)
+        latex = "f(x, y) = " + sympy.latex(expression)
+    except FormulaError:
+        raise
+    except MemoryError as error:
+        raise FormulaError(TOO_LARGE) from error
+    except (RecursionError, OverflowError, ValueError, TypeError, ZeroDivisionError) as error:
+        raise FormulaError(f"the formula cannot be used: {type(error).__name__}") from None
+    if time.thread_time() - began > MAX_SECONDS:
+        raise FormulaError(TOO_LONG)
+    analysis = FormulaAnalysis(text, domain, latex, trees["value"], (trees["gradient"], trees["y-gradient"]))
+    _first_evaluation(analysis)
+    return analysis
+
+
+def _first_evaluation(analysis: FormulaAnalysis) -> None:
+    (xmin, xmax), (ymin, ymax) = analysis.domain
+    xs, ys = np.meshgrid(
+        np.linspace(xmin, xmax, FIRST_EVALUATION_POINTS), np.linspace(ymin, ymax, FIRST_EVALUATION_POINTS)
+    )
+    values = _numpy_function(analysis.value)(xs, ys)
+    for tree in analysis.gradient:
+        _numpy_function(tree)(xs, ys)
+    if not np.isfinite(values).any():
+        raise FormulaError("the formula has no finite value anywhere in the domain")
+
+
+def objective_from(analysis: FormulaAnalysis, start=None) -> Objective:
+    """The cheap part of reading a formula: an :class:`Objective` evaluating ``analysis`` with NumPy,
+    starting at ``start`` (default: 80 % of the way across the domain in x and in y)."""
+    f = _numpy_function(analysis.value)
+    grad_x, grad_y = (_numpy_function(tree) for tree in analysis.gradient)
+
+    def grad(x, y):
+        return grad_x(x, y), grad_y(x, y)
+
+    (xmin, xmax), (ymin, ymax) = analysis.domain
+    if start is None:
+        start = (xmin + 0.8 * (xmax - xmin), ymin + 0.8 * (ymax - ymin))
+    return Objective(
+        name="custom",
+        title=analysis.title,
+        f=f,
+        grad=grad,
+        domain=analysis.domain,
+        start=(float(start[0]), float(start[1])),
+        latex=analysis.latex,
+        minima=(),
+        min_value=None,
+        description="Your formula, differentiated symbolically.",
+    )
+
+
 def parse_objective(text: str, domain=None, start=None) -> Objective:
-    """An :class:`Objective` for the formula ``text`` in ``x`` and ``y`` (``^`` means power).
+    """An :class:`Objective` for the formula ``text`` in ``x`` and ``y`` (``^`` means power), read
+    in this process (the app reads formulas in a worker process instead: see the module's note).
 
     Raises :class:`FormulaError` (a ``ValueError``) saying what is wrong and where. Where f or its
     gradient is undefined (log of a negative number, 0/0), the functions return NaN and a
     trajectory that reaches such a point is flagged as diverged.
     """
-    if not isinstance(text, str):
-        raise FormulaError("the formula must be text")
-    if len(text) > MAX_LENGTH:
-        raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters")
-    if not text.strip():
-        raise FormulaError("the formula is empty")
-    if not text.isprintable():
-        raise FormulaError("the formula contains control characters")
-    domain = _check_domain(domain if domain is not None else DEFAULT_DOMAIN)
-    source = text.strip().replace("^", "**")
-    # the first import takes about 0.5 s of CPU (seconds on a busy machine): not the formula's work
-    sympy = _sympy()
-    began = time.thread_time()
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as error:
-        column = f" at column {error.offset}" if error.offset else ""
-        reason = (error.msg or "invalid syntax").replace("'(' was never closed", "expected ')'")
-        raise FormulaError(f"{reason}{column}") from None
-    except (ValueError, MemoryError, RecursionError):
-        raise FormulaError("the formula cannot be read") from None
-    _check_shape(tree)
-    builder = _Builder()
-    try:
-        expression = builder.build(tree)
-        if not expression.free_symbols <= {builder.x, builder.y}:
-            raise FormulaError("the formula may only use x and y")
-        if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            raise FormulaError("the formula divides by zero (or is undefined) everywhere")
-        if expression.has(sympy.I):
-            raise FormulaError("the formula is not real-valued (e.g. the square root of a negative number)")
-        gradient = (expression.diff(builder.x), expression.diff(builder.y))
-    except FormulaError:
-        raise
-    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, ZeroDivisionError) as error:
-        raise FormulaError(f"the formula cannot be used: {type(error).__name__}") from None
-    if time.thread_time() - began > MAX_SECONDS:
-        raise FormulaError("the formula took too long to differentiate")
-
-    f = _numpy_evaluator(expression, builder.x, builder.y)
-    grad_x = _numpy_evaluator(gradient[0], builder.x, builder.y)
-    grad_y = _numpy_evaluator(gradient[1], builder.x, builder.y)
-
-    def grad(x, y):
-        return grad_x(x, y), grad_y(x, y)
-
-    (xmin, xmax), (ymin, ymax) = domain
-    if start is None:
-        start = (xmin + 0.8 * (xmax - xmin), ymin + 0.8 * (ymax - ymin))
-    return Objective(
-        name="custom",
-        title=text.strip(),
-        f=f,
-        grad=grad,
-        domain=domain,
-        start=(float(start[0]), float(start[1])),
-        latex="f(x, y) = " + sympy.latex(expression),
-        minima=(),
-        min_value=None,
-        description="Your formula, differentiated symbolically.",
-    )
+    return objective_from(analyse_formula(text, domain), start)

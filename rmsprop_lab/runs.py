@@ -18,15 +18,19 @@ from rmsprop_core import (
     OPTIMIZER_CLASSES,
     SGD,
     Adagrad,
+    FormulaAnalysis,
+    FormulaError,
     Momentum,
     RMSProp,
+    objective_from,
     optimize,
     sweep_outcomes,
 )
 from rmsprop_core.metrics import estimate_minimum, evaluate_grid, steps_to_settle, steps_to_tolerance
 from rmsprop_core.mission import Mission, mission_objective
+from rmsprop_core.objectives import scaled
 
-from . import figures
+from . import figures, formula_pool
 from .options import LR_OPTIONS
 from .schemas import FunctionChoice, make_objective
 
@@ -44,10 +48,33 @@ def _read_only(array) -> np.ndarray:
     return array
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    message: str
+
+
+@_cached(256)
+def _read_formula(formula: str, domain) -> FormulaAnalysis | _Refusal:
+    """The formula read in the worker pool, never in this process. A refusal is kept as well, so
+    reloading a bad link repeats no work; a pool too busy to read it is no refusal, and is raised."""
+    try:
+        return formula_pool.shared().analyse(formula, domain)
+    except formula_pool.FormulaServiceBusy:
+        raise
+    except FormulaError as error:
+        return _Refusal(str(error))
+
+
 @_cached(128)
 def objective_for(choice: FunctionChoice):
-    """The chosen function (errors are raised, never cached)."""
-    return make_objective(choice)
+    """The chosen function; a user's formula is read in the worker pool (raises FormulaError for
+    one that cannot be used), everything else is built here."""
+    if choice.formula is None:
+        return make_objective(choice)
+    reading = _read_formula(choice.formula, choice.domain)
+    if isinstance(reading, _Refusal):
+        raise FormulaError(reading.message)
+    return scaled(objective_from(reading), choice.scale)
 
 
 @_cached(64)

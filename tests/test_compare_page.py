@@ -215,7 +215,14 @@ def test_custom_formula_runs_the_engine_on_the_parsed_function():
 
 @pytest.mark.parametrize(
     ("formula", "message"),
-    [("x + z", "unknown name 'z' at column 5"), ("9**9**9**9", "constant exponent"), ("sin(x", "expected ')'")],
+    [
+        ("x + z", "unknown name 'z' at column 5"),
+        ("9**9**9**9", "constant exponent"),
+        ("sin(x", "expected ')'"),
+        # issue 11: refused by the bounds at once, and (within every bound) at the worker's CPU limit
+        ("exp(exp(1e6))", "is about 10^434294, larger than any floating-point number"),
+        ("abs(1.0 + sinh(cosh(7))) * sinh((x^0.5 - y^y)^50)", "takes too long to compute"),
+    ],
 )
 def test_bad_formula_shows_what_and_where_and_keeps_the_settings(formula, message):
     at = fresh_app({"objective": "custom", "rho": "0.99"})

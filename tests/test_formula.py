@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -81,6 +82,95 @@ def test_functions_are_vectorised_over_any_shape():
 def test_bad_formulas_raise_formula_error_saying_what_and_where(text, message):
     with pytest.raises(FormulaError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
         parse_objective(text)
+
+
+# --- what would stall a server is refused before sympy computes it --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # issue 11's three: the first stopped the server for 6 minutes, the others for 57 s and 300+ s
+        ("(((((9**50)**50)**50)**50)**50)*x", "the constant part `(9 ** 50) ** 50` is about 10^2386"),
+        ("exp(exp(1e6))", "the constant part `exp(1000000.0)` is about 10^434294"),
+        ("cosh(cosh(1e6))+x", "the constant part `cosh(1000000.0)` is about 10^434294"),
+        ("sinh(sinh(sinh(9)))*x", "the constant part `sinh(sinh(9))` is about 10^1760"),
+        ("exp(710)", "the constant part `exp(710)` is about 10^308"),
+        # a constant that only sympy sees (x - x cancels) is bounded too
+        ("exp(exp(1000.0 + x - x))", "the constant part `exp(1000.0 + x - x)` is about 10^434"),
+        # exact numbers with more digits than any float, small in value or multiplied by x
+        (
+            "((1/1000000)**50)**50*x",
+            "the part `((1 / 1000000) ** 50) ** 50` may build exact numbers of up to about 15000",
+        ),
+        ("x*(((1000000*x)**50)**50)**50", "the part `((1000000 * x) ** 50) ** 50` may build exact numbers"),
+    ],
+)
+def test_numbers_beyond_every_float_are_refused_at_once_naming_the_part(text, message):
+    parse_objective("x")  # sympy's own lazy imports are not the formula's work
+    began = time.thread_time()
+    with pytest.raises(FormulaError) as refusal:
+        parse_objective(text)
+    assert time.thread_time() - began < 0.1
+    assert message in str(refusal.value) and "floating-point" in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("exp(709)*x", np.exp(709)), ("(9**50)*x", 9.0**50), ("x*(1/1000000)**50", 1e-300)]
+)
+def test_constants_a_float_holds_are_accepted(text, value):
+    objective = parse_objective(text)
+    assert float(objective.f(1.0, 0.0)) == pytest.approx(value, rel=1e-12)
+    assert float(objective.grad(0.0, 0.0)[0]) == pytest.approx(value, rel=1e-12)
+
+
+def test_a_comment_is_refused_not_silently_dropped():
+    with pytest.raises(FormulaError, match="'#' at column 3 is not allowed"):
+        parse_objective("x # [click](https://example.org)")
+
+
+@pytest.mark.parametrize(
+    ("text", "point"),
+    [
+        # abs of what sympy cannot tell is real: its gradient once needed re, im, arg or atan2
+        ("abs(x**y)", (1.7, -0.6)),
+        ("abs(sqrt(x))*y", (2.5, 1.5)),
+        ("abs(log(x)) + y", (0.4, 1.0)),
+        ("abs(x**0.5)**0.5", (3.0, 0.0)),
+        ("abs(sin(log(x)))*y**2", (2.0, 1.3)),
+    ],
+)
+def test_abs_of_any_real_expression_has_its_gradient(text, point):
+    objective = parse_objective(text)
+    assert r"\left|" in objective.latex
+    x, y, h = *point, 1e-6
+    gx, gy = (float(g) for g in objective.grad(x, y))
+    assert gx == pytest.approx((float(objective.f(x + h, y)) - float(objective.f(x - h, y))) / (2 * h), rel=1e-6)
+    assert gy == pytest.approx((float(objective.f(x, y + h)) - float(objective.f(x, y - h))) / (2 * h), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sin((-1)^y)", "gradient is not real-valued (e.g. a negative number raised to a power in x or y)"),
+        ("atan(1/sinh(sinh(y - y)))", "divides by zero (or is undefined) everywhere"),
+        ("log(-1 - x^2)", "no finite value anywhere in the domain"),
+        # atan(i·pi) is i·atanh(pi): sympy's answer holds a function no real evaluation has
+        ("cosh((e*atan(log(-1)))^3)", "the formula's value needs 'atanh', which this app cannot evaluate"),
+    ],
+)
+def test_formulas_with_no_real_evaluation_say_why(text, message):
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        parse_objective(text)
+
+
+def test_a_gradient_too_large_to_evaluate_is_refused(monkeypatch):
+    import rmsprop_core.formula as formula
+
+    monkeypatch.setattr(formula, "MAX_EVALUATOR_NODES", 20)
+    parse_objective("x*y + sin(x)")  # value and gradient in 11 operations
+    with pytest.raises(FormulaError, match=r"too large to evaluate \(more than 20 operations"):
+        parse_objective("x*y + sin(x)*cos(y)")
 
 
 def test_formula_error_is_a_value_error():
