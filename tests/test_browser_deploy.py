@@ -4,6 +4,7 @@ Content-Security-Policy, the headers are on every response, and the metrics stay
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import ssl
 import subprocess
@@ -11,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -68,6 +70,11 @@ def tool(name: str) -> str:
 class Proxy:
     https: str  # the site's base URL
     http_port: int  # the plain-http server, which only redirects
+    error_log: Path
+
+    def failures(self) -> list[str]:
+        """What nginx logged as critical (a response it could not pass on, say)."""
+        return [line for line in self.error_log.read_text().splitlines() if "[crit]" in line or "[alert]" in line]
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +92,10 @@ def proxied(served_app, tmp_path_factory):
     temporary = "".join(
         f"    {name}_temp_path {folder / name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
+    # started by root, nginx's workers would run as nobody, who cannot write the test's private folders
+    user = "user root;\n" if os.geteuid() == 0 else ""
     (folder / "nginx.conf").write_text(
-        f"worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\nevents {{}}\n"
+        f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\nevents {{}}\n"
         f"http {{\n    access_log off;\n{temporary}    include {folder / 'site.conf'};\n}}\n"
     )
     checked = subprocess.run([nginx, "-t", "-c", str(folder / "nginx.conf")], capture_output=True, text=True)
@@ -99,7 +108,7 @@ def proxied(served_app, tmp_path_factory):
                 break
         except OSError:
             time.sleep(0.1)
-    yield Proxy(base, http_port)
+    yield Proxy(base, http_port, folder / "error.log")
     process.terminate()
     process.wait(timeout=10)
 
@@ -136,4 +145,5 @@ def test_every_page_works_under_the_content_security_policy(proxied, browser, pa
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=60_000)
     assert page.locator("[data-testid=stException]").count() == 0
     assert not violations, violations
+    assert not proxied.failures(), proxied.failures()
     context.close()
