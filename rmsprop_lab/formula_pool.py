@@ -18,6 +18,7 @@ formulas here, in a small pool of worker processes started with the server (``ap
   session keep running.
 
 The answer is plain data (a ``FormulaAnalysis``); the caller builds the NumPy functions from it.
+POSIX only (resource limits, signals, pipes in ``select``); the Docker image runs Linux.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import importlib
 import json
 import math
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -267,24 +269,18 @@ def _address_space() -> int | None:
 
 
 def _cpu_seconds() -> float:
-    import resource
-
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
 def _set_soft_limit(which: int, soft: int) -> None:
-    import resource
-
     _, hard = resource.getrlimit(which)
     resource.setrlimit(which, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
 def serve(job_name: str) -> None:
     """A worker: answer requests from stdin with ``job_name`` until stdin closes."""
-    import resource
-
-    import sympy
+    import sympy  # about a second of CPU, paid once here rather than by a request's budget
 
     module, _, function = job_name.partition(":")
     job = getattr(importlib.import_module(module), function)

@@ -123,6 +123,18 @@ def test_the_issue_bombs_with_the_bounds_off_stop_at_the_workers_limits(bomb):
         unbounded.close()
 
 
+def test_a_worker_past_its_memory_cap_says_too_large_and_is_replaced():
+    greedy = FormulaPool(workers=1, job="tests.formula_pool_jobs:allocate_past_the_cap")
+    try:
+        [worker] = greedy.pids()
+        with pytest.raises(FormulaError, match=f"^{TOO_LARGE}$"):
+            greedy.analyse("x")
+        assert greedy.pids() != [worker]
+        assert_reaped(worker)
+    finally:
+        greedy.close()
+
+
 def test_a_worker_killed_from_outside_is_reaped_and_replaced(single):
     assert_serves(single)
     [worker] = single.pids()
