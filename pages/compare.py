@@ -265,7 +265,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             key="compare_download",
             icon=":material/download:",
         )
-    with st.expander("Save or load these settings"):
+    with st.expander("Save or load these settings", expanded=settings.file_message_pending()):
         settings.file_controls()
     settings.publish()
 

@@ -261,6 +261,10 @@ class PageSettings:
         self.ladder("theta", "Valley angle θ (degrees)", also=turned_start)
         return FunctionChoice("valley", condition=self["kappa"], angle_degrees=self["theta"])
 
+    def file_message_pending(self) -> bool:
+        """Whether a loaded or refused settings file has a message to show (keep its expander open)."""
+        return self.key("_upload_messages") in st.session_state
+
     def file_controls(self) -> None:
         """ "Download settings" (JSON of every setting) and "Load settings" (validated upload).
 

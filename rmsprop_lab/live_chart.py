@@ -182,10 +182,11 @@ function playbackControls(Plotly, chart) {
     if (!paths.lines.length) return;
     const steps = state.steps;
     let from = state.step === null || state.step >= steps ? 0 : state.step;
-    const began = performance.now();
+    let began = null;  // the first frame's time: a late first frame must not skip the start
     button.textContent = "❚❚";
     button.setAttribute("aria-label", "Pause");
     const tick = (now) => {
+      began ??= now;
       const perStep = (SECONDS_AT_1X * 1000) / Number(speed.value) / steps;
       const step = Math.min(steps, from + Math.floor((now - began) / perStep));
       if (step !== state.step) {

@@ -11,10 +11,12 @@ from rmsprop_lab import live_chart
 from .browser_support import open_page, plotted_trace, save_screenshots, wait_settled
 
 pytestmark = pytest.mark.browser
+#: Compare on Rosenbrock (the landing view is the first guided scenario, the valley)
+ROSENBROCK_URL = "{}/?objective=rosenbrock"
 
 
 def test_page_loads_with_all_charts(served_app, browser):
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     assert page.title() == "RMSProp Lab"
     assert page.locator(".js-plotly-plot").count() == 3
     assert page.locator("[data-testid=stException]").count() == 0
@@ -25,7 +27,7 @@ def test_page_loads_with_all_charts(served_app, browser):
 
 
 def test_rho_slider_moves_with_the_keyboard_and_the_path_changes(served_app, browser):
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     before = plotted_trace(page, "RMSProp")
     slider = page.get_by_role("slider", name="Decay rate")
     slider.focus()
@@ -42,7 +44,7 @@ def test_rho_slider_moves_with_the_keyboard_and_the_path_changes(served_app, bro
 def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     """live_chart: a key press hands new figures to the same three chart elements (no remount),
     drawn by the vendored plotly.js bundle, and a zoom survives."""
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     assert page.evaluate("() => Plotly.version") == live_chart.bundled_plotly_js_version()
     assert page.locator("[data-testid=liveChart]").count() == 3
     page.evaluate(
@@ -70,7 +72,7 @@ def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
 def test_a_control_that_changes_no_chart_redraws_none(served_app, browser):
     """The tolerance changes the results table only: the charts, identical, are not drawn again
     (Streamlit keeps an element whose data did not change, so live_chart is not even called)."""
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     page.evaluate(
         """() => {
             window.__draws = 0;
@@ -91,7 +93,7 @@ def test_a_control_that_changes_no_chart_redraws_none(served_app, browser):
 
 def test_full_screen_button_fills_the_screen_and_gives_the_size_back(served_app, browser):
     """For projecting in class: the mode bar's full-screen button (live_chart adds it)."""
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     main = page.locator(".js-plotly-plot").first
     main.hover()
     main.locator("[data-title='Full screen (Esc to leave)']").click()
@@ -112,7 +114,7 @@ def test_deep_link_with_a_trailing_slash_still_draws(served_app, browser):
 
 
 def test_switch_to_side_by_side(served_app, browser):
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     page.get_by_text("side by side", exact=True).click()
     wait_settled(page)
     page.wait_for_function("() => !!document.querySelectorAll('.js-plotly-plot')[0].layout.xaxis3")
@@ -122,7 +124,7 @@ def test_switch_to_side_by_side(served_app, browser):
 
 
 def test_download_csv_and_read_it_back(served_app, browser):
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download trajectories (CSV)").click()
     download = download_info.value
@@ -196,7 +198,7 @@ def test_typing_a_formula_draws_its_paths(served_app, browser):
 def test_settings_file_download_edit_and_load(served_app, browser, tmp_path):
     import json
 
-    page = open_page(browser, served_app.url, charts=3)
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     page.get_by_role("slider", name="Decay rate").focus()
     page.keyboard.press("ArrowRight")  # a fragment-only rerun: the saved file must still see it
     wait_settled(page)
@@ -278,17 +280,16 @@ def test_playback_grows_the_paths_in_the_browser_without_a_rerun(served_app, bro
             const plot = document.querySelector('.js-plotly-plot');
             plot.on('plotly_restyle', () => {
                 const line = plot._fullData.find(t => t.name === 'RMSProp' && t.meta === 'path');
-                window.__lengths.push(line.x.length);
+                if (window.__lengths.at(-1) !== line.x.length) window.__lengths.push(line.x.length);
             });
         }"""
     )
-    page.get_by_label("Playback speed").select_option("4")
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play").click()  # 1×: the whole run in about six seconds
     page.wait_for_function(
         "() => document.querySelector('[data-testid=playbackStep]').textContent === 'step 200 / 200'"
     )
     lengths = page.evaluate("() => window.__lengths")
-    assert len(lengths) > 20 and lengths == sorted(lengths)  # grew step by step, frame by frame
+    assert len(lengths) > 10 and lengths == sorted(lengths)  # grew step by step, frame by frame
     assert lengths[0] < 50 and lengths[-1] == 201
     assert page.evaluate("() => window.__reruns") == 0
     drawn = plotted_trace(page, "RMSProp")
