@@ -66,6 +66,8 @@ def tune_learning_rates(choice: runs.FunctionChoice, start, steps: int) -> None:
         picked.append(f"{spec.label} α = {learning_rate:g} ({result})")
     settings.update(changes)
     st.session_state[TUNED_NOTE] = (tuning_context(settings.values(), start, steps), picked)
+    # the whole page reruns, not only the optimizer lab: the scenario's notes above may no longer apply
+    st.session_state[settings.key("_tuned_rerun")] = True
 
 
 def tuned_note(current: dict, start, steps: int) -> None:
@@ -146,6 +148,8 @@ def results_table(results, objective, tolerance: float) -> dict:
 
 @st.fragment
 def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps: int, noise=(0.0, 0)) -> None:
+    if st.session_state.pop(settings.key("_tuned_rerun"), False):
+        st.rerun()
     objective, minimum_note = runs.measured_objective(choice)
     revision = str(choice)
     # chart first: on a phone the columns stack, and the picture should come before the knobs

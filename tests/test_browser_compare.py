@@ -297,3 +297,28 @@ def test_playback_grows_the_paths_in_the_browser_without_a_rerun(served_app, bro
     np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
     assert page.get_by_role("button", name="Play").is_visible()  # ready to play again
     page.close()
+
+
+def test_picking_a_scenario_then_tuning_in_the_browser(served_app, browser):
+    """The scenario picker sets a whole view and asks its question; "Tune learning rates" then gives
+    each optimizer its best α and says by which criterion."""
+    from rmsprop_lab.scenarios import SCENARIOS, measure
+
+    page = open_page(browser, served_app.url, charts=3)
+    assert page.get_by_text("Predict first: A valley 100 times steeper").is_visible()  # the landing view
+    page.get_by_role("combobox", name="Guided scenario").click()
+    page.get_by_role("option", name=SCENARIOS["saddle"].title).click()
+    page.wait_for_function("() => location.search.includes('scenario=saddle')")
+    wait_settled(page)
+    assert page.get_by_text(f"{SCENARIOS['saddle'].title}. Predict first").is_visible()
+    page.get_by_text("What to notice").click()
+    escape = measure(SCENARIOS["saddle"].settings())["RMSProp"].escape
+    assert page.get_by_text(f"RMSProp escapes (f falls 1 below its start) at step {escape}").is_visible()
+
+    page.get_by_role("button", name="Tune learning rates").click()
+    wait_settled(page)
+    note = page.get_by_text("α tuned on this function and start")
+    note.wait_for()
+    assert "fewest steps to settle" in note.inner_text()
+    assert page.get_by_text("its settings have changed since").is_visible()  # tuning changed the view
+    page.close()

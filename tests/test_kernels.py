@@ -8,6 +8,8 @@ import pytest
 from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, optimize
 from rmsprop_core.optimizers import OPTIMIZER_CLASSES
 
+from .test_optimizers import LINEAR as _LINEAR
+
 N = 6  # runs in the batch
 LRS = np.array([0.001, 0.01, 0.1, 0.5, 1.0, 3.0])
 
@@ -70,28 +72,3 @@ def test_state_names_mean_one_thing_across_optimizers():
         "step_size",
     }
     assert set(optimize(Adagrad(), _LINEAR, (0.0, 0.0), 2).state) == {"s", "step_size"}
-
-
-def _linear():
-    from rmsprop_core import Objective
-
-    return Objective(
-        "linear",
-        "linear",
-        lambda x, y: 3 * x - 4 * y,
-        lambda x, y: (3.0 + 0 * x, -4.0 + 0 * y),
-        ((-9, 9), (-9, 9)),
-        (0.0, 0.0),
-        "3x - 4y",
-    )
-
-
-_LINEAR = _linear()
-
-
-@pytest.mark.parametrize("kind", sorted(OPTIMIZER_CLASSES))
-def test_every_state_field_names_a_state_array(kind):
-    spec = OPTIMIZER_CLASSES[kind](**({"momentum": 0.5, "centered": True} if kind == "rmsprop" else {}))
-    state = spec.init_state((2, 1))
-    assert set(spec.state_fields) <= set(state) and "scratch" not in spec.state_fields
-    assert set(state) - set(spec.state_fields) <= {"scratch", "d"}  # working memory and the denominator
