@@ -283,7 +283,8 @@ def _prepare_batch(optimizer, start) -> tuple[tuple[int, ...], object, np.ndarra
         raise ValueError(f"start must have shape (2,) or (..., 2), got {start.shape}")
     batch_shape = tuple(np.broadcast_shapes(start.shape[:-1], *optimizer.hyperparameter_shapes()))
     size = int(np.prod(batch_shape, dtype=np.int64))
-    flat_start = np.ascontiguousarray(np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T)
+    # always a fresh, writable copy: a single start would otherwise stay a read-only view of the caller's
+    flat_start = np.array(np.broadcast_to(start, (*batch_shape, 2)).reshape(size, 2).T, order="C")
     return batch_shape, optimizer.flattened(batch_shape), flat_start
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rmsprop_core import SGD, Adam, Momentum, Objective, RMSProp, get_objective, optimize, sweep_outcomes
-from rmsprop_core.metrics import summarize
+from rmsprop_core.metrics import steps_to_tolerance, summarize
 
 ROSENBROCK = get_objective("rosenbrock")
 
@@ -322,3 +322,22 @@ def test_noisy_state_replay_matches_the_moves():
 def test_bad_noise_settings_are_refused(noise, seed):
     with pytest.raises(ValueError, match=r"noise|seed"):
         optimize(SGD(lr=0.1), get_objective("bowl"), (1.0, 1.0), 3, noise=noise, seed=seed)
+
+
+def test_sweep_outcomes_takes_a_single_configuration_and_counts_step_zero():
+    """Issue 13: one configuration with 2 or more steps crashed ("output array is read-only"), and a
+    start already within the tolerance must count as reached at step 0."""
+    bowl = get_objective("bowl")
+    single = sweep_outcomes(RMSProp(lr=0.1), bowl, (5.0, 4.0), 300, tolerance=1e-3)
+    run = optimize(RMSProp(lr=0.1), bowl, (5.0, 4.0), 300)
+    assert single.final_losses == run.losses[-1] and single.diverged_at == -1
+    assert single.steps_to_tolerance == steps_to_tolerance(run.losses, 0.0, 1e-3)
+    at_the_minimum = sweep_outcomes(RMSProp(lr=0.1), bowl, (0.0, 0.0), 5, tolerance=1e-3)
+    assert at_the_minimum.steps_to_tolerance == 0
+
+
+def test_a_start_array_is_never_changed_by_a_run():
+    start = np.array([5.0, 4.0])
+    optimize(RMSProp(lr=0.1), get_objective("bowl"), start, 3)
+    sweep_outcomes(RMSProp(lr=0.1), get_objective("bowl"), start, 3, tolerance=1e-3)
+    assert start.tolist() == [5.0, 4.0]
