@@ -93,7 +93,9 @@ class Trajectory:
         self._diverged_in_loop = diverged_at
 
     def _public(self, coordinate_first: np.ndarray) -> np.ndarray:
-        """``(T, 2, N)`` -> ``(T, *B, 2)`` view."""
+        """``(T, 2, N)`` -> ``(T, *B, 2)`` view, handed out only once divergence is final (finding
+        a non-finite loss NaNs the points after it), so no returned array changes afterwards."""
+        self.diverged_at  # noqa: B018 - finalises the points before any view of them leaves
         shaped = coordinate_first.reshape(coordinate_first.shape[:2] + self.batch_shape)
         return np.moveaxis(shaped, 1, -1)
 

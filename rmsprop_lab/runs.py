@@ -295,9 +295,7 @@ def anatomy_trajectory(choice: FunctionChoice, lr: float, rho: float, eps: float
     """A plain RMSProp run whose recorded gradients and state the Anatomy page takes apart."""
     objective = objective_for(choice)
     trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps)
-    # finish every lazy field now, divergence first (it rewrites the points past it): the shared
-    # trajectory is only read afterwards
-    int(trajectory.diverged_at)
+    # finish every lazy field now: the shared trajectory is only read afterwards
     for array in (trajectory.points, trajectory.losses, trajectory.grads, *trajectory.state.values()):
         _read_only(array)
     return trajectory

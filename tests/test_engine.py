@@ -132,6 +132,9 @@ def test_non_finite_loss_at_a_finite_point_counts_as_divergence():
         "",
     )
     trajectory = optimize(SGD(lr=0.3), half_plane, (1.0, 1.0), 10)
+    # issue 13: points read before diverged_at were rewritten by reading it; they are final at once
+    points_first = trajectory.points
+    assert np.isnan(points_first[5:]).all()
     assert int(trajectory.diverged_at) == 4  # x: 1, 0.7, 0.4, 0.1, -0.2
     assert np.isnan(trajectory.points[5:]).all()
     assert np.isnan(trajectory.losses[4:]).all()
