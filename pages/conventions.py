@@ -1,6 +1,7 @@
 """Library conventions: the same problem under PyTorch, Keras 3, optax, TensorFlow 1 and the lesson."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -31,7 +32,7 @@ with st.sidebar:
 show_notices(notices)
 base = resolve_function(choice)
 scale = float(settings["scale"])
-scaled_choice = runs.FunctionChoice(choice.name, choice.formula, choice.domain, scale)
+scaled_choice = replace(choice, scale=scale)
 lr, steps = float(settings["lr"]), int(settings["steps"])
 
 st.title("Why does my PyTorch run differ from my Keras run?")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from rmsprop_core import RMSProp
 from rmsprop_core.lesson import LESSON, lesson_output_lines
+from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
 from rmsprop_lab import figures, runs
 from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.internals import ensure_routed
@@ -129,11 +130,13 @@ live_chart(
 )
 
 
-def steps_by_rho(lr: float) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """First touch of f <= 1e-6 and settling there, on the lesson's bowl from (5, 4), per rho."""
-    return runs.steps_by_rho(
-        BOWL, tuple(LESSON.start), lr, LESSON.epsilon, RHO_FAMILY, HONESTY_STEPS, HONESTY_TOLERANCE
-    )
+def steps_by_rho(lr: float) -> tuple[list[int], list[int]]:
+    """First touch of f <= 1e-6 and settling there, on the lesson's bowl from its start (5, 4), per
+    rho, from the Decay explorer's one broadcast run."""
+    losses = runs.decay_family(BOWL, RHO_FAMILY, lr, LESSON.epsilon, HONESTY_STEPS).losses
+    touch = steps_to_tolerance(losses, 0.0, HONESTY_TOLERANCE)
+    settle = steps_to_settle(losses, 0.0, HONESTY_TOLERANCE)
+    return [int(v) for v in touch], [int(v) for v in settle]
 
 
 def describe(steps: int) -> str:

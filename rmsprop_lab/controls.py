@@ -25,7 +25,7 @@ from rmsprop_core.objectives import quadratic_valley
 
 from . import runs
 from .options import format_number
-from .schemas import CUSTOM, FunctionChoice, domain_of
+from .schemas import CUSTOM, FunctionChoice, function_choice
 from .settings import Schema, quote_user_text
 
 
@@ -90,14 +90,14 @@ class PageSettings:
         self.publish()
         return notices
 
-    def update(self, changes: dict, notices: list[str] | None = None) -> None:
+    def update(self, changes: dict) -> None:
         """Change settings from code (a callback, a loaded file): store and widgets together."""
         settings = {**st.session_state[self._store_key], **changes}
         if self.schema.subject in changes and any(param.follows for param in self.schema.params):
             settings = {**self.schema.with_subject(settings, changes[self.schema.subject]), **changes}
         settings, corrections = self.schema.corrected(settings)
         st.session_state[self._store_key] = settings
-        st.session_state[self._notices_key] = [*(notices or []), *corrections]
+        st.session_state[self._notices_key] = corrections
         self._write_widgets(settings)
 
     def remember(self, changes: dict) -> None:
@@ -228,9 +228,9 @@ class PageSettings:
             format_func=lambda name: OBJECTIVES[name].title if name in OBJECTIVES else "Your own formula…",
         )
         if self["objective"] == "valley" and "kappa" in self.params:
-            return self._valley_inputs()
+            self._valley_inputs()
         if self["objective"] != CUSTOM:
-            return FunctionChoice(self["objective"])
+            return function_choice(self.values())
         self.text(
             "formula",
             "f(x, y) =",
@@ -245,9 +245,9 @@ class PageSettings:
         with high_column:
             self.number("xmax", "x to", step=1.0)
             self.number("ymax", "y to", step=1.0)
-        return FunctionChoice(CUSTOM, self["formula"], domain_of(self.values()))
+        return function_choice(self.values())
 
-    def _valley_inputs(self) -> FunctionChoice:
+    def _valley_inputs(self) -> None:
         """The conditioning lab's κ and θ; a new θ turns the start with the valley, where the page
         has a start."""
 
@@ -259,7 +259,6 @@ class PageSettings:
 
         self.ladder("kappa", "Condition number κ (steep ÷ flat)", also=turned_start)
         self.ladder("theta", "Valley angle θ (degrees)", also=turned_start)
-        return FunctionChoice("valley", condition=self["kappa"], angle_degrees=self["theta"])
 
     def file_message_pending(self) -> bool:
         """Whether a loaded or refused settings file has a message to show (keep its expander open)."""

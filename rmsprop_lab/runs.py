@@ -26,12 +26,13 @@ from rmsprop_core import (
     optimize,
     sweep_outcomes,
 )
-from rmsprop_core.metrics import estimate_minimum, evaluate_grid, steps_to_settle, steps_to_tolerance
+from rmsprop_core.metrics import estimate_minimum, evaluate_grid, steps_to_settle
 from rmsprop_core.mission import Mission, mission_objective
 from rmsprop_core.objectives import scaled
 
 from . import figures, formula_pool
 from .options import LR_OPTIONS
+from .scenarios import SCENARIOS, measure
 from .schemas import FunctionChoice, make_objective
 
 CACHE_SECONDS = 3600
@@ -255,7 +256,8 @@ class DecayFamily:
 
 @_cached(64)
 def decay_family(choice: FunctionChoice, rhos: tuple, lr: float, eps: float, steps: int) -> DecayFamily:
-    """RMSProp at every decay rate in ``rhos``, one broadcast engine call."""
+    """RMSProp at every decay rate in ``rhos`` from the function's start, one broadcast engine call
+    (the Decay explorer, and the Lesson's table of ρ)."""
     objective = objective_for(choice)
     starts = np.broadcast_to(np.array(objective.start, dtype=float), (len(rhos), 2))
     trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
@@ -265,20 +267,6 @@ def decay_family(choice: FunctionChoice, rhos: tuple, lr: float, eps: float, ste
         _read_only(trajectory.state["step_size"]),
         _read_only(trajectory.diverged_at),
     )
-
-
-@_cached(16)
-def steps_by_rho(
-    choice: FunctionChoice, start: tuple, lr: float, eps: float, rhos: tuple, steps: int, tolerance: float
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """For each decay rate, the first step with f − f* ≤ ``tolerance`` and the step after which it
-    stays there (-1: never), from one broadcast engine call."""
-    objective = objective_for(choice)
-    starts = np.broadcast_to(np.array(start, dtype=float), (len(rhos), 2))
-    family = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
-    touch = steps_to_tolerance(family.losses, objective.min_value, tolerance)
-    settle = steps_to_settle(family.losses, objective.min_value, tolerance)
-    return tuple(int(v) for v in touch), tuple(int(v) for v in settle)
 
 
 @_cached(64)
@@ -320,8 +308,6 @@ def clear() -> None:
 @_cached(16)
 def scenario_numbers(scenario_id: str):
     """What a guided scenario's note quotes, measured by the engine: its view, and its contrast."""
-    from .scenarios import SCENARIOS, measure
-
     scenario = SCENARIOS[scenario_id]
     contrast = scenario.contrast_settings()
     return measure(scenario.settings()), None if contrast is None else measure(contrast)
