@@ -2,12 +2,13 @@
 
 Internally the batch is flattened and points are stored coordinate-first, ``(steps + 1, 2, N)``,
 so every array the step loop touches is contiguous and every operation is one vectorised NumPy
-call over the whole batch. The loop records only the points; losses, gradients and optimizer
-state are derived afterwards, on first access, in vectorised passes.
+call over the whole batch. The loop records the points, and the optimizer's state when asked;
+losses and gradients are derived afterwards, on first access, in vectorised passes.
 """
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
 import numpy as np
@@ -38,24 +39,40 @@ def _divergence_box(objective) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _StateGuard:
-    """Makes an overflow of the optimizer's state (a non-finite s, m or b) a divergence.
+    """Makes an overflow of the running average of g² (``s``) a divergence.
 
-    RMSProp's and Adam's steps divide by the root of a running average of g²: once g² overflows,
-    that average is infinite and the step is 0, so the point stops, finite, and would be reported
-    as a result. ``apply`` adds 0 × state to the update, which is exact for a finite state and NaN
-    for a non-finite one: the point that state moves to is then non-finite, and the divergence
-    checks date it like any other. A state that is all finite (the usual case) costs one sum.
+    RMSProp's, Adam's and Adagrad's steps divide by the root of ``s``: once g² overflows, ``s`` is
+    infinite and the step is 0, so the point stops, finite, and would be reported as a result.
+    ``apply`` adds 0 × s to the update, which is exact for a finite ``s`` and NaN for a non-finite
+    one: the point that state moves to is then non-finite, and the divergence checks date it like
+    any other. Only ``s`` needs watching: g² overflows before g does, so ``m`` cannot overflow
+    first, and a non-finite ``m`` or momentum buffer ``b`` moves the point to a non-finite place.
+    A finite ``s`` (the usual case) costs one sum per step.
     """
 
-    def __init__(self, spec, state: dict, shape: tuple[int, int]):
-        self.arrays = [state[name] for name in spec.state_fields if name in state]
-        self.scratch = np.empty(shape) if self.arrays else None
+    def __init__(self, state: dict):
+        self.square_avg = state.get("s")
+        self.scratch = None if self.square_avg is None else np.empty_like(self.square_avg)
 
     def apply(self, update: np.ndarray) -> None:
-        for array in self.arrays:
-            if not np.isfinite(array.sum()):  # a sum of huge finite entries can overflow too: harmless
-                np.multiply(array, 0.0, out=self.scratch)
-                update += self.scratch
+        # a sum of huge finite entries can overflow too: harmless, 0 x finite adds exactly 0
+        if self.square_avg is not None and not math.isfinite(np.add.reduce(self.square_avg, axis=None)):
+            np.multiply(self.square_avg, 0.0, out=self.scratch)
+            update += self.scratch
+
+
+class _StateRecorder:
+    """The optimizer's running state after every step, recorded as the run makes it:
+    ``(steps + 1, 2, N)`` arrays named by ``spec.recorded_fields``, entry 0 the initial state."""
+
+    def __init__(self, spec, state: dict, steps: int):
+        self.sources = {name: state[name] for name in spec.recorded_fields if name in state}
+        self.history = {name: np.empty((steps + 1, *array.shape)) for name, array in self.sources.items()}
+        self.record(0)
+
+    def record(self, step: int) -> None:
+        for name, array in self.sources.items():
+            self.history[name][step] = array
 
 
 def _outside(points: np.ndarray, centre: np.ndarray, half_width: np.ndarray) -> np.ndarray:
@@ -82,7 +99,17 @@ class Trajectory:
       later entries are NaN.
     """
 
-    def __init__(self, optimizer, objective, coordinate_first_points, batch_shape, diverged_at, noise=0.0, seed=0):
+    def __init__(
+        self,
+        optimizer,
+        objective,
+        coordinate_first_points,
+        batch_shape,
+        diverged_at,
+        noise=0.0,
+        seed=0,
+        state_history=None,
+    ):
         self.optimizer = optimizer
         self.objective = objective
         self.noise, self.seed = noise, seed
@@ -91,6 +118,7 @@ class Trajectory:
         # (steps + 1, 2, N) contiguous; the public views are reshaped / moved, never copied
         self._points_cf = coordinate_first_points
         self._diverged_in_loop = diverged_at
+        self._state_history = state_history
 
     def _public(self, coordinate_first: np.ndarray) -> np.ndarray:
         """``(T, 2, N)`` -> ``(T, *B, 2)`` view, handed out only once divergence is final (finding
@@ -131,32 +159,20 @@ class Trajectory:
 
     @cached_property
     def state(self) -> dict[str, np.ndarray]:
-        """Replay the optimizer over the recorded gradients, recording its state at every step."""
+        """The optimizer's public state per step, from the history the run recorded (or, when the
+        run was not asked to record it, from the same loop run again with the same start and seed)."""
         spec = self.optimizer.flattened(self.batch_shape)
-        shape = self._points_cf.shape[1:]
-        running = spec.init_state(shape)
-        update = np.empty(shape)
-        # the same noise draws as the run itself: same seed, same order
-        gradient_noise = _GradientNoise(self.noise, self.seed, shape) if self.noise > 0 else None
+        history = self._state_history
+        if history is None:
+            start = self._points_cf[0].copy()
+            _, _, history = _step_loop(spec, self.objective, start, self.steps, self.noise, self.seed, True)
+        self._state_history = None  # the public arrays below are derived from it; no second copy kept
         with np.errstate(all="ignore"):
-            if hasattr(spec, "initial_denominator"):
-                spec.initial_denominator(running)
-            first = spec.public_state(running)
-            recorded = {name: np.empty((self.steps + 1, *shape)) for name in first}
-            for name, value in first.items():
-                recorded[name][0] = value
-            for step in range(1, self.steps + 1):
-                gradient = self._grads_cf[step - 1]
-                if gradient_noise is not None:
-                    gradient = gradient.copy()
-                    gradient_noise.add_to(gradient)
-                spec.update(gradient, running, step, update)
-                for name, value in spec.public_state(running).items():
-                    recorded[name][step] = value
+            public = spec.public_state(history)
         dead = self._dead_mask_cf()
-        for array in recorded.values():
+        for array in public.values():
             array[dead] = np.nan
-        return {name: self._public(array) for name, array in recorded.items()}
+        return {name: self._public(array) for name, array in public.items()}
 
     def _dead_mask_cf(self) -> np.ndarray:
         """``(steps + 1, 2, N)`` mask of entries after each element's divergence step."""
@@ -206,7 +222,9 @@ class _GradientNoise:
         gradient += self.draw
 
 
-def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float = 0.0, seed=None) -> Trajectory:
+def optimize(
+    optimizer: Optimizer, objective, start, steps: int, *, noise: float = 0.0, seed=None, record_state: bool = False
+) -> Trajectory:
     """Run ``optimizer`` on ``objective`` from ``start`` for ``steps`` updates.
 
     ``start`` has shape ``(2,)`` or ``(..., 2)``; array hyperparameters broadcast against the batch
@@ -218,23 +236,34 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
     as a mini-batch gradient would have; ``seed`` makes it reproducible (the same seed gives the
     same trajectory; without one, a seed is drawn and kept in ``trajectory.seed``).
     ``trajectory.grads`` stays the true gradient at each point.
+
+    ``record_state=True`` records the optimizer's state at every step during the run, for
+    ``trajectory.state``; without it, reading ``trajectory.state`` runs the same loop again.
     """
     steps = _check_steps(steps)
     noise, seed = _check_noise(noise, seed)
     batch_shape, spec, flat_start = _prepare_batch(optimizer, start)
-    size = flat_start.shape[1]
+    points, diverged_at, state_history = _step_loop(spec, objective, flat_start, steps, noise, seed, record_state)
+    return Trajectory(
+        optimizer, objective, points, batch_shape, diverged_at, noise=noise, seed=seed, state_history=state_history
+    )
 
+
+def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
+    """The one step loop: the points ``(steps + 1, 2, N)``, the divergence steps found on the way
+    (non-finite or outside the box, or an overflowed ``s``), and the state history if asked."""
+    size = flat_start.shape[1]
     points = np.empty((steps + 1, 2, size))
     points[0] = flat_start
     centre, half_width = _divergence_box(objective)
     diverged_at = np.full(size, -1, dtype=np.int64)
     gradient_at = _gradient_evaluator(objective)
     state = spec.init_state((2, size))
-    state_guard = _StateGuard(spec, state, (2, size))
+    state_guard = _StateGuard(state)
+    recorder = _StateRecorder(spec, state, steps) if record_state else None
     gradient = np.empty((2, size))
     update = np.empty((2, size))
     checked_up_to = 0
-    newly_dead: np.ndarray | None = None
     gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
 
     with np.errstate(all="ignore"):
@@ -247,6 +276,8 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
             spec.update(gradient, state, step, update)
             state_guard.apply(update)
             np.subtract(current, update, out=points[step])
+            if recorder is not None:
+                recorder.record(step)
             if newly_dead is not None:
                 # elements whose last point was the diverged one: their next point is NaN, and a
                 # NaN point stays NaN (w - anything), so they stop moving from here on
@@ -255,7 +286,7 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
             if step % DIVERGENCE_CHECK_EVERY == 0 or step == steps:
                 newly_dead = _find_divergence(points, checked_up_to + 1, step, centre, half_width, diverged_at)
                 checked_up_to = step
-    return Trajectory(optimizer, objective, points, batch_shape, diverged_at, noise=noise, seed=seed)
+    return points, diverged_at, None if recorder is None else recorder.history
 
 
 def _find_divergence(points, first_step, last_step, centre, half_width, diverged_at):
@@ -347,7 +378,7 @@ def sweep_outcomes(
     reached = np.full(size, -1, dtype=np.int64)
     diverged_at = np.full(size, -1, dtype=np.int64)
     state = spec.init_state((2, size))
-    state_guard = _StateGuard(spec, state, (2, size))
+    state_guard = _StateGuard(state)
     gradient = np.empty((2, size))
     update = np.empty((2, size))
     target = -np.inf if min_value is None else min_value + tolerance

@@ -127,7 +127,7 @@ def _run(kind: str, hyperparameters: tuple, source, start: tuple, steps: int, la
     """One run on ``source``: a FunctionChoice, or a Mission's surface."""
     spec = OPTIMIZER_CLASSES[kind](**dict(hyperparameters))
     objective = mission_objective(source) if isinstance(source, Mission) else objective_for(source)
-    trajectory = optimize(spec, objective, start, steps, noise=noise, seed=seed)
+    trajectory = optimize(spec, objective, start, steps, noise=noise, seed=seed, record_state=True)
     return RunResult(
         label=label,
         kind=kind,
@@ -260,7 +260,7 @@ def decay_family(choice: FunctionChoice, rhos: tuple, lr: float, eps: float, ste
     (the Decay explorer, and the Lesson's table of ρ)."""
     objective = objective_for(choice)
     starts = np.broadcast_to(np.array(objective.start, dtype=float), (len(rhos), 2))
-    trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
+    trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps, record_state=True)
     return DecayFamily(
         _read_only(trajectory.points),
         _read_only(trajectory.losses),
@@ -282,7 +282,7 @@ def convention_runs(choice: FunctionChoice, lr: float, steps: int) -> dict[str, 
 def anatomy_trajectory(choice: FunctionChoice, lr: float, rho: float, eps: float, steps: int):
     """A plain RMSProp run whose recorded gradients and state the Anatomy page takes apart."""
     objective = objective_for(choice)
-    trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps)
+    trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps, record_state=True)
     # finish every lazy field now: the shared trajectory is only read afterwards
     for array in (trajectory.points, trajectory.losses, trajectory.grads, *trajectory.state.values()):
         _read_only(array)

@@ -344,3 +344,61 @@ def test_a_start_array_is_never_changed_by_a_run():
     optimize(RMSProp(lr=0.1), get_objective("bowl"), start, 3)
     sweep_outcomes(RMSProp(lr=0.1), get_objective("bowl"), start, 3, tolerance=1e-3)
     assert start.tolist() == [5.0, 4.0]
+
+
+class _CountingObjective:
+    """Rosenbrock that counts its gradient evaluations (one per step of a step loop)."""
+
+    domain = ROSENBROCK.domain
+
+    def __init__(self):
+        self.gradient_calls = 0
+
+    def f(self, x, y):
+        return ROSENBROCK.f(x, y)
+
+    def grad(self, x, y):
+        self.gradient_calls += 1
+        return ROSENBROCK.grad(x, y)
+
+
+STATEFUL_SPECS = [
+    RMSProp(lr=0.01, momentum=0.5, centered=True),
+    RMSProp(lr=np.array([0.001, 0.01, 0.5]), eps_in_sqrt=True, initial_accumulator=1.0),
+    Adam(lr=0.05),
+    Momentum(lr=1e-3),
+]
+
+
+@pytest.mark.parametrize("spec", STATEFUL_SPECS, ids=lambda spec: spec.label)
+def test_state_is_recorded_by_the_run_itself(spec):
+    objective = _CountingObjective()
+    recorded = optimize(spec, objective, (-1.5, 2.0), 40, noise=0.7, seed=3, record_state=True)
+    assert objective.gradient_calls == 40
+    recorded_state = recorded.state
+    assert objective.gradient_calls == 40  # reading the state runs no second loop
+    lazy = optimize(spec, objective, (-1.5, 2.0), 40, noise=0.7, seed=3)
+    lazy_state = lazy.state
+    assert objective.gradient_calls == 120  # unrecorded: the same loop once more, on demand
+    assert set(recorded_state) == set(lazy_state) and recorded_state
+    for name in recorded_state:
+        np.testing.assert_array_equal(recorded_state[name], lazy_state[name], err_msg=name)
+    np.testing.assert_array_equal(recorded.points, lazy.points)
+
+
+def test_recorded_state_is_the_state_after_each_update():
+    run = optimize(RMSProp(lr=0.01, rho=0.9, eps=1e-6), ROSENBROCK, (-1.5, 2.0), 3, record_state=True)
+    s = np.zeros(2)
+    assert run.state["step_size"][0].tolist() == [0.01 / 1e-6, 0.01 / 1e-6]  # before any step: d = eps
+    for step in range(3):
+        s = 0.9 * s + (1 - 0.9) * (run.grads[step] * run.grads[step])
+        np.testing.assert_array_equal(run.state["s"][step + 1], s)
+        np.testing.assert_array_equal(run.state["step_size"][step + 1], 0.01 / (np.sqrt(s) + 1e-6))
+
+
+def test_state_after_divergence_is_nan_whether_recorded_or_not():
+    for record_state in (True, False):
+        run = optimize(Momentum(lr=0.01), ROSENBROCK, (-1.5, 2.0), 30, record_state=record_state)
+        diverged = int(run.diverged_at)
+        assert diverged > 0
+        assert np.isnan(run.state["b"][diverged + 1 :]).all() and np.isfinite(run.state["b"][:diverged]).all()
