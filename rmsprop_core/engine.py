@@ -20,6 +20,10 @@ from .optimizers import Optimizer
 #: step in the recorded block finds the same step as checking every step, for less work.
 DIVERGENCE_CHECK_EVERY = 8
 
+#: Elements per block: a large batch runs block after block through the whole step loop, so each
+#: block's working arrays (about ten of 2 x BLOCK_SIZE floats) stay in the L2 cache.
+BLOCK_SIZE = 4096
+
 #: A point farther than this many domain spans from the domain's centre counts as diverged.
 DIVERGENCE_SPANS = 1e6
 
@@ -62,17 +66,25 @@ class _StateGuard:
 
 
 class _StateRecorder:
-    """The optimizer's running state after every step, recorded as the run makes it:
-    ``(steps + 1, 2, N)`` arrays named by ``spec.recorded_fields``, entry 0 the initial state."""
+    """The optimizer's running state after every step, recorded as the run makes it into
+    ``targets``: ``(steps + 1, 2, N)`` arrays named by ``spec.recorded_fields``, entry 0 the
+    initial state."""
 
-    def __init__(self, spec, state: dict, steps: int):
-        self.sources = {name: state[name] for name in spec.recorded_fields if name in state}
-        self.history = {name: np.empty((steps + 1, *array.shape)) for name, array in self.sources.items()}
+    def __init__(self, state: dict, targets: dict):
+        self.pairs = [(state[name], target) for name, target in targets.items()]
         self.record(0)
 
     def record(self, step: int) -> None:
-        for name, array in self.sources.items():
-            self.history[name][step] = array
+        for array, target in self.pairs:
+            target[step] = array
+
+
+def _blocks(size: int, noise: float) -> list[slice]:
+    """The column slices a batch runs in; a noisy batch runs whole, as its noise is drawn per step
+    for the whole batch (splitting it would change the draws a seed stands for)."""
+    if noise > 0 or size <= BLOCK_SIZE:
+        return [slice(0, size)]
+    return [slice(first, min(first + BLOCK_SIZE, size)) for first in range(0, size, BLOCK_SIZE)]
 
 
 def _outside(points: np.ndarray, centre: np.ndarray, half_width: np.ndarray) -> np.ndarray:
@@ -250,62 +262,97 @@ def optimize(
 
 
 def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
-    """The one step loop: the points ``(steps + 1, 2, N)``, the divergence steps found on the way
-    (non-finite or outside the box, or an overflowed ``s``), and the state history if asked."""
+    """The points ``(steps + 1, 2, N)``, the divergence steps found on the way (non-finite or
+    outside the box, or an overflowed ``s``), and the state history if asked; block by block."""
     size = flat_start.shape[1]
     points = np.empty((steps + 1, 2, size))
     points[0] = flat_start
-    centre, half_width = _divergence_box(objective)
     diverged_at = np.full(size, -1, dtype=np.int64)
-    gradient_at = _gradient_evaluator(objective)
-    state = spec.init_state((2, size))
-    state_guard = _StateGuard(state)
-    recorder = _StateRecorder(spec, state, steps) if record_state else None
-    gradient = np.empty((2, size))
-    update = np.empty((2, size))
-    checked_up_to = 0
-    gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
-
-    with np.errstate(all="ignore"):
-        newly_dead = _find_divergence(points, 0, 0, centre, half_width, diverged_at)
-        for step in range(1, steps + 1):
-            current = points[step - 1]
-            gradient_at(current, gradient)
-            if gradient_noise is not None:
-                gradient_noise.add_to(gradient)
-            spec.update(gradient, state, step, update)
-            state_guard.apply(update)
-            np.subtract(current, update, out=points[step])
-            if recorder is not None:
-                recorder.record(step)
-            if newly_dead is not None:
-                # elements whose last point was the diverged one: their next point is NaN, and a
-                # NaN point stays NaN (w - anything), so they stop moving from here on
-                points[step][:, newly_dead] = np.nan
-                newly_dead = None
-            if step % DIVERGENCE_CHECK_EVERY == 0 or step == steps:
-                newly_dead = _find_divergence(points, checked_up_to + 1, step, centre, half_width, diverged_at)
-                checked_up_to = step
-    return points, diverged_at, None if recorder is None else recorder.history
+    history = None
+    if record_state:
+        present = spec.block(slice(0, 0)).init_state((2, 0))  # the recorded fields this configuration keeps
+        history = {name: np.empty((steps + 1, 2, size)) for name in spec.recorded_fields if name in present}
+    for columns in _blocks(size, noise):
+        block_history = None if history is None else {name: array[:, :, columns] for name, array in history.items()}
+        block_points = points[:, :, columns]
+        run = _BlockRun(
+            spec.block(columns), objective, block_points.shape[2], diverged_at[columns], noise, seed, block_history
+        )
+        run.check_start(block_points)
+        run.advance(block_points)
+    return points, diverged_at, history
 
 
-def _find_divergence(points, first_step, last_step, centre, half_width, diverged_at):
-    """Flag elements that left the box in ``points[first_step : last_step + 1]``.
+class _BlockRun:
+    """The one step loop, over one block of the batch. Its state (the optimizer's, the noise
+    generator's, the divergence found so far) lives across calls to ``advance``, so a run can be
+    made in one call over all its points (``optimize``) or window after window (``sweep_outcomes``)."""
 
-    Checks only the last point of the block for every element; for those outside, scans their
-    block history for the exact first bad step, records it, and NaNs their later entries.
-    Returns the elements whose diverged point is the block's last (their next point must be NaN).
+    def __init__(self, spec, objective, size: int, diverged_at, noise, seed, history=None):
+        self.spec = spec
+        self.centre, self.half_width = _divergence_box(objective)
+        self.gradient_at = _gradient_evaluator(objective)
+        self.state = spec.init_state((2, size))
+        self.state_guard = _StateGuard(self.state)
+        self.recorder = None if history is None else _StateRecorder(self.state, history)
+        self.gradient = np.empty((2, size))
+        self.update = np.empty((2, size))
+        self.gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
+        self.diverged_at = diverged_at
+        self.steps_done = 0
+        self.newly_dead = None
+
+    def check_start(self, points) -> None:
+        """Step 0: a start outside the box has diverged before any update."""
+        self.newly_dead = _find_divergence(points, 0, 0, self, offset=0)
+
+    def advance(self, points) -> None:
+        """Fill ``points[1:]`` with the next steps from ``points[0]``, the point the last call ended at."""
+        first = self.steps_done
+        last_index = points.shape[0] - 1
+        checked_up_to = 0
+        with np.errstate(all="ignore"):
+            for index in range(1, last_index + 1):
+                step = first + index
+                current = points[index - 1]
+                self.gradient_at(current, self.gradient)
+                if self.gradient_noise is not None:
+                    self.gradient_noise.add_to(self.gradient)
+                self.spec.update(self.gradient, self.state, step, self.update)
+                self.state_guard.apply(self.update)
+                np.subtract(current, self.update, out=points[index])
+                if self.recorder is not None:
+                    self.recorder.record(step)
+                if self.newly_dead is not None:
+                    # elements whose last point was the diverged one: their next point is NaN, and
+                    # a NaN point stays NaN (w - anything), so they stop moving from here on
+                    points[index][:, self.newly_dead] = np.nan
+                    self.newly_dead = None
+                if step % DIVERGENCE_CHECK_EVERY == 0 or index == last_index:
+                    self.newly_dead = _find_divergence(points, checked_up_to + 1, index, self, offset=first)
+                    checked_up_to = index
+        self.steps_done = first + last_index
+
+
+def _find_divergence(points, first_index, last_index, run: _BlockRun, offset: int):
+    """Flag elements that left the box in ``points[first_index : last_index + 1]``, whose entry
+    ``i`` is step ``offset + i``.
+
+    Checks only the last point of the range for every element; for those outside, scans their
+    history in the range for the exact first bad step, records it, and NaNs their later entries.
+    Returns the elements whose diverged point is the range's last (their next point must be NaN).
     """
-    candidates = np.flatnonzero(_outside(points[last_step], centre, half_width) & (diverged_at < 0))
+    centre, half_width, diverged_at = run.centre, run.half_width, run.diverged_at
+    candidates = np.flatnonzero(_outside(points[last_index], centre, half_width) & (diverged_at < 0))
     if candidates.size == 0:
         return None
-    history = points[first_step : last_step + 1][:, :, candidates]
-    first_bad = first_step + _outside(history, centre, half_width).argmax(axis=0)
-    diverged_at[candidates] = first_bad
-    for element, bad_step in zip(candidates, first_bad, strict=True):
-        points[bad_step + 1 : last_step + 1, :, element] = np.nan
-    at_block_end = candidates[first_bad == last_step]
-    return at_block_end if at_block_end.size else None
+    history = points[first_index : last_index + 1][:, :, candidates]
+    first_bad = first_index + _outside(history, centre, half_width).argmax(axis=0)
+    diverged_at[candidates] = offset + first_bad
+    for element, bad_index in zip(candidates, first_bad, strict=True):
+        points[bad_index + 1 : last_index + 1, :, element] = np.nan
+    at_range_end = candidates[first_bad == last_index]
+    return at_range_end if at_range_end.size else None
 
 
 def _prepare_batch(optimizer, start) -> tuple[tuple[int, ...], object, np.ndarray]:
@@ -367,45 +414,72 @@ def sweep_outcomes(
     steps = _check_steps(steps)
     if min_value is None:
         min_value = getattr(objective, "min_value", None)
-    batch_shape, spec, current = _prepare_batch(optimizer, start)
-    size = current.shape[1]
-    centre, half_width = _divergence_box(objective)
-    gradient_at = _gradient_evaluator(objective)
-
-    following = np.empty_like(current)
-    final = current.copy()
+    target = -np.inf if min_value is None else min_value + tolerance
+    batch_shape, spec, start_points = _prepare_batch(optimizer, start)
+    size = start_points.shape[1]
+    final = start_points.copy()
     final_loss = np.full(size, np.nan)
     reached = np.full(size, -1, dtype=np.int64)
     diverged_at = np.full(size, -1, dtype=np.int64)
-    state = spec.init_state((2, size))
-    state_guard = _StateGuard(state)
-    gradient = np.empty((2, size))
-    update = np.empty((2, size))
-    target = -np.inf if min_value is None else min_value + tolerance
-
-    with np.errstate(all="ignore"):
-        for step in range(steps + 1):
-            loss = np.asarray(objective.f(current[0], current[1]), dtype=float)
-            bad = (_outside(current, centre, half_width) | ~np.isfinite(loss)) & (diverged_at < 0)
-            if bad.any():
-                diverged_at[bad] = step
-                current[:, bad] = np.nan  # NaN stays NaN: the element stops moving
-            alive = diverged_at < 0
-            newly_reached = alive & (reached < 0) & (loss <= target)
-            reached[newly_reached] = step
-            np.copyto(final, current, where=alive)
-            np.copyto(final_loss, loss, where=alive)
-            if step == steps:
-                break
-            gradient_at(current, gradient)
-            spec.update(gradient, state, step + 1, update)
-            state_guard.apply(update)
-            np.subtract(current, update, out=following)
-            current, following = following, current
-
+    for columns in _blocks(size, 0.0):
+        _outcome_block(
+            spec.block(columns),
+            objective,
+            start_points[:, columns],
+            steps,
+            target,
+            (final[:, columns], final_loss[columns], reached[columns], diverged_at[columns]),
+        )
     return SweepOutcome(
         final_points=np.moveaxis(final, 0, -1).reshape((*batch_shape, 2)),
         final_losses=final_loss.reshape(batch_shape),
         steps_to_tolerance=reached.reshape(batch_shape),
         diverged_at=diverged_at.reshape(batch_shape),
     )
+
+
+#: Steps per window of ``sweep_outcomes``: its losses, first touches and last live points are
+#: found for a window at a time, in a few vectorised calls, rather than step by step.
+OUTCOME_WINDOW = 2 * DIVERGENCE_CHECK_EVERY
+
+
+def _outcome_block(spec, objective, start, steps, target, outcome):
+    """``sweep_outcomes`` over one block from ``start`` (``(2, n)``): the block's step loop runs
+    window after window, filling the block's views ``outcome = (final, final_loss, reached,
+    diverged_at)``; ``final`` already holds the start."""
+    diverged_at = outcome[3]
+    size = start.shape[1]
+    run = _BlockRun(spec, objective, size, diverged_at, 0.0, 0)
+    window = np.empty((min(OUTCOME_WINDOW, steps) + 1, 2, size))
+    window[0] = start
+    run.check_start(window[:1])
+    _take_outcomes(objective, window[:1], 0, target, outcome)
+    while run.steps_done < steps:
+        length = min(OUTCOME_WINDOW, steps - run.steps_done)
+        run.advance(window[: length + 1])
+        _take_outcomes(objective, window[1 : length + 1], run.steps_done - length + 1, target, outcome)
+        window[0] = window[length]
+
+
+def _take_outcomes(objective, points, first_step, target, outcome):
+    """Fold the points of steps ``first_step, first_step + 1, ...`` (``(k, 2, n)``, a window) into
+    the outcome: a non-finite loss is a divergence (the element's later points are NaN from
+    here on), a loss within ``target`` a first touch, the last live point the final one."""
+    final, final_loss, reached, diverged_at = outcome
+    with np.errstate(all="ignore"):
+        losses = np.array(np.broadcast_to(objective.f(points[:, 0], points[:, 1]), points.shape[::2]), dtype=float)
+    steps = first_step + np.arange(points.shape[0])[:, None]
+    bad_loss = ~np.isfinite(losses) & ((diverged_at < 0) | (steps < diverged_at))
+    if bad_loss.any():
+        dies = bad_loss.any(axis=0)
+        diverged_at[dies] = first_step + bad_loss.argmax(axis=0)[dies]
+        points[-1][:, dies] = np.nan  # the next window starts here: these elements stop moving
+    alive = (diverged_at < 0) | (steps < diverged_at)
+    touches = alive & (losses <= target) & (reached < 0)
+    touched = touches.any(axis=0)
+    reached[touched] = first_step + touches.argmax(axis=0)[touched]
+    lives = alive.any(axis=0)
+    last_alive = points.shape[0] - 1 - alive[::-1].argmax(axis=0)
+    columns = np.flatnonzero(lives)
+    final[:, columns] = points[last_alive[columns], :, columns].T
+    final_loss[columns] = losses[last_alive[columns], columns]

@@ -81,6 +81,13 @@ class _Spec:
                 changes[name] = np.broadcast_to(np.asarray(value, dtype=float), batch_shape).ravel()
         return dataclasses.replace(self, **changes) if changes else self
 
+    def block(self, columns: slice):
+        """A copy of a flattened spec whose array hyperparameters keep only ``columns``."""
+        changes = {
+            name: getattr(self, name)[columns] for name in self.numeric_fields if np.ndim(getattr(self, name)) > 0
+        }
+        return dataclasses.replace(self, **changes) if changes else self
+
     def hyperparameter_shapes(self) -> list[tuple[int, ...]]:
         return [np.shape(getattr(self, name)) for name in self.numeric_fields]
 

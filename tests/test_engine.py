@@ -402,3 +402,66 @@ def test_state_after_divergence_is_nan_whether_recorded_or_not():
         diverged = int(run.diverged_at)
         assert diverged > 0
         assert np.isnan(run.state["b"][diverged + 1 :]).all() and np.isfinite(run.state["b"][:diverged]).all()
+
+
+def test_blocks_of_a_large_batch_give_the_same_numbers_as_one_block(monkeypatch):
+    from rmsprop_core import engine
+
+    learning_rates = np.logspace(-4, 0.5, 9)[:, None]  # the largest diverge: their NaNs must match too
+    spec = RMSProp(lr=learning_rates, rho=np.linspace(0.0, 0.999, 6), momentum=0.5, centered=True)
+    starts = np.broadcast_to(np.array([-1.5, 2.0]), (9, 6, 2))
+    whole = optimize(spec, ROSENBROCK, starts, 60, record_state=True)
+    whole_outcome = sweep_outcomes(spec, ROSENBROCK, starts, 60, tolerance=1e-2)
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 7)  # 54 elements: 8 blocks, the last one short
+    assert len(engine._blocks(54, 0.0)) == 8
+    blocked = optimize(spec, ROSENBROCK, starts, 60, record_state=True)
+    blocked_outcome = sweep_outcomes(spec, ROSENBROCK, starts, 60, tolerance=1e-2)
+    assert (whole.diverged_at >= 0).any() and (whole.diverged_at < 0).any()
+    np.testing.assert_array_equal(blocked.points, whole.points)
+    np.testing.assert_array_equal(blocked.diverged_at, whole.diverged_at)
+    for name, values in whole.state.items():
+        np.testing.assert_array_equal(blocked.state[name], values, err_msg=name)
+    for field in ("final_points", "final_losses", "steps_to_tolerance", "diverged_at"):
+        np.testing.assert_array_equal(getattr(blocked_outcome, field), getattr(whole_outcome, field), err_msg=field)
+
+
+def test_a_noisy_batch_runs_whole_so_its_seed_keeps_its_draws(monkeypatch):
+    from rmsprop_core import engine
+
+    starts = np.zeros((5, 2)) + np.array([1.0, 1.0])
+    whole = optimize(SGD(lr=0.01), ROSENBROCK, starts, 10, noise=1.0, seed=9)
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 2)
+    assert engine._blocks(5, 1.0) == [slice(0, 5)]
+    np.testing.assert_array_equal(
+        optimize(SGD(lr=0.01), ROSENBROCK, starts, 10, noise=1.0, seed=9).points, whole.points
+    )
+
+
+HALF_PLANE = Objective(
+    "half",
+    "half",
+    lambda x, y: np.where(x >= 0, x + y * y, np.nan),  # undefined for x < 0, its gradient is not
+    lambda x, y: (1.0 + 0 * x, 2 * y),
+    ((-5, 5), (-5, 5)),
+    (1, 1),
+    "",
+)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 7, 16, 17, 40])  # shorter than, equal to and across windows
+def test_sweep_outcomes_agree_with_optimize_on_every_kind_of_end(steps):
+    # learning rates whose runs settle, touch the tolerance, reach an undefined loss, or leave the box
+    learning_rates = np.array([0.0, 0.01, 0.05, 0.1, 0.3, 0.9, 1e9])
+    starts = np.array([[1.0, 1.0], [1.0, 0.5], [-1.0, 1.0], [0.0, 0.0]])[:, None, :]
+    spec = SGD(lr=learning_rates[None, :])
+    outcome = sweep_outcomes(spec, HALF_PLANE, starts, steps, tolerance=0.3, min_value=0.0)
+    run = optimize(spec, HALF_PLANE, starts, steps)
+    np.testing.assert_array_equal(outcome.diverged_at, run.diverged_at)
+    np.testing.assert_array_equal(outcome.steps_to_tolerance, steps_to_tolerance(run.losses, 0.0, 0.3))
+    last = np.where(run.diverged_at < 0, steps, np.maximum(run.diverged_at - 1, 0))
+    rows, columns = np.indices(last.shape)
+    alive_at_start = run.diverged_at != 0
+    np.testing.assert_array_equal(outcome.final_points[alive_at_start], run.points[last, rows, columns][alive_at_start])
+    np.testing.assert_array_equal(outcome.final_losses[alive_at_start], run.losses[last, rows, columns][alive_at_start])
+    if steps >= 16:
+        assert {-1, 0}.issubset(set(run.diverged_at.ravel())) and run.diverged_at.max() > 0
