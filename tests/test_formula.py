@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rmsprop_core import FormulaError, RMSProp, optimize, parse_objective
-from rmsprop_core.formula import MAX_SECONDS
+from rmsprop_core.formula import MAX_SECONDS, analyse_formula, objective_from
 
 from .conftest import ROOT
 
@@ -319,3 +319,31 @@ def _near_kink(objective, x, y, h):
         np.isclose(slopes[0], slopes[1], rtol=1e-2, atol=1e-2)
         and np.isclose(slopes[2], slopes[3], rtol=1e-2, atol=1e-2)
     )
+
+
+def test_value_and_gradient_share_their_common_parts():
+    """Issue 13: f and its gradient are evaluated from sympy's common subexpressions, each once."""
+    analysis = analyse_formula("(1 - x)^2 + 100*(y - x^2)^2")
+    assert ("pow", ("x",), ("number", 2.0)) in analysis.shared  # x^2, used by f, df/dx and df/dy
+    rosenbrock = objective_from(analysis)
+    x, y = np.array([-1.5, 0.3, 2.0]), np.array([2.0, -0.7, 4.0])
+    np.testing.assert_allclose(rosenbrock.f(x, y), (1 - x) ** 2 + 100 * (y - x**2) ** 2, rtol=1e-15)
+    gx, gy = rosenbrock.grad(x, y)
+    np.testing.assert_allclose(gx, -2 * (1 - x) - 400 * x * (y - x**2), rtol=1e-14)
+    np.testing.assert_allclose(gy, 200 * (y - x**2), rtol=1e-15)
+    into = np.empty((2, 3))
+    with np.errstate(all="ignore"):
+        rosenbrock.grad_into(x, y, into[0], into[1])
+    np.testing.assert_array_equal(into, [gx, gy])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("x - y", [-1.0, 3.0]), ("-x - y", [-3.0, -1.0]), ("2 - x", [1.0, 0.0]), ("-x", [-1.0, -2.0]), ("3", [3.0, 3.0])],
+)
+def test_differences_negations_and_constants_evaluate_exactly(text, expected):
+    objective = parse_objective(text)
+    values = objective.f(np.array([1.0, 2.0]), np.array([2.0, -1.0]))
+    assert values.tolist() == expected and values.dtype == float
+    gx, gy = objective.grad(np.array([1.0, 2.0]), np.array([2.0, -1.0]))
+    assert gx.shape == gy.shape == (2,)  # a constant gradient still comes back one per point
