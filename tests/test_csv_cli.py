@@ -32,8 +32,13 @@ def sample_runs():
         'RMSProp "centered"': RMSProp(lr=0.01, rho=0.9, eps=1e-6, centered=True),
         "Adam": Adam(lr=0.05),
         "SGD diverging": SGD(lr=10.0),
+        "Momentum diverging": Momentum(lr=0.01, momentum=0.9),
+        "Adagrad": Adagrad(lr=0.1),
     }
-    return {label: (spec, objective, optimize(spec, objective, (-1.5, 2.0), 60)) for label, spec in specs.items()}
+    return {
+        label: (spec, objective, optimize(spec, objective, (-1.5, 2.0), 60, record_state=True))
+        for label, spec in specs.items()
+    }
 
 
 def test_csv_round_trip_is_bit_exact():
@@ -50,13 +55,39 @@ def test_csv_round_trip_is_bit_exact():
         np.testing.assert_array_equal(record.losses, trajectory.losses)
         np.testing.assert_array_equal(record.grads, trajectory.grads)
         assert record.hyperparameters == spec.hyperparameters()
+        assert set(record.state) == set(trajectory.state)
+        for name, values in trajectory.state.items():
+            np.testing.assert_array_equal(record.state[name], values, err_msg=f"{label}: {name}")
+    assert np.isnan(back["Momentum diverging"].state["b"][-1]).all()  # NaN after divergence, kept
+
+
+def test_csv_state_columns_name_each_coordinate_and_stay_empty_where_a_run_has_none():
+    text = trajectories_to_csv(sample_runs())
+    header = text.splitlines()[0].split(",")
+    assert header[9:17] == ["s_x", "s_y", "step_size_x", "step_size_y", "m_x", "m_y", "b_x", "b_y"]
+    sgd_row = next(line for line in text.splitlines() if line.startswith("SGD,"))
+    assert sgd_row.split(",")[9:17] == [""] * 8
+    rmsprop = sample_runs()['RMSProp "centered"'][2]
+    first_step = next(
+        line for line in text.splitlines() if line.startswith('"RMSProp ""centered""",rmsprop,rosenbrock,1,')
+    )
+    cells = first_step.split(",")
+    assert [float(cell) for cell in cells[9:11]] == rmsprop.state["s"][1].tolist()
+    assert [float(cell) for cell in cells[11:13]] == rmsprop.state["step_size"][1].tolist()
+
+
+def test_csv_takes_the_documented_dict_form_of_a_run():
+    spec, objective, trajectory = sample_runs()["Adam"]
+    as_dict = trajectories_to_csv({"Adam": {"optimizer": spec, "objective": objective, "trajectory": trajectory}})
+    assert as_dict == trajectories_to_csv({"Adam": (spec, objective, trajectory)})
+    assert read_trajectories_csv(as_dict)["Adam"].state.keys() == {"m", "s"}
 
 
 def test_csv_columns_tidy_long_format():
     text = trajectories_to_csv(sample_runs())
     header = text.splitlines()[0].split(",")
     assert tuple(header[:9]) == BASE_COLUMNS
-    assert header[9:] == [
+    assert header[17:] == [
         "lr",
         "momentum",
         "nesterov",
@@ -68,7 +99,7 @@ def test_csv_columns_tidy_long_format():
         "beta1",
         "beta2",
     ]
-    assert len(text.splitlines()) == 1 + 5 * 61
+    assert len(text.splitlines()) == 1 + 7 * 61
 
 
 def test_csv_refuses_batches_and_foreign_text():
