@@ -347,3 +347,29 @@ def test_differences_negations_and_constants_evaluate_exactly(text, expected):
     assert values.tolist() == expected and values.dtype == float
     gx, gy = objective.grad(np.array([1.0, 2.0]), np.array([2.0, -1.0]))
     assert gx.shape == gy.shape == (2,)  # a constant gradient still comes back one per point
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "value", "gradient"),
+    [
+        ("2^x", (3.0, 0.0), 8.0, (8.0 * np.log(2.0), 0.0)),  # a variable exponent
+        ("x^(-2)", (2.0, 1.0), 0.25, (-0.25, 0.0)),  # a negative exponent
+        ("x^y", (2.0, 3.0), 8.0, (12.0, 8.0 * np.log(2.0))),
+        ("(x^2 + 1)^0.5", (0.0, 0.0), 1.0, (0.0, 0.0)),
+    ],
+)
+def test_powers_with_negative_or_variable_exponents(text, point, value, gradient):
+    objective = parse_objective(text)
+    assert float(objective.f(*point)) == pytest.approx(value, rel=1e-14)
+    assert tuple(float(part) for part in objective.grad(*point)) == pytest.approx(gradient, rel=1e-14, abs=1e-15)
+
+
+def test_an_undefined_term_makes_the_whole_formula_undefined():
+    with pytest.raises(FormulaError, match="undefined"):
+        parse_objective("x + 0/0")
+
+
+def test_a_formula_starts_80_percent_across_its_domain_unless_told():
+    assert parse_objective("x^2 + y^2").start == (3.0, 3.0)  # the default domain, -5 to 5
+    assert parse_objective("x^2 + y^2", ((0, 10), (-2, 0))).start == (8.0, -2 + 0.8 * 2)
+    assert parse_objective("x^2 + y^2", start=(1, -1)).start == (1.0, -1.0)

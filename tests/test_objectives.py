@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rmsprop_core import OBJECTIVES, get_objective
+from rmsprop_core.objectives import scaled
 
 REQUIRED = {
     "bowl",
@@ -156,3 +157,19 @@ def test_the_valley_turns_with_its_angle_and_starts_alike():
         quadratic_valley(0.5)
     with pytest.raises(ValueError, match="angle"):
         quadratic_valley(10.0, float("nan"))
+
+
+def test_a_scaled_objective_scales_value_gradient_and_minimum_and_keeps_the_rest():
+    beale = get_objective("beale")
+    tenth = scaled(beale, 0.1)
+    x, y = np.array([1.0, -2.5]), np.array([0.5, 3.0])
+    np.testing.assert_array_equal(tenth.f(x, y), 0.1 * beale.f(x, y))
+    for scaled_part, part in zip(tenth.grad(x, y), beale.grad(x, y), strict=True):
+        np.testing.assert_array_equal(scaled_part, 0.1 * part)
+    assert tenth.min_value == 0.1 * beale.min_value and tenth.minima == beale.minima
+    assert (tenth.domain, tenth.start, tenth.name) == (beale.domain, beale.start, beale.name)
+    assert tenth.title == f"0.1 × {beale.title}"
+    assert scaled(beale, 1.0) is beale
+    for bad in (0.0, -2.0, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="scale factor must be a positive finite number"):
+            scaled(beale, bad)

@@ -171,6 +171,12 @@ def test_eps_zero_with_zero_gradient_makes_no_move(spec):
         (lambda: Momentum(momentum=1.0), "momentum must be in"),
         (lambda: Adam(beta1=1.0), r"beta1 must be in \[0, 1\)"),
         (lambda: Adam(beta2=2), "beta2 must be in"),
+        (lambda: Adam(beta2=1.0), r"beta2 must be in \[0, 1\)"),  # 1 - beta2^t would be 0: a division by 0
+        (lambda: Adam(beta2=np.array([0.9, 1.0])), "beta2 must be in .* containing 1"),
+        (lambda: Momentum(lr=-1.0), "lr must be in"),
+        (lambda: Adam(lr=-1.0), "lr must be in"),
+        (lambda: Adam(beta1=-0.1), "beta1 must be in"),
+        (lambda: RMSProp(rho=float("nan")), "rho must be in"),
         (lambda: Adam(eps=float("nan")), "eps must be in"),
         (lambda: RMSProp(lr=np.array([0.1, -2.0])), "lr must be in .* containing -2"),
         (lambda: RMSProp(lr="fast"), "lr must be a number"),
@@ -244,3 +250,30 @@ def test_adagrad_steps_die_out_where_rmsprop_keeps_moving():
     rmsprop = optimize(RMSProp(lr=0.1, rho=0.9), LINEAR, (0.0, 0.0), 400).state["step_size"]
     np.testing.assert_allclose(adagrad[400], adagrad[1] / 20, rtol=1e-9)  # √400 = 20
     np.testing.assert_allclose(rmsprop[400], 0.1 / np.abs(G), rtol=1e-6)  # s → g²: the step stays α / |g|
+
+
+def test_centered_rmsprop_with_eps_inside_the_root_adds_eps_to_the_variance():
+    """One step by hand: s = (1-rho) g^2, m = (1-rho) g, v = s - m^2, d = sqrt(v + eps)."""
+    gradient, rho, eps, lr = 3.0, 0.5, 0.25, 0.1
+    run = optimize(
+        RMSProp(lr=lr, rho=rho, eps=eps, centered=True, eps_in_sqrt=True), linear_slope(gradient), (0.0, 0.0), 1
+    )
+    s, m = (1 - rho) * gradient**2, (1 - rho) * gradient
+    expected_step = lr * gradient / np.sqrt(s - m * m + eps)
+    assert run.points[1, 0] == pytest.approx(-expected_step, rel=1e-15)
+    assert run.state["step_size"][1, 0] == pytest.approx(lr / np.sqrt(s - m * m + eps), rel=1e-15)
+
+
+def linear_slope(slope):
+    """f = slope * (x + y): the same gradient everywhere."""
+    from rmsprop_core import Objective
+
+    return Objective(
+        "slope",
+        "slope",
+        lambda x, y: slope * (x + y),
+        lambda x, y: (slope + 0 * x, slope + 0 * y),
+        ((-9, 9), (-9, 9)),
+        (0, 0),
+        "",
+    )
