@@ -51,18 +51,28 @@ class _StateGuard:
     one: the point that state moves to is then non-finite, and the divergence checks date it like
     any other. Only ``s`` needs watching: g² overflows before g does, so ``m`` cannot overflow
     first, and a non-finite ``m`` or momentum buffer ``b`` moves the point to a non-finite place.
-    A finite ``s`` (the usual case) costs one sum per step.
+
+    Watching every step costs a pass over ``s`` per step, so a run first looks only at its
+    divergence checks (``overflowed``); an ``s`` that overflowed since then (rare) makes the block
+    run again from its start with ``apply`` at every step.
     """
 
     def __init__(self, state: dict):
         self.square_avg = state.get("s")
         self.scratch = None if self.square_avg is None else np.empty_like(self.square_avg)
 
+    def overflowed(self) -> bool:
+        # a sum of huge finite entries can overflow too: harmless, the rerun then adds exactly 0
+        return self.square_avg is not None and not math.isfinite(np.add.reduce(self.square_avg, axis=None))
+
     def apply(self, update: np.ndarray) -> None:
-        # a sum of huge finite entries can overflow too: harmless, 0 x finite adds exactly 0
-        if self.square_avg is not None and not math.isfinite(np.add.reduce(self.square_avg, axis=None)):
+        if self.overflowed():
             np.multiply(self.square_avg, 0.0, out=self.scratch)
             update += self.scratch
+
+
+class _StateOverflow(Exception):
+    """Raised by a block run not watching every step when its ``s`` overflowed: run it again, watching."""
 
 
 class _StateRecorder:
@@ -274,12 +284,25 @@ def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
         history = {name: np.empty((steps + 1, 2, size)) for name in spec.recorded_fields if name in present}
     for columns in _blocks(size, noise):
         block_history = None if history is None else {name: array[:, :, columns] for name, array in history.items()}
-        block_points = points[:, :, columns]
-        run = _BlockRun(
-            spec.block(columns), objective, block_points.shape[2], diverged_at[columns], noise, seed, block_history
-        )
-        run.check_start(block_points)
-        run.advance(block_points)
+        block_points, block_diverged_at = points[:, :, columns], diverged_at[columns]
+        for watch_every_step in (False, True):
+            block_diverged_at[:] = -1
+            run = _BlockRun(
+                spec.block(columns),
+                objective,
+                block_points.shape[2],
+                block_diverged_at,
+                noise,
+                seed,
+                block_history,
+                watch_every_step,
+            )
+            try:
+                run.check_start(block_points)
+                run.advance(block_points)
+                break
+            except _StateOverflow:
+                continue
     return points, diverged_at, history
 
 
@@ -288,8 +311,9 @@ class _BlockRun:
     generator's, the divergence found so far) lives across calls to ``advance``, so a run can be
     made in one call over all its points (``optimize``) or window after window (``sweep_outcomes``)."""
 
-    def __init__(self, spec, objective, size: int, diverged_at, noise, seed, history=None):
+    def __init__(self, spec, objective, size: int, diverged_at, noise, seed, history=None, watch_every_step=False):
         self.spec = spec
+        self.watch_every_step = watch_every_step
         self.centre, self.half_width = _divergence_box(objective)
         self.gradient_at = _gradient_evaluator(objective)
         self.state = spec.init_state((2, size))
@@ -311,24 +335,33 @@ class _BlockRun:
         first = self.steps_done
         last_index = points.shape[0] - 1
         checked_up_to = 0
+        # locals: this loop runs once per step, and for a single path its overhead is the cost
+        gradient, move, state, subtract = self.gradient, self.update, self.state, np.subtract
+        gradient_at, update = self.gradient_at, self.spec.update
+        guard = self.state_guard.apply if self.watch_every_step else None
+        add_noise = None if self.gradient_noise is None else self.gradient_noise.add_to
+        record = None if self.recorder is None else self.recorder.record
         with np.errstate(all="ignore"):
             for index in range(1, last_index + 1):
                 step = first + index
                 current = points[index - 1]
-                self.gradient_at(current, self.gradient)
-                if self.gradient_noise is not None:
-                    self.gradient_noise.add_to(self.gradient)
-                self.spec.update(self.gradient, self.state, step, self.update)
-                self.state_guard.apply(self.update)
-                np.subtract(current, self.update, out=points[index])
-                if self.recorder is not None:
-                    self.recorder.record(step)
+                gradient_at(current, gradient)
+                if add_noise is not None:
+                    add_noise(gradient)
+                update(gradient, state, step, move)
+                if guard is not None:
+                    guard(move)
+                subtract(current, move, out=points[index])
+                if record is not None:
+                    record(step)
                 if self.newly_dead is not None:
                     # elements whose last point was the diverged one: their next point is NaN, and
                     # a NaN point stays NaN (w - anything), so they stop moving from here on
                     points[index][:, self.newly_dead] = np.nan
                     self.newly_dead = None
                 if step % DIVERGENCE_CHECK_EVERY == 0 or index == last_index:
+                    if guard is None and self.state_guard.overflowed():
+                        raise _StateOverflow
                     self.newly_dead = _find_divergence(points, checked_up_to + 1, index, self, offset=first)
                     checked_up_to = index
         self.steps_done = first + last_index
@@ -446,19 +479,25 @@ OUTCOME_WINDOW = 2 * DIVERGENCE_CHECK_EVERY
 def _outcome_block(spec, objective, start, steps, target, outcome):
     """``sweep_outcomes`` over one block from ``start`` (``(2, n)``): the block's step loop runs
     window after window, filling the block's views ``outcome = (final, final_loss, reached,
-    diverged_at)``; ``final`` already holds the start."""
-    diverged_at = outcome[3]
+    diverged_at)``."""
+    final, final_loss, reached, diverged_at = outcome
     size = start.shape[1]
-    run = _BlockRun(spec, objective, size, diverged_at, 0.0, 0)
     window = np.empty((min(OUTCOME_WINDOW, steps) + 1, 2, size))
-    window[0] = start
-    run.check_start(window[:1])
-    _take_outcomes(objective, window[:1], 0, target, outcome)
-    while run.steps_done < steps:
-        length = min(OUTCOME_WINDOW, steps - run.steps_done)
-        run.advance(window[: length + 1])
-        _take_outcomes(objective, window[1 : length + 1], run.steps_done - length + 1, target, outcome)
-        window[0] = window[length]
+    for watch_every_step in (False, True):
+        final[:], final_loss[:], reached[:], diverged_at[:] = start, np.nan, -1, -1
+        run = _BlockRun(spec, objective, size, diverged_at, 0.0, 0, watch_every_step=watch_every_step)
+        window[0] = start
+        try:
+            run.check_start(window[:1])
+            _take_outcomes(objective, window[:1], 0, target, outcome)
+            while run.steps_done < steps:
+                length = min(OUTCOME_WINDOW, steps - run.steps_done)
+                run.advance(window[: length + 1])
+                _take_outcomes(objective, window[1 : length + 1], run.steps_done - length + 1, target, outcome)
+                window[0] = window[length]
+            return
+        except _StateOverflow:
+            continue
 
 
 def _take_outcomes(objective, points, first_step, target, outcome):
