@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -206,3 +207,65 @@ def test_cli_bad_arguments_one_line_exit_2(args, message):
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_grid_csv_has_one_row_per_cell_in_axis_order_and_reads_back_exactly():
+    import csv
+    import io
+
+    from rmsprop_core.csv_io import grid_to_csv
+
+    rates, decays = np.array([1e-3, 0.1 / 3]), np.array([0.9, 0.99, 0.999])
+    outcomes = {
+        "final_loss": np.array([[1.5, np.nan, 2.0 / 3], [np.inf, 0.0, 1e-300]]),
+        "steps": np.arange(6).reshape(2, 3),
+    }
+    text = grid_to_csv({"lr": rates, "rho": decays}, outcomes)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["lr", "rho", "final_loss", "steps"] and len(rows) == 7
+    assert text.endswith("\n") and "\r" not in text
+    for index, row in enumerate(rows[1:]):
+        i, j = divmod(index, 3)
+        assert (float(row[0]), float(row[1])) == (rates[i], decays[j])
+        np.testing.assert_array_equal(float(row[2]), outcomes["final_loss"][i, j])
+        assert row[3] == str(index)
+
+
+def test_a_run_on_an_objective_without_a_name_is_labelled_custom():
+    class Unnamed:
+        domain = ((-5, 5), (-5, 5))
+
+        def f(self, x, y):
+            return x * x + y * y
+
+        def grad(self, x, y):
+            return 2 * x, 2 * y
+
+    run = optimize(SGD(lr=0.1), Unnamed(), (1.0, 1.0), 2)
+    text = trajectories_to_csv({"plain": (SGD(lr=0.1), Unnamed(), run)})
+    assert text.splitlines()[1].startswith("plain,sgd,custom,0,1.0,1.0,2.0,")
+
+
+def test_csv_refusals_say_what_is_wrong():
+    spec, objective, trajectory = sample_runs()["SGD"]
+    text = trajectories_to_csv({"SGD": (spec, objective, trajectory)})
+    header, first, *_ = text.splitlines()
+    with pytest.raises(ValueError, match=r"row 2 has 3 fields, expected \d+"):
+        read_trajectories_csv(f"{header}\n1,2,3\n")
+    with pytest.raises(ValueError, match=r"^empty CSV$"):
+        read_trajectories_csv("")
+    with pytest.raises(ValueError, match=r"expected columns run, optimizer, objective, step, x, y, loss"):
+        read_trajectories_csv("a,b\n1,2\n")
+    batch = optimize(SGD(lr=np.array([0.1, 0.2, 0.3])), objective, np.zeros((4, 1, 2)), 3)
+    with pytest.raises(ValueError, match=r"run 'b' is a batch of shape \(4, 3\); export single runs"):
+        trajectories_to_csv({"b": (SGD(lr=0.1), objective, batch)})
+
+    odd = types.SimpleNamespace(
+        points=trajectory.points,
+        losses=trajectory.losses,
+        grads=trajectory.grads,
+        state={"velocity": trajectory.points},
+    )
+    with pytest.raises(ValueError, match="no CSV columns for the state velocity"):
+        trajectories_to_csv({"odd": (spec, objective, odd)})
+    assert int(first.split(",")[3]) == 0

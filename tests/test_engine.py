@@ -465,3 +465,77 @@ def test_sweep_outcomes_agree_with_optimize_on_every_kind_of_end(steps):
     np.testing.assert_array_equal(outcome.final_losses[alive_at_start], run.losses[last, rows, columns][alive_at_start])
     if steps >= 16:
         assert {-1, 0}.issubset(set(run.diverged_at.ravel())) and run.diverged_at.max() > 0
+
+
+def _line(domain, slope):
+    """f = -slope * x: every step of SGD(lr) moves x by lr * slope, so divergence can be dated by hand."""
+    return Objective(
+        "line", "line", lambda x, y: -slope * x + 0 * y, lambda x, y: (-slope + 0 * x, 0 * y), domain, (0, 0), ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("domain", "start", "move", "first_outside"),
+    [
+        # x span 20 > y span 2: the box is 1e6 * 20 wide around the centre (20, -1); step 20 lands on its edge
+        (((10.0, 30.0), (-2.0, 0.0)), (20.0, -1.0), 1e6, 21),
+        # y span 20 > x span 2: the larger span counts whichever axis it is
+        (((10.0, 12.0), (-20.0, 0.0)), (11.0, -10.0), 1e6, 21),
+        # spans below 1 count as 1
+        (((0.0, 0.1), (0.0, 0.1)), (0.05, 0.05), 1e5, 11),
+    ],
+)
+def test_the_divergence_box_is_a_million_spans_around_the_domain_centre(domain, start, move, first_outside):
+    run = optimize(SGD(lr=1.0), _line(domain, move), start, first_outside + 3)
+    assert int(run.diverged_at) == first_outside
+    assert np.isfinite(run.points[first_outside]).all() and np.isnan(run.points[first_outside + 1 :]).all()
+
+
+def test_a_point_leaving_the_box_at_a_divergence_check_stops_there():
+    # leaves the box at step 8, a check step: its next point must be NaN, not one more move
+    run = optimize(SGD(lr=1.0), _line(((0.0, 1.0), (0.0, 1.0)), 1.25e5), (0.5, 0.5), 12)
+    assert int(run.diverged_at) == 9  # 9 * 1.25e5 > 1e6 >= 8 * 1.25e5
+    run = optimize(SGD(lr=1.0), _line(((0.0, 1.0), (0.0, 1.0)), 1.25e5 + 1), (0.5, 0.5), 12)
+    assert int(run.diverged_at) == 8 and np.isnan(run.points[9:]).all()
+
+
+def test_divergence_at_the_last_step_of_a_run_is_found():
+    run = optimize(SGD(lr=1.0), _line(((0.0, 1.0), (0.0, 1.0)), 1e6 / 10.5), (0.5, 0.5), 11)
+    assert int(run.diverged_at) == 11 and run.diverged_at.dtype == np.int64
+
+
+def test_a_start_outside_the_box_is_diverged_at_step_zero_with_nothing_after_it():
+    far = (0.5 + 2e6, 0.5)
+    run = optimize(RMSProp(lr=0.1), _line(((0.0, 1.0), (0.0, 1.0)), 1.0), far, 5, record_state=True)
+    assert int(run.diverged_at) == 0 and run.points[0].tolist() == list(far)
+    assert np.isnan(run.points[1:]).all() and np.isnan(run.state["s"][1:]).all()
+    outcome = sweep_outcomes(RMSProp(lr=0.1), _line(((0.0, 1.0), (0.0, 1.0)), 1.0), far, 5, tolerance=1.0)
+    assert int(outcome.diverged_at) == 0 and outcome.final_points.tolist() == list(far)
+    assert np.isnan(outcome.final_losses) and int(outcome.steps_to_tolerance) == -1
+
+
+@pytest.mark.parametrize("steps", [1, 16, 17, 33])
+def test_sweep_outcomes_date_a_touch_on_the_last_step_of_any_window(steps):
+    bowl = get_objective("bowl")
+    run = optimize(SGD(lr=0.01), bowl, (3.0, 4.0), steps)
+    touch_exactly = float(run.losses[steps])  # first reached at the last step, with equality
+    outcome = sweep_outcomes(SGD(lr=0.01), bowl, (3.0, 4.0), steps, tolerance=touch_exactly, min_value=0.0)
+    assert int(outcome.steps_to_tolerance) == steps
+    assert outcome.final_losses.dtype == float and float(outcome.final_losses) == touch_exactly
+    np.testing.assert_array_equal(outcome.final_points, run.points[steps])
+    assert outcome.steps_to_tolerance.dtype == outcome.diverged_at.dtype == np.int64
+
+
+def test_sweep_outcomes_of_a_function_without_a_known_minimum_never_touch():
+    run = sweep_outcomes(SGD(lr=0.1), _line(((0.0, 1.0), (0.0, 1.0)), 1.0), (0.5, 0.5), 20, tolerance=1e9)
+    assert int(run.steps_to_tolerance) == -1 and int(run.diverged_at) == -1
+
+
+def test_seeds_are_whole_numbers_from_zero_and_a_drawn_seed_replays():
+    bowl = get_objective("bowl")
+    assert optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 2, noise=1.0, seed=0).seed == 0
+    drawn = [optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 2, noise=1.0).seed for _ in range(20)]
+    assert len(set(drawn)) == 20 and all(isinstance(seed, int) and 0 <= seed < 2**63 for seed in drawn)
+    first = optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 5, noise=1.0)
+    again = optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 5, noise=1.0, seed=first.seed)
+    np.testing.assert_array_equal(first.points, again.points)

@@ -277,3 +277,42 @@ def linear_slope(slope):
         (0, 0),
         "",
     )
+
+
+def test_step_zero_effective_step_sizes_follow_each_denominator():
+    line = linear_slope(1.0)
+    adagrad = optimize(Adagrad(lr=0.1, eps=1e-3, initial_accumulator=4.0), line, (0.0, 0.0), 1, record_state=True)
+    assert adagrad.state["step_size"][0].tolist() == [0.1 / (2.0 + 1e-3)] * 2
+    inside = optimize(RMSProp(lr=0.1, eps=0.25, eps_in_sqrt=True, initial_accumulator=1.0), line, (0, 0), 1)
+    assert inside.state["step_size"][0].tolist() == [0.1 / np.sqrt(1.25)] * 2
+    outside = optimize(RMSProp(lr=0.1, eps=0.25, initial_accumulator=1.0), line, (0, 0), 1)
+    assert outside.state["step_size"][0].tolist() == [0.1 / 1.25] * 2
+
+
+def test_plain_rmsprop_keeps_no_momentum_buffer():
+    assert set(optimize(RMSProp(lr=0.1), linear_slope(1.0), (0.0, 0.0), 2).state) == {"s", "step_size"}
+    assert set(optimize(RMSProp(lr=0.1, momentum=0.0), linear_slope(1.0), (0.0, 0.0), 2).state) == {"s", "step_size"}
+
+
+@pytest.mark.parametrize(
+    "spec", [RMSProp(lr=0.1, rho=1.0, eps=0.0), Adagrad(lr=0.1, eps=0.0, initial_accumulator=0.0)], ids=str
+)
+def test_a_zero_denominator_under_a_nonzero_gradient_is_a_divergence_not_a_rest(spec):
+    # rho = 1 keeps s at 0, so with eps = 0 the first step divides g by 0: only 0/0 is taken as 0
+    if isinstance(spec, Adagrad):
+        objective = Objective(
+            "kink", "kink", lambda x, y: x + y, lambda x, y: (1.0 + 0 * x, 0 * y), ((-9, 9), (-9, 9)), (0, 0), ""
+        )
+        run = optimize(spec, objective, (0.0, 0.0), 3)
+        assert np.isfinite(run.points).all()  # Adagrad's s = g^2 > 0 at once; only y, with g = 0, rests (0/0)
+        assert run.points[1, 1] == 0.0
+    else:
+        run = optimize(spec, linear_slope(1.0), (0.0, 0.0), 3)
+        assert int(run.diverged_at) == 1
+
+
+def test_centered_variance_is_clipped_at_zero_when_rounding_makes_it_negative():
+    # a constant gradient 0.7 at rho = 0.5 makes s - m^2 round to below 0 at step 54
+    run = optimize(RMSProp(lr=1e-3, rho=0.5, eps=1e-8, centered=True), linear_slope(0.7), (0.0, 0.0), 100)
+    assert int(run.diverged_at) == -1 and np.isfinite(run.points).all()
+    assert np.isfinite(run.state["step_size"]).all()
