@@ -108,8 +108,9 @@ def fused_loops():
     def adam_move(g, s, m, lr, beta2, beta1, eps, step):
         m = beta1 * m + (1.0 - beta1) * g
         s = beta2 * s + (g * g) * (1.0 - beta2)
-        denominator = np.sqrt(s) / np.sqrt(1.0 - beta2**step) + eps
-        return (m / denominator) * (lr / (1.0 - beta1**step)), s, m
+        # float powers, as the engine's Python floats take them (an integer power rounds differently)
+        denominator = np.sqrt(s) / np.sqrt(1.0 - beta2 ** float(step)) + eps
+        return (m / denominator) * (lr / (1.0 - beta1 ** float(step))), s, m
 
     def make(move):
         @numba.njit
