@@ -365,6 +365,8 @@ function scrubTo(setting, index, from) {
   const header = SCRUB.header;
   const ladder = header && header.ladder;
   if (!ladder || ladder.setting !== setting || !(index >= 0 && index < ladder.count) || !window.Plotly) return;
+  if (SCRUB.shown && SCRUB.shown.ladder === ladder && SCRUB.shown.index === index) return;  // drawn already
+  SCRUB.shown = { ladder, index };
   const began = performance.now();
   const times = {};
   const rows = ladderTraces(ladder, index);
@@ -384,6 +386,26 @@ function scrubTo(setting, index, from) {
   if (log) log.push({ setting, index, began, ...times, done: performance.now() });
 }
 
+// A drag: the position under the pointer, as the slider computes it from the track, drawn in the
+// pointer event itself (the slider's own value follows a frame later, through React).
+function pressed(event) {
+  const found = sliderAt(event.target);
+  const track = found && found.input.parentElement.parentElement.parentElement;
+  SCRUB.dragging = track ? { ...found, track, from: Number(found.input.getAttribute("value")) } : null;
+  if (!SCRUB.dragging || !SCRUB.header || !SCRUB.header.ladder) return;
+  SCRUB.shown = { ladder: SCRUB.header.ladder, index: SCRUB.dragging.from };  // what the charts show now
+  moved(event);  // a press on the track jumps there
+}
+
+function moved(event) {
+  const drag = SCRUB.dragging;
+  if (!drag || !(event.buttons & 1) || !drag.input.isConnected) return;
+  const box = drag.track.getBoundingClientRect();
+  const low = Number(drag.input.getAttribute("min")), high = Number(drag.input.getAttribute("max"));
+  const share = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+  scrubTo(drag.setting, Math.round(low + share * (high - low)), drag.from);
+}
+
 function setUpScrubbing(bytes, setStateValue) {
   SCRUB.header = readLadderPayload(bytes);
   SCRUB.setState = setStateValue;
@@ -392,6 +414,9 @@ function setUpScrubbing(bytes, setStateValue) {
     SCRUB.listening = true;
     document.addEventListener("pointerover", approach, true);
     document.addEventListener("focusin", approach, true);
+    document.addEventListener("pointerdown", pressed, true);
+    document.addEventListener("pointermove", moved, true);
+    document.addEventListener("pointerup", () => (SCRUB.dragging = null), true);
   }
 }
 

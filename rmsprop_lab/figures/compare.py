@@ -246,7 +246,7 @@ def sensitivity_figure(curves: Sequence[SensitivityCurve], steps: int, *, height
 
 
 #: What one hyperparameter's ladder may take on the wire: the float32 arrays, the header aside.
-SCRUB_LADDER_BYTES = 280_000
+SCRUB_LADDER_BYTES = 270_000
 
 
 @dataclass(frozen=True)
