@@ -84,6 +84,8 @@ def engine_rmsprop(**hyperparameters):
 def test_dragging_rho_draws_the_engines_path_for_the_value_under_the_pointer(served_app, browser):
     page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
     ask_for_ladder(page, "compare-rho", "rho")
+    hidden = "() => getComputedStyle(document.querySelector('.st-key-compare_scrub')).display"
+    assert page.evaluate(hidden) == "none"  # the ladder's element takes no room on the page
     # 38 moves, each to another value of the ladder (7 apart, around its 19 values), ending on 0.97
     positions = [(3 + 7 * move) % len(RHO_OPTIONS) for move in range(38)]
     log, frames_sent = drag(page, "compare-rho", positions, len(RHO_OPTIONS))
