@@ -64,9 +64,11 @@ def load_replicas_module():
 class Session:
     """One browser-like session of Compare over Streamlit's WebSocket."""
 
-    def __init__(self, url: str):
-        self.url = url
+    def __init__(self, url: str, query: str = QUERY, page_name: str = "", slider_key: str = SLIDER_KEY):
+        self.url, self.query, self.page_name, self.slider_key = url, query, page_name, slider_key
         self.socket = None
+        #: the element types of the last run, in order (a fragment's run sends only the fragment's)
+        self.drawn: list[str] = []
         self.slider = self.fragment = self.page = None
         self.cached: set[str] = set()
         self.errors: list[str] = []
@@ -91,8 +93,11 @@ class Session:
     async def run(self, message: BackMsg) -> float:
         """Send a rerun; the seconds until its script finished."""
         state = message.rerun_script
-        state.query_string = QUERY
+        state.query_string = self.query
         state.page_script_hash = self.page or ""
+        if not self.page:
+            state.page_name = self.page_name
+        self.drawn = []
         state.cached_message_hashes.extend(sorted(self.cached))
         began = time.perf_counter()
         await self.socket.send(message.SerializeToString())
@@ -106,21 +111,23 @@ class Session:
                 self.page = message.new_session.page_script_hash
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element
+                self.drawn.append(element.WhichOneof("type"))
                 if element.WhichOneof("type") == "exception":
                     self.errors.append(f"exception: {element.exception.message[:80]}")
-                if element.WhichOneof("type") == "slider" and element.slider.id.endswith(f"-{SLIDER_KEY}"):
+                if element.WhichOneof("type") == "slider" and element.slider.id.endswith(f"-{self.slider_key}"):
                     self.slider, self.fragment = element.slider.id, message.delta.fragment_id
             elif kind == "script_finished":
                 if message.script_finished not in FINISHED:
                     self.errors.append(f"run finished with status {message.script_finished}")
                 return time.perf_counter() - began
 
-    async def change(self, rho: str) -> float:
+    async def change(self, label: str) -> float:
+        """Release the slider on the value shown as ``label``: a rerun of the fragment it is in."""
         message = BackMsg()
         message.rerun_script.fragment_id = self.fragment
         widget = message.rerun_script.widget_states.widgets.add()
         widget.id = self.slider
-        widget.string_array_value.data.append(rho)
+        widget.string_array_value.data.append(label)
         return await self.run(message)
 
     async def close(self) -> None:
