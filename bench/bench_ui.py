@@ -15,6 +15,9 @@ Playwright, and reports:
   one pointer move per ladder value, --moves moves: the time from each pointer event to the main
   chart redrawn and to all three charts redrawn (the page's own log of each swap), to the start of
   the next frame, and the size of the largest WebSocket message while the ladder was fetched;
+- interleaved with the naive app (both servers up, one press on each view per round, the same
+  key): Compare's rho and the Decay explorer's learning rate against the naive app's slider, the
+  median of the per-round ratios, and each server's CPU time per press;
 - for reference, the same probe on a naive ~30-line Streamlit app (one 500-step RMSProp path on a
   200x200 go.Contour), run in the same way.
 
@@ -313,6 +316,75 @@ def report_drag(name: str, times: dict[str, list[float]], ladder_message: int) -
     print(f"{name}, ladder on the wire (largest WebSocket message): {ladder_message / 1000:.0f} KB   (target <= 300)")
 
 
+#: (name, server, path and query, charts on the page, charts a press redraws, slider)
+INTERLEAVED = [
+    ("Compare, rho", "app", "?objective=rosenbrock&steps=1000", 3, 3, "Decay rate"),
+    ("Decay explorer, learning rate", "app", "decay", 4, 4, "Learning rate α"),
+    ("naive app, decay rate", "naive", "", 1, 1, "Decay rate"),
+]
+
+
+def process_cpu(pid: int) -> float:
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def interleaved(browser, naive_script: pathlib.Path, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Both servers at once; each round presses once on every view in turn (the same key), so the
+    app and the naive app meet the same machine load. Per view: latencies and the server's CPU
+    time per press."""
+    ports = {"app": free_port(), "naive": free_port()}
+    servers = {"app": start_server(ROOT / "app.py", ports["app"]), "naive": start_server(naive_script, ports["naive"])}
+    settled = "document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'"
+    try:
+        for port in ports.values():
+            wait_healthy(port)
+        pages = {}
+        for name, server, path, charts, _, _ in INTERLEAVED:
+            pages[name] = first_chart(browser, f"http://127.0.0.1:{ports[server]}/{path}", charts)
+            pages[name].wait_for_function(settled)
+        found = {name: {"latency": [], "cpu": []} for name, *_ in INTERLEAVED}
+        for round_number in range(rounds + 1):
+            for name, server, _, _, redrawn, slider_name in INTERLEAVED:
+                page = pages[name]
+                page.bring_to_front()
+                page.get_by_role("slider", name=slider_name).focus()  # may fetch its ladder once (a rerun)
+                page.wait_for_timeout(150)
+                page.wait_for_function(settled)
+                page.evaluate(ARM_PROBE, redrawn)
+                before = process_cpu(servers[server].pid)
+                page.keyboard.press("ArrowRight" if round_number % 2 else "ArrowLeft")
+                page.wait_for_function("window.__probe.done !== null", timeout=30_000)
+                page.wait_for_function(settled)
+                cpu = process_cpu(servers[server].pid) - before
+                probe = page.evaluate("window.__probe")
+                if round_number > 0:  # the first round is a warm-up
+                    found[name]["latency"].append(probe["done"] - probe["start"])
+                    found[name]["cpu"].append(1000 * cpu)
+        return found
+    finally:
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def report_interleaved(found: dict[str, dict[str, list[float]]]) -> None:
+    naive_name = INTERLEAVED[-1][0]
+    naive = found[naive_name]["latency"]
+    print(f"interleaved rounds (each round: one press on every view, the same key), n={len(naive)}:")
+    for name, *_ in INTERLEAVED:
+        latency, cpu = found[name]["latency"], found[name]["cpu"]
+        line = f"  {name}: key press -> charts redrawn, median {statistics.median(latency):.0f} ms"
+        line += f", p95 {percentile(latency, 0.95):.0f} ms; server CPU per press median {statistics.median(cpu):.0f} ms"
+        if name != naive_name:
+            ratio = statistics.median(a / b for a, b in zip(latency, naive, strict=True))
+            target = 0.5 if name.startswith("Compare") else 0.7
+            line += f"; median of per-round ratios to the naive app {ratio:.2f}x (target <= {target}x)"
+        if name.startswith("Compare"):
+            line += "   (server CPU target <= 25 ms)"
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presses", type=int, default=20)
@@ -334,6 +406,7 @@ def main() -> None:
         naive_script = pathlib.Path(scratch) / "naive_app.py"
         naive_script.write_text(NAIVE_APP)
         _, (naive,) = measure(browser, naive_script, [("", 1, 1, "Decay rate", False)], args.presses)
+        rounds = interleaved(browser, naive_script, args.presses)
         browser.close()
     print(f"cold start (server start -> first chart drawn): {cold:.2f} s   (target <= 3 s)")
     compare_target = "   (target: median <= 150, p95 <= 250)"
@@ -345,6 +418,7 @@ def main() -> None:
         + "   (target <= 1000)"
     )
     print(describe("reference: naive 30-line app, same probe", naive))
+    report_interleaved(rounds)
     report_drag("Compare, dragging rho (19 values)", rho_drag, rho_ladder)
     report_drag("Compare, dragging RMSProp's learning rate (61 values)", lr_drag, lr_ladder)
     print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
