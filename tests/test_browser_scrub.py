@@ -9,7 +9,7 @@ import pytest
 from rmsprop_core import RMSProp, get_objective, optimize
 from rmsprop_lab.options import LR_OPTIONS, RHO_OPTIONS
 
-from .browser_support import open_page, plotted_trace, wait_settled
+from .browser_support import DESKTOP, plotted_trace, wait_settled
 
 pytestmark = pytest.mark.browser
 ROSENBROCK_URL = "{}/?objective=rosenbrock"
@@ -50,12 +50,23 @@ def ask_for_ladder(page, key: str, setting: str) -> None:
     wait_settled(page)
 
 
+def open_watched(browser, url: str, charts: int = 3):
+    """``open_page``, with every WebSocket message the page sends counted in ``page.sent``."""
+    page = browser.new_page(viewport=DESKTOP)
+    page.sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: page.sent.append(frame)))
+    page.goto(url)
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=60_000)
+    wait_settled(page)
+    assert page.sent  # the app's own WebSocket is watched
+    return page
+
+
 def drag(page, key: str, positions: list[int], count: int) -> tuple[list[dict], int]:
     """Press the slider's thumb and move the pointer over the track to each ladder position in
-    turn (one pointer move each), without releasing; the swaps logged and the WebSocket frames the
-    page sent meanwhile."""
-    sent = []
-    page.on("websocket", lambda socket: socket.on("framesent", sent.append))
+    turn (one pointer move each), without releasing; the swaps logged and the WebSocket messages
+    the page sent meanwhile."""
+    sent = page.sent
     track = page.evaluate(SLIDER_TRACK, key)
     page.evaluate("() => { window.__rmspropScrubLog = []; }")
     page.mouse.move(track["thumb"], track["y"])
@@ -82,7 +93,7 @@ def engine_rmsprop(**hyperparameters):
 
 
 def test_dragging_rho_draws_the_engines_path_for_the_value_under_the_pointer(served_app, browser):
-    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
+    page = open_watched(browser, ROSENBROCK_URL.format(served_app.url))
     ask_for_ladder(page, "compare-rho", "rho")
     hidden = "() => getComputedStyle(document.querySelector('.st-key-compare_scrub')).display"
     assert page.evaluate(hidden) == "none"  # the ladder's element takes no room on the page
@@ -121,6 +132,16 @@ def test_dragging_rho_draws_the_engines_path_for_the_value_under_the_pointer(ser
     page.get_by_role("radio", name="Side by side").check(force=True)
     wait_settled(page)
     assert f"rho={rho:g}" in page.evaluate("location.search")
+    # side by side, RMSProp's path is on its own axes (x3, y3): a drag draws there too
+    log, frames_sent = drag(page, "compare-rho", [positions[-1] - 4, positions[-1] - 2], len(RHO_OPTIONS))
+    assert [entry["index"] for entry in log] == [positions[-1] - 4, positions[-1] - 2] and frames_sent == 0
+    side = page.evaluate(DRAWN_LINE, ["compare_main", "RMSProp"])
+    assert_drawn_on(side, engine_rmsprop(rho=RHO_OPTIONS[positions[-1] - 2]).points)
+    track = page.evaluate(SLIDER_TRACK, "compare-rho")
+    page.mouse.move(track["x"] + track["width"] * positions[-1] / (len(RHO_OPTIONS) - 1), track["y"])
+    page.mouse.up()  # back where it was: nothing changes
+    wait_settled(page)
+    assert f"rho={rho:g}" in page.evaluate("location.search")
     page.get_by_role("slider", name="Decay rate").focus()
     page.keyboard.press("ArrowRight")
     wait_settled(page)
@@ -136,7 +157,7 @@ def test_dragging_rho_draws_the_engines_path_for_the_value_under_the_pointer(ser
 def test_dragging_the_learning_rate_follows_a_thinned_path_and_back_home_shows_the_exact_one(served_app, browser):
     """α's ladder has 61 values: each path travels thinned to fit 300 KB, at the engine's steps;
     a drag that ends where it began shows the server's exact figure again."""
-    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
+    page = open_watched(browser, ROSENBROCK_URL.format(served_app.url))
     ask_for_ladder(page, "compare-rms_lr", "rms_lr")
     home = LR_OPTIONS.index(0.005)
     assert page.evaluate(SLIDER_POSITION, "compare-rms_lr") == home
