@@ -117,17 +117,23 @@ class Session:
                 if element.WhichOneof("type") == "slider" and element.slider.id.endswith(f"-{self.slider_key}"):
                     self.slider, self.fragment = element.slider.id, message.delta.fragment_id
             elif kind == "script_finished":
+                if message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the page asked for another run (a deep link's routing): wait for that one
                 if message.script_finished not in FINISHED:
                     self.errors.append(f"run finished with status {message.script_finished}")
                 return time.perf_counter() - began
 
-    async def change(self, label: str) -> float:
-        """Release the slider on the value shown as ``label``: a rerun of the fragment it is in."""
+    async def change(self, value: str | float) -> float:
+        """Release the slider on ``value`` (a select slider's label, or a number slider's number):
+        a rerun of the fragment it is in."""
         message = BackMsg()
         message.rerun_script.fragment_id = self.fragment
         widget = message.rerun_script.widget_states.widgets.add()
         widget.id = self.slider
-        widget.string_array_value.data.append(label)
+        if isinstance(value, str):
+            widget.string_array_value.data.append(value)
+        else:
+            widget.double_array_value.data.append(value)
         return await self.run(message)
 
     async def close(self) -> None:

@@ -23,8 +23,9 @@ def load_client():
 @pytest.mark.parametrize(
     ("page", "query", "slider", "label", "stays"),
     [
-        ("", "objective=rosenbrock", "compare.rho", "0.95", "heading"),
-        ("decay", "", "decay.lr", "0.01", "heading"),
+        ("", "objective=rosenbrock", "compare.rho", "0.95", "selectbox"),
+        ("decay", "", "decay.lr", "0.01", "selectbox"),
+        ("anatomy", "", "anatomy.step", 3.0, "selectbox"),
     ],
 )
 def test_a_slider_reruns_its_fragment_only(served_app, page, query, slider, label, stays):
@@ -42,5 +43,5 @@ def test_a_slider_reruns_its_fragment_only(served_app, page, query, slider, labe
     whole, part, errors, fragment = asyncio.run(move())
     assert not errors, errors
     assert fragment, f"{slider} is not in a fragment"
-    assert stays in whole and stays not in part  # the page's title is not drawn again
+    assert stays in whole and stays not in part  # the function picker (sidebar) is not drawn again
     assert "slider" in part and len(part) < len(whole)
