@@ -42,6 +42,7 @@ SLIDER_POSITION = "(key) => Number(document.querySelector(`.st-key-${key} input[
 
 def ask_for_ladder(page, key: str, setting: str) -> None:
     """Point at the slider, as a user does before dragging it: the page fetches its ladder."""
+    page.locator(f".st-key-{key} input[type=range]").wait_for(state="attached", timeout=30_000)
     track = page.evaluate(SLIDER_TRACK, key)
     page.mouse.move(track["thumb"], track["y"])
     page.wait_for_function(

@@ -4,6 +4,7 @@ a Streamlit WebSocket session (bench/bench_load.py's client) moves a slider and 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 
 import pytest
@@ -40,7 +41,9 @@ def test_a_slider_reruns_its_fragment_only(served_app, page, query, slider, labe
         await session.close()
         return whole, part, session.errors, session.fragment
 
-    whole, part, errors, fragment = asyncio.run(move())
+    # its own thread: Playwright's sync API may run an event loop in this one (browser tests)
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        whole, part, errors, fragment = thread.submit(asyncio.run, move()).result()
     assert not errors, errors
     assert fragment, f"{slider} is not in a fragment"
     assert stays in whole and stays not in part  # the function picker (sidebar) is not drawn again
