@@ -156,6 +156,36 @@ def path(spec, choice: FunctionChoice, start, steps: int, *, noise: float = 0.0,
 
 # --- the pages' broadcast runs ----------------------------------------------------------------
 
+
+@_cached(64)
+def _ladder(kind, hyperparameters, name, values, choice, start, steps, upto, setting, label) -> figures.ScrubLadder:
+    objective, _ = measured_objective(choice)
+    spec = OPTIMIZER_CLASSES[kind](**{**dict(hyperparameters), name: np.array(values)})
+    trajectory = optimize(spec, objective, np.broadcast_to(np.array(start, dtype=float), (len(values), 2)), steps)
+    step_sizes = trajectory.state["step_size"] if kind in ("rmsprop", "adagrad") else None
+    return figures.scrub_ladder(
+        setting, label, trajectory.points, trajectory.losses, step_sizes, objective.min_value, upto
+    )
+
+
+def ladder(spec, name: str, values, choice: FunctionChoice, start, steps: int, *, upto=None, setting: str):
+    """``spec`` at every value of hyperparameter ``name`` in ``values`` (its other settings as
+    they are), one broadcast engine run, thinned for the browser to swap in while the slider of
+    ``setting`` is dragged (noise-free: a batch draws other noise than a single run)."""
+    return _ladder(
+        spec.kind,
+        tuple(spec.hyperparameters().items()),
+        name,
+        tuple(float(value) for value in values),
+        choice,
+        (float(start[0]), float(start[1])),
+        int(steps),
+        None if upto is None or upto < 0 else int(upto),
+        setting,
+        spec.label,
+    )
+
+
 TUNING_CRITERION = "fewest steps to settle within the tolerance; if none settles, the lowest final loss"
 
 
