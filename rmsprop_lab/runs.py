@@ -161,8 +161,10 @@ def path(spec, choice: FunctionChoice, start, steps: int, *, noise: float = 0.0,
 def _ladder(kind, hyperparameters, name, values, choice, start, steps, upto, setting, label) -> figures.ScrubLadder:
     objective, _ = measured_objective(choice)
     spec = OPTIMIZER_CLASSES[kind](**{**dict(hyperparameters), name: np.array(values)})
-    trajectory = optimize(spec, objective, np.broadcast_to(np.array(start, dtype=float), (len(values), 2)), steps)
-    step_sizes = trajectory.state["step_size"] if kind in ("rmsprop", "adagrad") else None
+    with_step_sizes = kind in ("rmsprop", "adagrad")
+    starts = np.broadcast_to(np.array(start, dtype=float), (len(values), 2))
+    trajectory = optimize(spec, objective, starts, steps, record_state=with_step_sizes)
+    step_sizes = trajectory.state["step_size"] if with_step_sizes else None
     return figures.scrub_ladder(
         setting, label, trajectory.points, trajectory.losses, step_sizes, objective.min_value, upto
     )
