@@ -269,3 +269,16 @@ def test_csv_refusals_say_what_is_wrong():
     with pytest.raises(ValueError, match="no CSV columns for the state velocity"):
         trajectories_to_csv({"odd": (spec, objective, odd)})
     assert int(first.split(",")[3]) == 0
+
+
+def test_csv_of_a_run_with_no_steps_and_of_several_unknown_states():
+    spec, objective = RMSProp(lr=0.1), get_objective("bowl")
+    run = optimize(spec, objective, (1.0, 2.0), 0, record_state=True)
+    text = trajectories_to_csv({"still": (spec, objective, run)})
+    assert "\r" not in text and len(text.splitlines()) == 2
+    back = read_trajectories_csv(text)["still"]
+    assert back.optimizer == "rmsprop" and back.hyperparameters == spec.hyperparameters()
+    np.testing.assert_array_equal(back.state["step_size"], run.state["step_size"])
+    odd = types.SimpleNamespace(points=run.points, losses=run.losses, grads=run.grads, state={"zeta": 1, "velocity": 2})
+    with pytest.raises(ValueError, match=r"no CSV columns for the state velocity, zeta$"):
+        trajectories_to_csv({"odd": (spec, objective, odd)})

@@ -539,3 +539,12 @@ def test_seeds_are_whole_numbers_from_zero_and_a_drawn_seed_replays():
     first = optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 5, noise=1.0)
     again = optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 5, noise=1.0, seed=first.seed)
     np.testing.assert_array_equal(first.points, again.points)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_the_divergence_box_is_centred_on_a_domain_far_from_the_origin(axis):
+    # a unit domain a million units out: a box centred anywhere else would not hold its own centre
+    far = ((1e6, 1e6 + 1), (0.0, 1.0)) if axis == 0 else ((0.0, 1.0), (1e6, 1e6 + 1))
+    centre = tuple(0.5 * (low + high) for low, high in far)
+    run = optimize(SGD(lr=0.0), _line(far, 1.0), centre, 3)
+    assert int(run.diverged_at) == -1 and np.isfinite(run.points).all()

@@ -169,6 +169,10 @@ def test_a_scaled_objective_scales_value_gradient_and_minimum_and_keeps_the_rest
     assert tenth.min_value == 0.1 * beale.min_value and tenth.minima == beale.minima
     assert (tenth.domain, tenth.start, tenth.name) == (beale.domain, beale.start, beale.name)
     assert tenth.title == f"0.1 × {beale.title}"
+    assert (tenth.latex, tenth.description) == (beale.latex, beale.description)
+    from rmsprop_core import parse_objective
+
+    assert scaled(parse_objective("x^2 + y"), 2.0).min_value is None  # no known minimum stays unknown
     assert scaled(beale, 1.0) is beale
     for bad in (0.0, -2.0, float("inf"), float("nan")):
         with pytest.raises(ValueError, match="scale factor must be a positive finite number"):

@@ -316,3 +316,23 @@ def test_centered_variance_is_clipped_at_zero_when_rounding_makes_it_negative():
     run = optimize(RMSProp(lr=1e-3, rho=0.5, eps=1e-8, centered=True), linear_slope(0.7), (0.0, 0.0), 100)
     assert int(run.diverged_at) == -1 and np.isfinite(run.points).all()
     assert np.isfinite(run.state["step_size"]).all()
+
+
+def test_whole_number_settings_work_like_their_floats():
+    line = linear_slope(1.0)
+    for whole, real in [
+        (
+            RMSProp(lr=1, rho=1, eps=1, initial_accumulator=1),
+            RMSProp(lr=1.0, rho=1.0, eps=1.0, initial_accumulator=1.0),
+        ),
+        (Adagrad(lr=1, eps=1, initial_accumulator=2), Adagrad(lr=1.0, eps=1.0, initial_accumulator=2.0)),
+        (Adam(lr=1, beta1=0, beta2=0, eps=1), Adam(lr=1.0, beta1=0.0, beta2=0.0, eps=1.0)),
+    ]:
+        np.testing.assert_array_equal(optimize(whole, line, (0, 0), 3).points, optimize(real, line, (0, 0), 3).points)
+
+
+def test_a_refused_array_setting_names_its_first_bad_value():
+    with pytest.raises(ValueError, match=r"lr must be in \[0, inf\), got an array containing -2$"):
+        RMSProp(lr=np.array([0.0, 0.5, -2.0]))
+    with pytest.raises(ValueError, match=r"rho must be in \[0, 1\], got an array containing nan$"):
+        RMSProp(rho=np.array([0.0, 1.0, np.nan]))
