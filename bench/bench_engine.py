@@ -74,18 +74,19 @@ def verdict(value: float, target: float) -> str:
 
 
 def sweep_hyperparameters(kind: str, grid: int):
+    """RMSProp over (lr, rho); Adam over (lr, eps), the Sweep page's Adam grid."""
     learning_rates = np.logspace(-4, -1, grid)[:, None]
-    decays = np.linspace(0.5, 0.999, grid)[None, :]
     if kind == "rmsprop":
-        return RMSProp(lr=learning_rates, rho=decays, eps=1e-6)
-    return Adam(lr=learning_rates, beta2=decays, eps=1e-8)
+        return RMSProp(lr=learning_rates, rho=np.linspace(0.5, 0.999, grid)[None, :], eps=1e-6)
+    return Adam(lr=learning_rates, eps=np.logspace(-10, -2, grid)[None, :])
 
 
 def flat_hyperparameters(spec, grid: int):
+    """Per-element arrays and scalars for the fused loops: (lr, rho or eps, beta1, beta2, eps)."""
     flat = spec.flattened((grid, grid))
     if isinstance(flat, RMSProp):
-        return flat.lr, flat.rho, np.zeros(grid * grid), float(flat.eps)
-    return flat.lr, np.full(grid * grid, float(flat.beta1)), flat.beta2, float(flat.eps)
+        return flat.lr, flat.rho, 0.0, 0.0, float(flat.eps)
+    return flat.lr, flat.eps, float(flat.beta1), float(flat.beta2), 0.0
 
 
 def fused_loops():
@@ -100,38 +101,47 @@ def fused_loops():
         return 2.0 * ((x - x * gy) - 1.0), gy
 
     @numba.njit(inline="always")
-    def rmsprop_move(g, s, m, lr, rho, beta1_unused, eps, step):
+    def rmsprop_move(g, s, m, lr, rho, beta1, beta2, eps, corrections):
         s = rho * s + (g * g) * (1.0 - rho)
         return lr * g / (np.sqrt(s) + eps), s, m
 
     @numba.njit(inline="always")
-    def adam_move(g, s, m, lr, beta2, beta1, eps, step):
+    def adam_move(g, s, m, lr, eps, beta1, beta2, unused_eps, corrections):
+        first_correction, second_correction_root = corrections
         m = beta1 * m + (1.0 - beta1) * g
         s = beta2 * s + (g * g) * (1.0 - beta2)
-        # float powers, as the engine's Python floats take them (an integer power rounds differently)
-        denominator = np.sqrt(s) / np.sqrt(1.0 - beta2 ** float(step)) + eps
-        return (m / denominator) * (lr / (1.0 - beta1 ** float(step))), s, m
+        return (m / (np.sqrt(s) / second_correction_root + eps)) * (lr / first_correction), s, m
 
-    def make(move):
+    @numba.njit(inline="always")
+    def rmsprop_corrections(beta1, beta2, step):
+        return 1.0, 1.0
+
+    @numba.njit(inline="always")
+    def adam_corrections(beta1, beta2, step):
+        # once per step, with float powers, as the engine's Python floats take them
+        return 1.0 - beta1 ** float(step), np.sqrt(1.0 - beta2 ** float(step))
+
+    def make(move, corrections_at):
         @numba.njit
-        def all_points(lr, decay, beta1, eps, steps, out):
+        def all_points(lr, second, beta1, beta2, eps, steps, out):
             size = lr.size
             s = np.zeros((2, size))
             m = np.zeros((2, size))
             out[0, 0, :] = START[0]
             out[0, 1, :] = START[1]
             for step in range(1, steps + 1):
+                corrections = corrections_at(beta1, beta2, step)
                 for n in range(size):
                     x, y = out[step - 1, 0, n], out[step - 1, 1, n]
                     gx, gy = gradient(x, y)
-                    dx, s[0, n], m[0, n] = move(gx, s[0, n], m[0, n], lr[n], decay[n], beta1[n], eps, step)
-                    dy, s[1, n], m[1, n] = move(gy, s[1, n], m[1, n], lr[n], decay[n], beta1[n], eps, step)
+                    dx, s[0, n], m[0, n] = move(gx, s[0, n], m[0, n], lr[n], second[n], beta1, beta2, eps, corrections)
+                    dy, s[1, n], m[1, n] = move(gy, s[1, n], m[1, n], lr[n], second[n], beta1, beta2, eps, corrections)
                     out[step, 0, n] = x - dx
                     out[step, 1, n] = y - dy
             return out
 
         @numba.njit
-        def outcomes(lr, decay, beta1, eps, steps, tolerance):
+        def outcomes(lr, second, beta1, beta2, eps, steps, tolerance):
             size = lr.size
             s = np.zeros((2, size))
             m = np.zeros((2, size))
@@ -147,17 +157,18 @@ def fused_loops():
                         reached[n] = step
                 if step == steps:
                     break
+                corrections = corrections_at(beta1, beta2, step + 1)
                 for n in range(size):
                     gx, gy = gradient(x[n], y[n])
-                    dx, s[0, n], m[0, n] = move(gx, s[0, n], m[0, n], lr[n], decay[n], beta1[n], eps, step + 1)
-                    dy, s[1, n], m[1, n] = move(gy, s[1, n], m[1, n], lr[n], decay[n], beta1[n], eps, step + 1)
+                    dx, s[0, n], m[0, n] = move(gx, s[0, n], m[0, n], lr[n], second[n], beta1, beta2, eps, corrections)
+                    dy, s[1, n], m[1, n] = move(gy, s[1, n], m[1, n], lr[n], second[n], beta1, beta2, eps, corrections)
                     x[n] -= dx
                     y[n] -= dy
             return x, y, loss, reached
 
         return all_points, outcomes
 
-    return {"rmsprop": make(rmsprop_move), "adam": make(adam_move)}
+    return {"rmsprop": make(rmsprop_move, rmsprop_corrections), "adam": make(adam_move, adam_corrections)}
 
 
 def sweep_rows(fused, rounds: int, quick: bool) -> list[tuple]:

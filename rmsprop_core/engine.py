@@ -22,7 +22,7 @@ DIVERGENCE_CHECK_EVERY = 8
 
 #: Elements per block: a large batch runs block after block through the whole step loop, so each
 #: block's working arrays (about ten of 2 x BLOCK_SIZE floats) stay in the L2 cache.
-BLOCK_SIZE = 4096
+BLOCK_SIZE = 8192
 
 #: A point farther than this many domain spans from the domain's centre counts as diverged.
 DIVERGENCE_SPANS = 1e6
