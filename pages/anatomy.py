@@ -5,7 +5,7 @@ import streamlit as st
 
 from rmsprop_core import RMSProp
 from rmsprop_core.anatomy import update_anatomy
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -26,6 +26,7 @@ def move_step(delta: int) -> None:
 
 
 notices = settings.bind()
+presentation.switch(settings)
 
 st.title("Update anatomy")
 st.markdown(

@@ -10,7 +10,7 @@ import streamlit as st
 
 from rmsprop_core import trajectories_to_csv
 from rmsprop_core.metrics import steps_to_escape, summarize
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -290,12 +290,9 @@ def scenario_panel(current: dict) -> None:
     scenario = SCENARIOS.get(current["scenario"])
     if scenario is None:
         return
-    unchanged = {**current, "view": "overlay", "upto": -1, "sensitivity": False} == {
-        **scenario.settings(),
-        "view": "overlay",
-        "upto": -1,
-        "sensitivity": False,
-    }
+    # how the view is shown (overlay, replay position, presentation mode) is no change of the scenario
+    shown = {"view": "overlay", "upto": -1, "sensitivity": False, "present": False}
+    unchanged = {**current, **shown} == {**scenario.settings(), **shown}
     if not unchanged:
         st.caption(
             f"This view started from the scenario “{scenario.title}”; its settings have changed since, so its "
@@ -309,6 +306,7 @@ def scenario_panel(current: dict) -> None:
 
 
 notices = settings.bind()
+presentation.switch(settings)
 picker_column, question_column = st.columns([1, 2.2], gap="medium")
 with picker_column:
     settings.selectbox(

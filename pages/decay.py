@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -14,6 +14,7 @@ ensure_routed()
 
 settings = PageSettings(DECAY, "decay")
 notices = settings.bind()
+presentation.switch(settings)
 with st.sidebar:
     st.subheader("Run")
     choice = settings.function_inputs()

@@ -6,7 +6,7 @@ import streamlit as st
 from rmsprop_core import RMSProp
 from rmsprop_core.lesson import LESSON, lesson_output_lines
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -21,6 +21,7 @@ HONESTY_STEPS = 3000
 
 settings = PageSettings(LESSON_PAGE, "lesson")
 notices = settings.bind()
+presentation.switch(settings)
 
 
 def reset_to_lesson() -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from rmsprop_core import SGD, Momentum, RMSProp
 from rmsprop_core.mission import Mission, flight_report, mission_objective
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -19,6 +19,7 @@ ensure_routed()
 
 settings = PageSettings(MISSION, "mission")
 notices = settings.bind()
+presentation.switch(settings)
 
 st.title("Space mission: dock the ship")
 st.markdown(

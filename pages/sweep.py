@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core.csv_io import grid_to_csv
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.options import nearest_option
@@ -41,6 +41,7 @@ def axis_values(name: str, count: int) -> np.ndarray:
 
 
 notices = settings.bind()
+presentation.switch(settings)
 with st.sidebar:
     st.subheader("Sweep")
     choice = settings.function_inputs(also=clear_selection)
@@ -124,7 +125,7 @@ with map_column:
             selected=selected,
         )
     event = st.plotly_chart(
-        figure,
+        presentation.presented(figure),
         key="sweep_map",
         on_select="rerun",
         selection_mode=("points", "box"),
@@ -158,11 +159,8 @@ with path_column:
             st.error(f"Diverged at step {int(trajectory.diverged_at)}.")
         path = trajectory.path()
         st.plotly_chart(
-            figures.contour_figure(
-                runs.surface(choice, 300),
-                [path],
-                height=420,
-                uirevision=f"sweep-{choice}",
+            presentation.presented(
+                figures.contour_figure(runs.surface(choice, 300), [path], height=420, uirevision=f"sweep-{choice}")
             ),
             key="sweep_path",
             config=figures.PLOT_CONFIG,

@@ -75,6 +75,8 @@ class PageSettings:
         """Load the store (from the URL on a first visit), correct it, write every widget's value
         from it and mirror it into the URL. Returns the notices to show, once."""
         query = st.query_params.to_dict()
+        #: the URL this run came with, before the store is mirrored into it
+        self.arrived_with = query
         loaded = st.session_state.pop(self._loaded_key, None)
         if loaded is not None:
             settings, notices = loaded, []

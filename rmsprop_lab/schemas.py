@@ -37,6 +37,8 @@ DEFAULT_FORMULA = "x**2 + 10*sin(y)"
 DEFAULT_CUSTOM_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 DOMAIN_LIMIT = 1e5
 START_LIMIT = 1e6
+#: presentation mode (for projecting): a setting of every page with a chart, so a link keeps it
+PRESENT = Param("present", "bool", False)
 
 
 def _story(key: str, cast: type = float) -> Callable[[str], float]:
@@ -200,6 +202,7 @@ COMPARE = Schema(
         Param("ada_lr", "ladder", 0.1, choices=LR_OPTIONS),
         Param("ada_eps", "ladder", 1e-10, choices=EPS_OPTIONS),
         Param("sensitivity", "bool", False),  # draw each optimizer's outcome against α
+        PRESENT,
     ),
     cross_check=check_compare,
 )
@@ -261,6 +264,7 @@ SWEEP = Schema(
         Param("tol", "ladder", 1e-3, choices=TOLERANCE_OPTIONS),
         Param("row", "int", -1, low=-1, high=SWEEP_RESOLUTIONS[-1] - 1),  # the selected cell; -1: none
         Param("col", "int", -1, low=-1, high=SWEEP_RESOLUTIONS[-1] - 1),
+        PRESENT,
     ),
     cross_check=check_sweep,
 )
@@ -275,6 +279,7 @@ CONVENTIONS_PAGE = Schema(
         Param("steps", "int", 500, low=1, high=MAX_STEPS),
         Param("scale", "ladder", 1.0, choices=SCALE_OPTIONS),
         Param("reference", "choice", "the lesson", choices=tuple(CONVENTIONS)),
+        PRESENT,
     ),
     cross_check=check_custom_domain,
 )
@@ -289,6 +294,7 @@ LESSON_PAGE = Schema(
         Param("y0", "float", float(LESSON.start[1]), low=-LESSON_START_LIMIT, high=LESSON_START_LIMIT),
         Param("updates", "int", LESSON.max_epochs + 1, low=1, high=2000),
         Param("every", "int", LESSON.print_every, low=1, high=500),
+        PRESENT,
     )
 )
 
@@ -311,6 +317,7 @@ ANATOMY = Schema(
         Param("eps", "ladder", 1e-6, choices=EPS_OPTIONS),
         Param("steps", "int", 40, low=1, high=MAX_ANATOMY_STEPS),
         Param("step", "int", 1, low=1, high=MAX_ANATOMY_STEPS),
+        PRESENT,
     ),
     cross_check=check_anatomy,
 )
@@ -325,6 +332,7 @@ DECAY = Schema(
         Param("steps", "int", _story("steps", int), low=1, high=MAX_STEPS, follows=True),
         Param("tol", "ladder", 1e-3, choices=TOLERANCE_OPTIONS),
         Param("gamma", "bool", False),
+        PRESENT,
     ),
     cross_check=check_custom_domain,
 )
@@ -409,6 +417,7 @@ MISSION = Schema(
         Param("rms_lr", "ladder", 0.05, choices=LR_OPTIONS),
         Param("rho", "ladder", 0.9, choices=RHO_OPTIONS),
         Param("steps", "int", 500, low=1, high=3000),
+        PRESENT,
     )
 )
 

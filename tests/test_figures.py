@@ -186,3 +186,24 @@ def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
         "RMSProp's step",
     ]
     assert anatomy["layout"]["margin"]["t"] == 68
+
+
+def test_projected_figures_are_larger_and_leave_the_original_as_it_was(surface, paths):
+    original = figures.contour_figure(surface, paths)
+    before = repr(original)
+    shown = figures.projected(original)
+    assert repr(original) == before  # pure: the page's figure is untouched
+    assert shown["layout"]["font"]["size"] == 1.5 * original["layout"]["font"]["size"]
+    assert shown["layout"]["height"] > original["layout"]["height"]
+    assert all(shown["layout"]["margin"][side] > original["layout"]["margin"][side] for side in "lrtb")
+    line, projected_line = original["data"][1], shown["data"][1]
+    assert line["meta"] == projected_line["meta"] == "path"
+    assert projected_line["line"]["width"] == 2 * line["line"]["width"]
+    assert projected_line["marker"]["size"] > line["marker"]["size"]
+    assert projected_line["x"] is line["x"]  # the same numbers, not copied
+    end_markers = shown["data"][2]["marker"]["size"]
+    assert end_markers == [size * 1.6 for size in original["data"][2]["marker"]["size"]]
+    steps = figures.step_size_figure([("RMSProp", "#D55E00", np.ones((5, 2)))], reference=[("SGD", "#CC79A7", 0.1)])
+    shown_steps = figures.projected(steps)
+    assert shown_steps["layout"]["annotations"][0]["font"]["size"] > steps["layout"]["annotations"][0]["font"]["size"]
+    assert shown_steps["layout"]["shapes"][0]["line"]["width"] == 3.0

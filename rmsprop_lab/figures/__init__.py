@@ -27,6 +27,7 @@ from .style import (
     SERIES_COLOURS,
     colour_for,
     decimate_min_max,
+    projected,
 )
 from .surface import SURFACE_COLOURSCALE, PathData, Surface, colourbar_ticks, log_levels, make_surface
 from .sweep import sweep_curve_figure, sweep_heatmap_figure
@@ -52,6 +53,7 @@ __all__ = [
     "log_levels",
     "loss_figure",
     "make_surface",
+    "projected",
     "sensitivity_figure",
     "small_multiples_figure",
     "step_size_figure",
