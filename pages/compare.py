@@ -15,7 +15,7 @@ from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, sho
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
-from rmsprop_lab.schemas import COMPARE, view_including
+from rmsprop_lab.schemas import COMPARE, SURFACE_3D, view_including
 
 ensure_routed()
 
@@ -192,11 +192,20 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             settings.slider("upto", "Replay: show the paths up to step", low=0, high=steps)
         upto = settings["upto"]
         shown_upto = None if upto < 0 else upto
-        if settings["view"] == "overlay" or not paths:
-            main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
+        if settings["view"] == SURFACE_3D and paths:
+            # the basic plotly.js bundle of live_chart draws no 3-D: Streamlit's full bundle does
+            st.plotly_chart(
+                presentation.presented(figures.surface_3d_figure(surface, paths, upto=shown_upto, uirevision=revision)),
+                key="compare_3d",
+                config=figures.PLOT_CONFIG,
+                theme=None,
+            )
         else:
-            main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
-        live_chart(main_figure, key="compare_main", playback_steps=steps)
+            if settings["view"] == "overlay" or not paths:
+                main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
+            else:
+                main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
+            live_chart(main_figure, key="compare_main", playback_steps=steps)
         leaving = [result.label for result in results if leaves_view(result.points, surface)]
         if leaving:
             st.caption(f"{', '.join(leaving)}: the path leaves the plotted area; its loss is in the chart below.")

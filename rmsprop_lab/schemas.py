@@ -155,6 +155,8 @@ def valley_params() -> tuple[Param, ...]:
     )
 
 
+#: Compare's view of the surface in 3-D (drawn by the full plotly.js bundle)
+SURFACE_3D = "3-D surface"
 #: the guided scenarios of ``scenarios.py``, in order; the first is the landing view
 SCENARIO_IDS = ("valley", "rotated", "circling", "short-memory", "long-memory", "epsilon", "saddle", "noise", "adagrad")
 
@@ -178,7 +180,7 @@ COMPARE = Schema(
         Param("tol", "ladder", 1e-3, choices=TOLERANCE_OPTIONS),
         Param("noise", "ladder", 0.0, choices=NOISE_OPTIONS),
         Param("seed", "int", 0, low=0, high=MAX_SEED),
-        Param("view", "choice", "overlay", choices=("overlay", "side by side")),
+        Param("view", "choice", "overlay", choices=("overlay", "side by side", SURFACE_3D)),
         Param("upto", "int", -1, low=-1, high=MAX_STEPS),  # replay position; -1: the whole run
         Param("sgd", "bool", True),
         Param("sgd_lr", "ladder", _story("sgd_lr"), choices=LR_OPTIONS, follows=True),

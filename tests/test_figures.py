@@ -207,3 +207,42 @@ def test_projected_figures_are_larger_and_leave_the_original_as_it_was(surface, 
     shown_steps = figures.projected(steps)
     assert shown_steps["layout"]["annotations"][0]["font"]["size"] > steps["layout"]["annotations"][0]["font"]["size"]
     assert shown_steps["layout"]["shapes"][0]["line"]["width"] == 3.0
+
+
+def test_the_3d_view_lifts_each_path_onto_the_surface(paths):
+    """Validated as st.plotly_chart validates it (go.Figure), then checked against the engine."""
+    objective = get_objective("himmelblau")
+    xs, ys, values = evaluate_grid(objective, 400)
+    big = figures.make_surface(xs, ys, values, objective.minima)
+    spec = figures.surface_3d_figure(big, paths, upto=30)
+    go.Figure(spec)
+    surface_trace = spec["data"][0]
+    assert surface_trace["type"] == "surface"
+    assert len(surface_trace["x"]) <= 120 and np.array_equal(surface_trace["z"], values[::4, ::4])  # sampled
+    assert surface_trace["colorscale"] == figures.SURFACE_COLOURSCALE
+    assert surface_trace["colorbar"]["ticktext"] == big.background.tick_labels  # the contour's colour bar
+    for path in paths:
+        line = next(t for t in spec["data"] if t.get("name") == path.label)
+        assert line["type"] == "scatter3d" and line["line"]["color"] == path.colour
+        np.testing.assert_array_equal(line["x"], path.points[:31, 0])
+        # lifted onto the surface: z is f at each point of the path
+        np.testing.assert_allclose(line["z"], objective.f(line["x"], line["y"]), rtol=1e-12)
+        now = next(t for t in spec["data"] if t.get("name") == f"{path.label} now")
+        assert now["z"] == [float(path.losses[30])]
+    frames = spec["frames"]
+    assert frames[0]["name"] == "0" and frames[-1]["name"] == "30"
+    first, last = frames[0]["data"], frames[-1]["data"]
+    assert [marker["x"][0] for marker in first] == [float(path.points[0, 0]) for path in paths]
+    assert [marker["z"][0] for marker in last] == [float(path.losses[30]) for path in paths]
+    assert len(spec["layout"]["sliders"][0]["steps"]) == len(frames)
+
+
+def test_the_3d_view_stops_a_diverged_marker_at_its_last_finite_point():
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.nan]])
+    losses = np.array([0.0, 2.0, np.nan])
+    objective = get_objective("bowl")
+    xs, ys, values = evaluate_grid(objective, 20)
+    spec = figures.surface_3d_figure(
+        figures.make_surface(xs, ys, values), [figures.PathData("SGD", "#CC79A7", points, losses, 2)]
+    )
+    assert spec["frames"][-1]["data"][0] == {"type": "scatter3d", "x": [1.0], "y": [1.0], "z": [2.0]}

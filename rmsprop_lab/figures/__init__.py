@@ -29,7 +29,15 @@ from .style import (
     decimate_min_max,
     projected,
 )
-from .surface import SURFACE_COLOURSCALE, PathData, Surface, colourbar_ticks, log_levels, make_surface
+from .surface import (
+    SURFACE_COLOURSCALE,
+    PathData,
+    Surface,
+    colourbar_ticks,
+    log_levels,
+    make_surface,
+    surface_3d_figure,
+)
 from .sweep import sweep_curve_figure, sweep_heatmap_figure
 
 __all__ = [
@@ -57,6 +65,7 @@ __all__ = [
     "sensitivity_figure",
     "small_multiples_figure",
     "step_size_figure",
+    "surface_3d_figure",
     "sweep_curve_figure",
     "sweep_heatmap_figure",
 ]

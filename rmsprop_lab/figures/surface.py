@@ -226,3 +226,150 @@ def contour_map_layout(
         yaxis=plain_axis(range=[ymin, ymax], title={"text": "y"}),
         **more,
     )
+
+
+#: The 3-D view samples the surface on at most this many points a side: WebGL draws 120² quads
+#: smoothly, and the 400² map grid would be 1.3 MB more to send on every rerun.
+SURFACE_3D_POINTS = 120
+#: Where the 3-D view's moving markers stop, at most: each is one frame of the animation.
+SURFACE_3D_FRAMES = 60
+
+
+def _position_at(points: np.ndarray, losses: np.ndarray, step: int) -> dict:
+    """Where a path is at ``step`` (its last finite point up to then, with f there), as a marker's data."""
+    finite = np.flatnonzero(np.isfinite(points[: step + 1]).all(axis=1) & np.isfinite(losses[: step + 1]))
+    index = int(finite[-1]) if finite.size else 0
+    return {"x": [float(points[index, 0])], "y": [float(points[index, 1])], "z": [float(losses[index])]}
+
+
+def surface_3d_figure(
+    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 620, uirevision=None
+) -> dict:
+    """The surface in 3-D (z = f, coloured by the contour map's log levels and colour bar) with each
+    path lifted onto it (z = its loss, f at each point), a marker per optimizer that ▶ flies along
+    its path, and a step slider. For the full plotly.js bundle (``surface``, ``scatter3d``)."""
+    stride = max(1, -(-len(surface.xs) // SURFACE_3D_POINTS))
+    values = surface.values[::stride, ::stride]
+    # the levels of the whole grid, as the contour map's colours and colour bar have them
+    levels = log_levels(surface.values)[0][::stride, ::stride]
+    background = surface.background
+    traces = [
+        {
+            "type": "surface",
+            "x": surface.xs[::stride],
+            "y": surface.ys[::stride],
+            "z": values,
+            "surfacecolor": levels,
+            "colorscale": SURFACE_COLOURSCALE,
+            "cmin": background.log_min,
+            "cmax": background.log_max,
+            "colorbar": horizontal_colourbar(
+                "f (log scale)", tickvals=background.tick_positions, ticktext=background.tick_labels
+            ),
+            "contours": {"z": {"show": False}},
+            # see-through, so the parts of a path behind a hill stay visible
+            "opacity": 0.75,
+            "name": "f",
+            "hovertemplate": "x %{x:.4g}<br>y %{y:.4g}<br>f %{z:.6g}<extra></extra>",
+        }
+    ]
+    shown = []
+    for path in paths:
+        last = len(path.points) - 1 if upto is None else min(upto, len(path.points) - 1)
+        points, losses = path.points[: last + 1], path.losses[: last + 1]
+        shown.append((path, points, losses, last))
+        traces.append(
+            {
+                "type": "scatter3d",
+                "mode": "lines",
+                "x": points[:, 0],
+                "y": points[:, 1],
+                "z": losses,
+                "line": {"color": path.colour, "width": 5},
+                "name": path.label,
+                "legendgroup": path.label,
+                "meta": "path",
+                "hovertemplate": f"<b>{path.label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
+                "<br>f %{z:.6g}<extra></extra>",
+            }
+        )
+    first_marker = len(traces)
+    for path, points, losses, last in shown:
+        traces.append(
+            {
+                "type": "scatter3d",
+                "mode": "markers",
+                **_position_at(points, losses, last),
+                "marker": {"size": 6, "color": path.colour, "line": {"width": 1, "color": "#111111"}},
+                "name": f"{path.label} now",
+                "legendgroup": path.label,
+                "showlegend": False,
+                "hovertemplate": f"<b>{path.label}</b><br>x %{{x:.6g}}<br>y %{{y:.6g}}<br>f %{{z:.6g}}<extra></extra>",
+            }
+        )
+    longest = max((last for *_, last in shown), default=0)
+    frame_steps = np.unique(np.linspace(0, longest, min(SURFACE_3D_FRAMES, longest + 1)).round().astype(int))
+    markers = list(range(first_marker, first_marker + len(shown)))
+    frames = [
+        {
+            "name": str(step),
+            "traces": markers,
+            "data": [
+                {"type": "scatter3d", **_position_at(points, losses, min(step, last))}
+                for _, points, losses, last in shown
+            ],
+        }
+        for step in frame_steps
+    ]
+    play = {
+        "label": "▶",
+        "method": "animate",
+        "args": [None, {"frame": {"duration": 80, "redraw": True}, "fromcurrent": True}],
+    }
+    pause = {"label": "❚❚", "method": "animate", "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}
+    slider = {
+        "active": len(frame_steps) - 1,
+        "currentvalue": {"prefix": "step "},
+        "x": 0.16,
+        "len": 0.84,
+        "y": 0,
+        "yanchor": "top",
+        "pad": {"t": 0, "b": 0},
+        "steps": [
+            {
+                "label": str(step),
+                "method": "animate",
+                "args": [[str(step)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}],
+            }
+            for step in frame_steps
+        ],
+    }
+    axis = {"showbackground": False, "gridcolor": "#dddddd"}
+    spec = layout(
+        height,
+        uirevision=uirevision,
+        bottom_margin=150,
+        top_margin=legend_top_margin(traces),
+        scene={
+            "xaxis": {**axis, "title": {"text": "x"}},
+            "yaxis": {**axis, "title": {"text": "y"}},
+            "zaxis": {**axis, "title": {"text": "f"}},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+            "camera": {"eye": {"x": 1.2, "y": -1.2, "z": 0.75}},
+        },
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "buttons": [play, pause],
+                "showactive": False,
+            }
+        ],
+        sliders=[slider],
+    )
+    return {"data": traces, "layout": spec, "frames": frames}
