@@ -10,8 +10,8 @@ import streamlit as st
 
 from rmsprop_core import trajectories_to_csv
 from rmsprop_core.metrics import steps_to_escape, summarize
-from rmsprop_lab import figures, presentation, runs
-from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
+from rmsprop_lab import figures, presentation, runs, view_file
+from rmsprop_lab.controls import PageSettings, WidgetView, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
@@ -277,6 +277,34 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             on_click="ignore",
             key="compare_download",
             icon=":material/download:",
+        )
+        values, link = settings.values(), settings.link()
+
+        def build_view() -> str:
+            if values["view"] == SURFACE_3D:
+                figure = figures.surface_3d_figure(surface, paths)
+            else:
+                figure = figures.animated_contour_figure(surface, paths)
+            runs_text = [f"{r.label}: {', '.join(f'{k} = {v}' for k, v in r.hyperparameters)}" for r in results]
+            return view_file.view_html(
+                figure,
+                title=f"RMSProp Lab: {function_title(choice, objective)}",
+                notes=[objective.description, *runs_text],
+                schema=COMPARE,
+                values=values,
+                link=link,
+            )
+
+        st.download_button(
+            "Download this view (HTML)",
+            data=build_view,
+            file_name=f"rmsprop-lab_compare_{objective.name}.html",
+            mime="text/html",
+            on_click="ignore",
+            key="compare_download_view",
+            icon=":material/download:",
+            help="One file that opens offline in any browser: the surface, the paths and their playback, every "
+            "setting and the link that reopens them here.",
         )
     with st.expander("Save or load these settings", expanded=settings.file_message_pending()):
         settings.file_controls()

@@ -7,7 +7,7 @@ import pytest
 
 from rmsprop_core import Momentum, RMSProp, get_objective, optimize
 
-from .browser_support import PROJECTOR, open_page, save_screenshots, wait_settled
+from .browser_support import ARTIFACTS, PROJECTOR, open_page, plotted_trace, save_screenshots, wait_settled
 
 pytestmark = pytest.mark.browser
 THREE_D = "{}/?objective=ellipse&view=3-D+surface"
@@ -83,3 +83,64 @@ def test_screenshots_of_the_3d_view(served_app, browser):
         browser, THREE_D.format(served_app.url), "compare-3d", "Ellipse (x² + 10y²)", 3, sizes=sizes
     )
     assert len(saved) == 3
+
+
+def download_view(page, button: str = "Download this view (HTML)"):
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=button).click()
+    return download_info.value
+
+
+def open_file(browser, path) -> object:
+    """The downloaded file opened from disk, with every request off the machine refused."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')?._fullData?.length > 0")
+    assert all(url.startswith("file://") or url.startswith("data:") for url in requests), requests
+    return page
+
+
+def test_download_this_view_opens_from_disk_with_the_paths_and_the_settings(served_app, browser, tmp_path):
+    page = open_page(browser, f"{served_app.url}/?objective=ellipse&rho=0.99", charts=3)
+    download = download_view(page)
+    assert download.suggested_filename == "rmsprop-lab_compare_ellipse.html"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    page.close()
+
+    view = open_file(browser, saved)
+    expected = optimize(RMSProp(lr=0.05, rho=0.99), get_objective("ellipse"), (-5.0, 2.0), 200).points
+    drawn = plotted_trace(view, "RMSProp")
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+    assert plotted_trace(view, "SGD") is not None and plotted_trace(view, "Momentum") is not None
+    assert view.evaluate("() => document.querySelector('.js-plotly-plot').layout.images.length") == 1  # the surface
+    settings = view.locator("[data-testid=settings]").inner_text()
+    assert "rho\t0.99" in settings and "objective\tellipse" in settings
+    assert view.locator("[data-testid=reopen]").get_attribute("href") == f"{served_app.url}/?objective=ellipse&rho=0.99"
+    # its playback: ▶ moves each optimizer's marker along its path
+    marker = (
+        "() => Array.from(document.querySelector('.js-plotly-plot')._fullData"
+        ".find(t => t.meta === 'path-marker' && t.legendgroup === 'RMSProp').x)"
+    )
+    view.locator(".updatemenu-button").first.click()
+    view.wait_for_function(f"({marker})()[1] !== {float(expected[-1, 0])!r}")
+    view.wait_for_function(f"({marker})()[1] === {float(expected[-1, 0])!r}")  # and ends where the path ends
+    view.screenshot(path=str(ARTIFACTS / "compare-view-file.png"), full_page=True)
+    view.close()
+
+
+def test_download_the_mission_view(served_app, browser, tmp_path):
+    page = open_page(browser, f"{served_app.url}/mission", charts=1)
+    download = download_view(page)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    drawn_in_app = plotted_trace(page, "RMSProp")
+    page.close()
+    view = open_file(browser, saved)
+    assert plotted_trace(view, "RMSProp") == drawn_in_app
+    assert view.get_by_text("▶ Fly").count() == 1
+    assert "RMSProp (lr = 0.05, rho = 0.9" in view.locator("body").inner_text()
+    view.screenshot(path=str(ARTIFACTS / "mission-view-file.png"), full_page=True)
+    view.close()

@@ -13,6 +13,7 @@ names what the pages, the app's modules and the tests use.
 
 from .compare import (
     SensitivityCurve,
+    animated_contour_figure,
     contour_figure,
     loss_figure,
     sensitivity_figure,
@@ -51,6 +52,7 @@ __all__ = [
     "Series",
     "Surface",
     "anatomy_figure",
+    "animated_contour_figure",
     "bar_figure",
     "colour_for",
     "colourbar_ticks",

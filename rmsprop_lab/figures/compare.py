@@ -19,6 +19,8 @@ from .surface import (
     contour_map_traces,
     minima_traces,
     path_traces,
+    playback_controls,
+    playback_steps,
 )
 
 
@@ -28,6 +30,31 @@ def contour_figure(
     """All paths overlaid on the log-level contour, with start/end markers and known minima."""
     traces = contour_map_traces(surface, paths, upto)
     return {"data": traces, "layout": contour_map_layout(surface, height, traces, uirevision=uirevision)}
+
+
+def animated_contour_figure(surface: Surface, paths: Sequence[PathData], *, height: int = 640) -> dict:
+    """The overlay map with a playback of its own, for a file that works without the app: plotly
+    frames move each path's "now" marker along its path, driven by ▶ / ❚❚ and a step slider."""
+    spec = contour_figure(surface, paths, height=height)
+    markers = {
+        trace["legendgroup"]: index for index, trace in enumerate(spec["data"]) if trace.get("meta") == "path-marker"
+    }
+    moving = [(path, markers[path.label]) for path in paths if path.label in markers]
+    steps = playback_steps(max((len(path.points) - 1 for path, _ in moving), default=0))
+
+    def now(path: PathData, step: int) -> dict:
+        finite = np.flatnonzero(np.isfinite(path.points[: step + 1]).all(axis=1))
+        x, y = path.points[int(finite[-1])]
+        return {"x": [path.points[0, 0], float(x)], "y": [path.points[0, 1], float(y)]}
+
+    frames = [
+        {"name": str(step), "traces": [index for _, index in moving], "data": [now(path, step) for path, _ in moving]}
+        for step in steps
+    ]
+    margin = {**spec["layout"]["margin"], "b": spec["layout"]["margin"]["b"] + 110}
+    # below the x axis's title
+    spec["layout"] = {**spec["layout"], **playback_controls(steps, gap=64), "margin": margin}
+    return {**spec, "frames": frames}
 
 
 def _map_title(path: PathData, centre: float) -> dict:

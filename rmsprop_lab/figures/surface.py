@@ -231,8 +231,53 @@ def contour_map_layout(
 #: The 3-D view samples the surface on at most this many points a side: WebGL draws 120² quads
 #: smoothly, and the 400² map grid would be 1.3 MB more to send on every rerun.
 SURFACE_3D_POINTS = 120
-#: Where the 3-D view's moving markers stop, at most: each is one frame of the animation.
-SURFACE_3D_FRAMES = 60
+#: Where a figure's own playback (plotly frames) stops, at most: each stop is one frame.
+PLAYBACK_FRAMES = 60
+
+
+def playback_steps(last: int, frames: int = PLAYBACK_FRAMES) -> np.ndarray:
+    """The steps a figure's own playback stops at: at most ``frames`` of 0 … ``last``, ends included."""
+    return np.unique(np.linspace(0, last, min(frames, last + 1)).round().astype(int))
+
+
+def playback_controls(steps: Sequence[int], *, redraw: bool = False, gap: int = 36) -> dict:
+    """Layout pieces for plotly's own animation over frames named by their step: ▶ / ❚❚ ``gap``
+    pixels under the plot's left corner and a step slider beside them (``redraw`` for 3-D scenes,
+    which need it)."""
+    play = {
+        "label": "▶",
+        "method": "animate",
+        "args": [None, {"frame": {"duration": 80, "redraw": redraw}, "fromcurrent": True}],
+    }
+    pause = {"label": "❚❚", "method": "animate", "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}
+    at_step = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}}
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": gap},
+                "buttons": [play, pause],
+                "showactive": False,
+            }
+        ],
+        "sliders": [
+            {
+                "active": len(steps) - 1,
+                "currentvalue": {"prefix": "step "},
+                "x": 0.16,
+                "len": 0.84,
+                "y": 0,
+                "yanchor": "top",
+                "pad": {"t": gap, "b": 0},
+                "steps": [{"label": str(step), "method": "animate", "args": [[str(step)], at_step]} for step in steps],
+            }
+        ],
+    }
 
 
 def _position_at(points: np.ndarray, losses: np.ndarray, step: int) -> dict:
@@ -308,7 +353,7 @@ def surface_3d_figure(
             }
         )
     longest = max((last for *_, last in shown), default=0)
-    frame_steps = np.unique(np.linspace(0, longest, min(SURFACE_3D_FRAMES, longest + 1)).round().astype(int))
+    steps = playback_steps(longest)
     markers = list(range(first_marker, first_marker + len(shown)))
     frames = [
         {
@@ -319,31 +364,8 @@ def surface_3d_figure(
                 for _, points, losses, last in shown
             ],
         }
-        for step in frame_steps
+        for step in steps
     ]
-    play = {
-        "label": "▶",
-        "method": "animate",
-        "args": [None, {"frame": {"duration": 80, "redraw": True}, "fromcurrent": True}],
-    }
-    pause = {"label": "❚❚", "method": "animate", "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}
-    slider = {
-        "active": len(frame_steps) - 1,
-        "currentvalue": {"prefix": "step "},
-        "x": 0.16,
-        "len": 0.84,
-        "y": 0,
-        "yanchor": "top",
-        "pad": {"t": 0, "b": 0},
-        "steps": [
-            {
-                "label": str(step),
-                "method": "animate",
-                "args": [[str(step)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}],
-            }
-            for step in frame_steps
-        ],
-    }
     axis = {"showbackground": False, "gridcolor": "#dddddd"}
     spec = layout(
         height,
@@ -358,18 +380,6 @@ def surface_3d_figure(
             "aspectratio": {"x": 1, "y": 1, "z": 0.6},
             "camera": {"eye": {"x": 1.2, "y": -1.2, "z": 0.75}},
         },
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0,
-                "y": 0,
-                "xanchor": "left",
-                "yanchor": "top",
-                "buttons": [play, pause],
-                "showactive": False,
-            }
-        ],
-        sliders=[slider],
+        **playback_controls(steps, redraw=True),
     )
     return {"data": traces, "layout": spec, "frames": frames}
