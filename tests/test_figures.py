@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import zlib
 
 import numpy as np
@@ -74,10 +75,57 @@ def test_log_levels_handle_gaps_and_all_nan():
     assert np.isnan(transformed).all()
 
 
-def test_colourbar_ticks_label_actual_f_values():
-    positions, labels = figures.colourbar_ticks(low=3.0, delta=1e-3, log_min=-3.0, log_max=3.0)
-    assert len(positions) == 6 and positions[0] == -3.0 and positions[-1] == 3.0
-    assert labels[0] == "3" and labels[-1] == f"{1000 - 1e-3 + 3:.3g}"
+def decoded_image(uri: str) -> np.ndarray:
+    """The RGB pixels of a background's PNG (as ``png_bytes`` writes it: one IDAT, no row filters)."""
+    data = base64.b64decode(uri.split(",", 1)[1])
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    raw = zlib.decompress(data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8])
+    return np.frombuffer(raw, dtype=np.uint8).reshape(height, 1 + 3 * width)[:, 1:].reshape(height, width, 3)
+
+
+def surface_of(name: str, resolution: int = 120):
+    objective = get_objective(name)
+    xs, ys, values = evaluate_grid(objective, resolution)
+    return figures.make_surface(xs, ys, values, objective.minima)
+
+
+@pytest.mark.parametrize("name", ["saddle", "rosenbrock", "six_hump_camel", "rastrigin", "goldstein_price"])
+def test_colourbar_ticks_are_distinct_increasing_and_placed_at_their_values(name):
+    background = surface_of(name).background
+    labels, positions = background.tick_labels, background.tick_positions
+    values = [float(label) for label in labels]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels)  # no "-9, -9, -9"
+    assert values == sorted(values) and positions == sorted(positions)
+    # each tick sits where the colour of its own (rounded) value is
+    placed = background.levels(np.array(values))
+    span = background.levels.level_max - background.levels.level_min
+    np.testing.assert_allclose(positions, placed, atol=0.02 * span)
+    assert all(background.levels.level_min <= p <= background.levels.level_max for p in positions)
+
+
+def test_a_surface_lowest_on_its_edge_is_coloured_by_f_so_its_shape_shows():
+    """The saddle (x² − y², lowest at (0, ±3)): colour follows f linearly, so its shape shows (a log
+    scale above the lowest value made nearly all of it the darkest grey)."""
+    saddle = surface_of("saddle", 121)
+    assert not saddle.background.levels.logarithmic and saddle.background.levels.title == "f (linear scale)"
+    image = decoded_image(saddle.background.image_uri).astype(float).sum(axis=2)  # brightness; top row y = 3
+
+    def near(row: int, column: int) -> float:  # a window's median: a level line may cross the pixel
+        return float(np.median(image[max(row - 2, 0) : row + 3, max(column - 2, 0) : column + 3]))
+
+    at = {f: near(row, column) for f, row, column in ((-9, 0, 60), (-1.96, 32, 60), (1.96, 60, 88), (9, 60, 0))}
+    assert at[-9] > at[-1.96] > at[1.96] > at[9]
+    # f = ±1.96, near the saddle point, are clearly different colours
+    assert at[-1.96] - at[1.96] > 0.15 * (at[-9] - at[9])
+    bowl = surface_of("bowl")
+    assert bowl.background.levels.logarithmic and bowl.background.levels.title == "f (log scale)"
+
+
+def test_contour_bands_are_drawn_smooth_not_as_pixel_staircases():
+    """Anti-aliased: pixels on a band boundary take in-between colours, where a staircase drawing
+    has only the 24 band colours and those colours under a level line."""
+    image = decoded_image(surface_of("bowl").background.image_uri)
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 4 * 24
 
 
 def test_surface_image_is_a_valid_png_with_bands_and_gaps():
@@ -114,7 +162,7 @@ def test_contour_figure_traces_markers_minima(surface, paths):
     assert figure.layout.images[0].source.startswith("data:image/png;base64,")
     assert list(figure.layout.xaxis.range) == [-5.0, 5.0]
     colourbar = figure.data[0]
-    assert colourbar.marker.showscale and len(colourbar.marker.colorbar.ticktext) == 6
+    assert colourbar.marker.showscale and 4 <= len(colourbar.marker.colorbar.ticktext) <= 7
 
 
 def test_replay_truncates_paths_and_marks_now(surface, paths):

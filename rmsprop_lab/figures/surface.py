@@ -30,12 +30,35 @@ class PathData:
 
 
 @dataclass(frozen=True)
+class ColourLevels:
+    """How f maps to colour: log10(f − low + delta) when the surface's lowest point is inside it
+    (the levels crowd towards the minimum, where the paths end), f itself when the lowest point is
+    on its edge (a saddle, a slope: no minimum to zoom into, and a log scale would show only the
+    corners). ``level_min``/``level_max``: the transformed values' range on the grid."""
+
+    logarithmic: bool
+    low: float
+    delta: float
+    level_min: float
+    level_max: float
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        if not self.logarithmic:
+            return np.asarray(values, dtype=float)
+        with np.errstate(invalid="ignore"):
+            return np.log10(values - self.low + self.delta)
+
+    @property
+    def title(self) -> str:
+        return "f (log scale)" if self.logarithmic else "f (linear scale)"
+
+
+@dataclass(frozen=True)
 class SurfaceBackground:
-    """The surface drawn as log-level contour bands in a PNG, and its colour-bar ticks."""
+    """The surface drawn as contour bands in a PNG, its colour levels and colour-bar ticks."""
 
     image_uri: str
-    log_min: float
-    log_max: float
+    levels: ColourLevels
     tick_positions: list
     tick_labels: list
 
@@ -69,20 +92,66 @@ def log_levels(values: np.ndarray) -> tuple[np.ndarray, float, float]:
         return np.log10(values - low + delta), low, delta
 
 
-def colourbar_ticks(low: float, delta: float, log_min: float, log_max: float) -> tuple[list[float], list[str]]:
-    """Tick positions on the log axis labelled with the actual f values."""
-    positions = np.linspace(log_min, log_max, 6)
-    labels = [f"{10**p - delta + low:.3g}" for p in positions]
-    return positions.tolist(), labels
+def colour_levels(values: np.ndarray) -> ColourLevels:
+    """The colour levels of a sampled surface: logarithmic above its minimum when its lowest value
+    lies inside the grid, linear in f when it lies on the grid's edge."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return ColourLevels(True, 0.0, 1.0, 0.0, 1.0)
+    row, column = np.unravel_index(np.argmin(np.where(finite, values, np.inf)), values.shape)
+    inside = 0 < row < values.shape[0] - 1 and 0 < column < values.shape[1] - 1
+    _, low, delta = log_levels(values)
+    levels = ColourLevels(inside, low, delta, 0.0, 1.0)(values)
+    shown = levels[np.isfinite(levels)]
+    return ColourLevels(inside, low, delta, float(shown.min()), float(shown.max()))
+
+
+def _nice_step(span: float, count: int) -> float:
+    """The 1, 2 or 5 × 10^k step that cuts ``span`` into about ``count`` parts."""
+    raw = span / count
+    magnitude = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)))
+
+
+def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], list[str]]:
+    """Colour-bar ticks at round values of f, each placed where that f's colour is and labelled
+    with it (3 significant digits; a tick whose label would repeat its neighbour's is left out).
+    Logarithmic: f − min at whole decades; linear: a 1-2-5 step."""
+    bottom, top = levels.level_min, levels.level_max
+    if top <= bottom:
+        return [bottom], [f"{levels.low:.3g}"]
+    if levels.logarithmic:
+        exponents = np.arange(np.ceil(bottom), np.floor(top) + 1)
+        exponents = exponents[:: max(1, -(-len(exponents) // most))]
+        values = levels.low + 10.0**exponents
+    else:
+        step = _nice_step(top - bottom, most - 2)
+        values = np.arange(np.ceil(bottom / step) * step, top + step * 1e-9, step)
+        values = np.where(np.abs(values) < step * 1e-9, 0.0, values)  # no "-0" or "1e-17"
+    if len(values) < 2:  # less than a decade (or a step) shown: its two ends
+        values = np.array([levels.low, levels.low + 10.0**top - levels.delta]) if levels.logarithmic else [bottom, top]
+    if levels.logarithmic:
+        values = np.concatenate([[levels.low], values])  # the bottom of the bar: the surface's lowest value
+    positions, labels = [], []
+    for value in values:
+        label = f"{value:.3g}"
+        position = float(levels(np.array(value)))
+        # a label rounded far from its tick's value (just above a minimum such as -1.0316) would
+        # tell a wrong colour, and labels closer than half a tick spacing would overlap: such a
+        # tick is left out
+        crowded = bool(positions) and (label == labels[-1] or position - positions[-1] < 0.5 * (top - bottom) / most)
+        if crowded or abs(float(levels(np.array(float(label)))) - position) > 0.02 * (top - bottom):
+            continue
+        positions.append(position)
+        labels.append(label)
+    return positions, labels
 
 
 def make_surface(xs, ys, values, minima=()) -> Surface:
-    transformed, low, delta = log_levels(values)
-    finite = transformed[np.isfinite(transformed)]
-    log_min, log_max = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    rgb = banded_contour_rgb(transformed, CONTOUR_LEVELS, SURFACE_COLOURSCALE)
-    positions, labels = colourbar_ticks(low, delta, log_min, log_max)
-    background = SurfaceBackground(png_data_uri(rgb), log_min, log_max, positions, labels)
+    levels = colour_levels(values)
+    rgb = banded_contour_rgb(levels(values), CONTOUR_LEVELS, SURFACE_COLOURSCALE)
+    positions, labels = colourbar_ticks(levels)
+    background = SurfaceBackground(png_data_uri(rgb), levels, positions, labels)
     return Surface(xs, ys, values, tuple(tuple(m) for m in minima), background)
 
 
@@ -97,12 +166,12 @@ def colourbar_trace(background: SurfaceBackground) -> dict:
         mode="markers",
         marker={
             "colorscale": SURFACE_COLOURSCALE,
-            "cmin": background.log_min,
-            "cmax": background.log_max,
-            "color": [background.log_min],
+            "cmin": background.levels.level_min,
+            "cmax": background.levels.level_max,
+            "color": [background.levels.level_min],
             "showscale": True,
             "colorbar": horizontal_colourbar(
-                "f (log scale)", tickvals=background.tick_positions, ticktext=background.tick_labels
+                background.levels.title, tickvals=background.tick_positions, ticktext=background.tick_labels
             ),
         },
         hoverinfo="skip",
@@ -295,9 +364,8 @@ def surface_3d_figure(
     its path, and a step slider. For the full plotly.js bundle (``surface``, ``scatter3d``)."""
     stride = max(1, -(-len(surface.xs) // SURFACE_3D_POINTS))
     values = surface.values[::stride, ::stride]
-    # the levels of the whole grid, as the contour map's colours and colour bar have them
-    levels = log_levels(surface.values)[0][::stride, ::stride]
     background = surface.background
+    levels = background.levels(values)  # as the contour map's colours and colour bar have them
     traces = [
         {
             "type": "surface",
@@ -306,10 +374,10 @@ def surface_3d_figure(
             "z": values,
             "surfacecolor": levels,
             "colorscale": SURFACE_COLOURSCALE,
-            "cmin": background.log_min,
-            "cmax": background.log_max,
+            "cmin": background.levels.level_min,
+            "cmax": background.levels.level_max,
             "colorbar": horizontal_colourbar(
-                "f (log scale)", tickvals=background.tick_positions, ticktext=background.tick_labels
+                background.levels.title, tickvals=background.tick_positions, ticktext=background.tick_labels
             ),
             "contours": {"z": {"show": False}},
             # see-through, so the parts of a path behind a hill stay visible
