@@ -98,7 +98,7 @@ st.caption(
     "drag a box (the best cell in it is picked), to see that run."
 )
 
-map_column, path_column = st.columns([1.25, 1], gap="medium")
+map_column, path_column = st.columns([2, 1], gap="medium")
 selected = None if settings["row"] < 0 else (settings["row"], settings["col"])
 with map_column:
     if optimizer_kind == "sgd":
@@ -110,6 +110,7 @@ with map_column:
             outcome_title=outcome_title,
             log_y=False,
             selected=None if selected is None else selected[1],
+            unreached_at=steps if settings["outcome"] == "steps" else None,
         )
     else:
         title, _, _, log_scale = SECOND_AXIS[second]

@@ -261,6 +261,7 @@ def flight_figure(
             height,
             traces,
             uirevision=uirevision,
+            equal_scale=True,  # hazards and the docking circle are round
             shapes=shapes,
             updatemenus=[_flight_buttons()],
         ),

@@ -280,11 +280,20 @@ def contour_map_traces(surface: Surface, paths: Sequence[PathData], upto: int | 
 
 
 def contour_map_layout(
-    surface: Surface, height: int, traces: Sequence[dict], *, uirevision=None, view_box=None, **more
+    surface: Surface,
+    height: int,
+    traces: Sequence[dict],
+    *,
+    uirevision=None,
+    view_box=None,
+    equal_scale: bool = False,
+    **more,
 ) -> dict:
     """The surface as the plot's background, on x and y axes over ``view_box`` ((xmin, xmax),
-    (ymin, ymax); the whole surface when None), with room above for the legend of ``traces``."""
+    (ymin, ymax); the whole surface when None), with room above for the legend of ``traces``.
+    ``equal_scale``: a unit is as long on both axes (a circle on the map is drawn round)."""
     (xmin, xmax), (ymin, ymax) = axis_ranges(surface) if view_box is None else view_box
+    same_unit = {"scaleanchor": "x", "scaleratio": 1} if equal_scale else {}
     return layout(
         height,
         uirevision=uirevision,
@@ -292,7 +301,7 @@ def contour_map_layout(
         top_margin=legend_top_margin(traces),
         images=[background_image(surface)],
         xaxis=plain_axis(range=[xmin, xmax], title={"text": "x"}, constrain="domain"),
-        yaxis=plain_axis(range=[ymin, ymax], title={"text": "y"}),
+        yaxis=plain_axis(range=[ymin, ymax], title={"text": "y"}, **same_unit),
         **more,
     )
 

@@ -1,0 +1,63 @@
+"""Issue 15's defects, each checked in a real Chromium where a user saw it: what is drawn, where,
+and how large."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser_support import open_page
+
+pytestmark = pytest.mark.browser
+
+
+def test_mission_hazards_and_docking_circle_are_drawn_round(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/mission", charts=1)
+    boxes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot .shapelayer path'), path => {
+            const box = path.getBBox();
+            return [box.width, box.height];
+        })"""
+    )
+    assert len(boxes) == 4  # the docking circle and three hazard cores
+    for width, height in boxes:
+        assert abs(width / height - 1) < 0.03, boxes
+    page.close()
+
+
+def test_sweep_axes_read_in_powers_of_ten_and_the_heatmap_takes_most_of_the_width(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/sweep?kind=rms_eps", charts=1)
+    ticks = page.evaluate(
+        """() => ['.xtick text', '.ytick text'].map(selector =>
+            Array.from(document.querySelector('.js-plotly-plot').querySelectorAll(selector),
+                       tick => tick.textContent.replaceAll('\u200b', '')))"""
+    )
+    x_ticks, y_ticks = ticks
+    assert "10−10" in y_ticks and "10−2" in y_ticks, y_ticks  # not 100p, 10n, 1µ
+    assert "10−4" in x_ticks and not any(prefix in "".join(x_ticks + y_ticks) for prefix in "pnµm"), ticks
+    widths = page.evaluate(
+        """() => {
+            const plot = document.querySelector('.js-plotly-plot');
+            return [plot._fullLayout.xaxis._length, plot.closest('[data-testid=stHorizontalBlock]').clientWidth];
+        }"""
+    )
+    assert widths[0] > 0.55 * widths[1], widths  # the map's cells, beside the picked run's path
+    page.close()
+
+
+def test_the_sgd_steps_sweep_shows_every_run_on_an_axis_from_zero(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/sweep?kind=sgd&outcome=steps", charts=1)
+    drawn = page.evaluate(
+        """() => {
+            const plot = document.querySelector('.js-plotly-plot');
+            const count = name => {
+                const trace = plot._fullData.find(t => t.name === name);
+                return trace ? Array.from(trace.y).filter(Number.isFinite).length : 0;
+            };
+            return {range: plot._fullLayout.yaxis.range, reached: count('first step with f − f* ≤ 0.001'),
+                    diverged: count('diverged'), never: count('never reached')};
+        }"""
+    )
+    assert drawn["range"] == [0, 525]
+    assert drawn["never"] > 0 and drawn["diverged"] > 0
+    assert drawn["reached"] + drawn["diverged"] + drawn["never"] == 100  # every learning rate of the grid
+    page.close()
