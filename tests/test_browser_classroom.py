@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import open_page
+from .browser_support import DESKTOP, PHONE, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -60,4 +60,30 @@ def test_the_sgd_steps_sweep_shows_every_run_on_an_axis_from_zero(served_app, br
     assert drawn["range"] == [0, 525]
     assert drawn["never"] > 0 and drawn["diverged"] > 0
     assert drawn["reached"] + drawn["diverged"] + drawn["never"] == 100  # every learning rate of the grid
+    page.close()
+
+
+@pytest.mark.parametrize(("viewport", "narrowest"), [(DESKTOP, 250), (PHONE, 120)], ids=["desktop", "phone"])
+def test_side_by_side_panels_are_wide_enough_and_their_labels_clear_each_other(
+    served_app, browser, viewport, narrowest
+):
+    page = open_page(browser, f"{served_app.url}/?objective=ellipse&view=side+by+side", viewport, charts=3)
+    panels = page.evaluate(
+        """() => {
+            const plot = document.querySelector('.js-plotly-plot');
+            const layout = plot._fullLayout;
+            return Object.keys(layout).filter(key => /^xaxis\\d*$/.test(key)).map(key => ({
+                width: layout[key]._length,
+                labels: Array.from(plot.querySelectorAll(`.${key.replace('axis', '')}tick text`), text => {
+                    const box = text.getBoundingClientRect();
+                    return [box.left, box.right, box.top, box.bottom];
+                }),
+            }));
+        }"""
+    )
+    assert len(panels) == 3 and all(panel["width"] >= narrowest for panel in panels), panels
+    labels = [box for panel in panels for box in panel["labels"]]
+    for index, (left, right, top, bottom) in enumerate(labels):  # no "5−5": no two tick labels overlap
+        for other_left, other_right, other_top, other_bottom in labels[index + 1 :]:
+            assert right <= other_left or other_right <= left or bottom <= other_top or other_bottom <= top
     page.close()
