@@ -101,7 +101,7 @@ for i, label in enumerate(labels):
 live_chart(
     figures.line_figure(
         series,
-        title="Effective step size α / (√s + ε) over time (x solid, y dotted)",
+        title="Step size α / (√s + ε): x solid, y dotted",
         y_title="log scale",
         log_y=True,
         height=360,

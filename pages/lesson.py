@@ -62,15 +62,16 @@ with controls:
     settings.ladder("lr", "Learning rate α")
     settings.ladder("rho", "Decay rate ρ")
     settings.ladder("eps", "Epsilon ε")
-    left, right = st.columns(2)
-    with left:
-        settings.number("x0", "Start x", step=0.5)
-    with right:
-        settings.number("y0", "Start y", step=0.5)
-    with left:
-        settings.number("updates", "Updates", step=10)
-    with right:
-        settings.number("every", "Print every", step=5)
+    # one row of columns per pair, so that a phone stacks them in reading order
+    for (first, first_label, first_step), (second, second_label, second_step) in (
+        (("x0", "Start x", 0.5), ("y0", "Start y", 0.5)),
+        (("updates", "Updates", 10), ("every", "Print every", 5)),
+    ):
+        left, right = st.columns(2)
+        with left:
+            settings.number(first, first_label, step=first_step)
+        with right:
+            settings.number(second, second_label, step=second_step)
     st.button("Back to the lesson's settings", on_click=reset_to_lesson, key=settings.key("reset"))
 
 show_notices(notices)

@@ -87,3 +87,47 @@ def test_side_by_side_panels_are_wide_enough_and_their_labels_clear_each_other(
         for other_left, other_right, other_top, other_bottom in labels[index + 1 :]:
             assert right <= other_left or other_right <= left or bottom <= other_top or other_bottom <= top
     page.close()
+
+
+BOXES = """([chart, selectors]) => {
+    const plot = document.querySelectorAll('.js-plotly-plot')[chart];
+    plot.scrollIntoView();
+    const width = plot.getBoundingClientRect().width, left = plot.getBoundingClientRect().left;
+    return [width, left, selectors.map(selector => Array.from(plot.querySelectorAll(selector), element => {
+        const box = element.getBoundingClientRect();
+        return [box.left, box.right, box.top, box.bottom];
+    }))];
+}"""
+
+
+def overlaps(first, second) -> bool:
+    return not (first[1] <= second[0] or second[1] <= first[0] or first[3] <= second[2] or second[3] <= first[2])
+
+
+def test_on_a_phone_the_decay_step_size_title_fits_above_its_legend(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/decay", PHONE, charts=4)
+    width, left, (titles, legends) = page.evaluate(BOXES, [3, [".gtitle", ".legend .bg"]])
+    (title,), (legend,) = titles, legends
+    assert title[0] >= left and title[1] <= left + width, (title, left, width)  # not cut off
+    assert not overlaps(title, legend), (title, legend)
+    page.close()
+
+
+def test_on_a_phone_the_fly_buttons_cover_no_title(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/mission", PHONE, charts=1)
+    _, _, (buttons, titles) = page.evaluate(BOXES, [0, [".updatemenu-button", ".cbtitle text, .xtitle"]])
+    assert len(buttons) == 2 and len(titles) == 2
+    for button in buttons:
+        for title in titles:
+            assert not overlaps(button, title), (button, title)
+    page.close()
+
+
+def test_on_a_phone_the_lessons_inputs_stack_in_reading_order(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/lesson", PHONE, charts=2)
+    tops = [
+        page.get_by_role("spinbutton", name=name).bounding_box()["y"]
+        for name in ("Start x", "Start y", "Updates", "Print every")
+    ]
+    assert tops == sorted(tops), tops
+    page.close()

@@ -14,6 +14,7 @@ from .style import (
     empty_trace,
     grid_axis,
     layout,
+    legend_top_margin,
     line_chart_layout,
     line_trace,
     plain_axis,
@@ -161,8 +162,9 @@ def _ship_at(path: PathData, step: int) -> dict:
     return {"type": "scatter", "x": [float(x)], "y": [float(y)]}
 
 
-def _flight_buttons() -> dict:
-    """Play flies the ships on from where they are; pause stops them at once."""
+def _flight_buttons(below_plot: float) -> dict:
+    """Play flies the ships on from where they are; pause stops them at once. ``below_plot``: where
+    the buttons' top is, in plot heights under the plot (paper coordinates)."""
     play = {
         "label": "▶ Fly",
         "method": "animate",
@@ -180,7 +182,7 @@ def _flight_buttons() -> dict:
         "type": "buttons",
         "direction": "left",
         "x": 0,
-        "y": -0.08,
+        "y": -below_plot,
         "xanchor": "left",
         "yanchor": "top",
         "buttons": [play, pause],
@@ -254,6 +256,10 @@ def flight_figure(
         "hoverinfo": "text",
     }
     traces = [*map_traces, station_trace, *ships, crash_trace]
+    # under the plot, in pixels: tick labels and the x title (56), then ▶ Fly / ❚❚ (40), then the
+    # colour bar with its labels, which a phone turns upright (74)
+    bottom = 56 + 40 + 74
+    plot_height = height - legend_top_margin(traces) - bottom
     return {
         "data": traces,
         "layout": contour_map_layout(
@@ -262,8 +268,9 @@ def flight_figure(
             traces,
             uirevision=uirevision,
             equal_scale=True,  # hazards and the docking circle are round
+            bottom_margin=bottom,
             shapes=shapes,
-            updatemenus=[_flight_buttons()],
+            updatemenus=[_flight_buttons(56 / plot_height)],
         ),
         "frames": [
             {"name": str(step), "traces": ship_indices, "data": [_ship_at(path, step) for path in paths]}

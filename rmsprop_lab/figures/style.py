@@ -72,6 +72,8 @@ PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SELECTABLE_PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["lasso2d"]}
 
 LEFT_MARGIN = 60
+#: Room above a chart's legend for its one-line title.
+TITLE_ROOM = 32
 #: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
 LOG_AXIS_LEFT_MARGIN = 76
 
@@ -169,6 +171,8 @@ def line_chart_layout(
         height,
         title=title,
         uirevision=uirevision,
+        # the title's line above the legend, however many rows the legend wraps to on a phone
+        top_margin=legend_top_margin(lines) + (TITLE_ROOM if title else 0),
         left_margin=LOG_AXIS_LEFT_MARGIN if log_y else LEFT_MARGIN,
         xaxis=grid_axis(title={"text": x_title}),
         yaxis=y_axis,

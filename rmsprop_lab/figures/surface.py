@@ -287,6 +287,7 @@ def contour_map_layout(
     uirevision=None,
     view_box=None,
     equal_scale: bool = False,
+    bottom_margin: int = 120,
     **more,
 ) -> dict:
     """The surface as the plot's background, on x and y axes over ``view_box`` ((xmin, xmax),
@@ -297,7 +298,7 @@ def contour_map_layout(
     return layout(
         height,
         uirevision=uirevision,
-        bottom_margin=120,
+        bottom_margin=bottom_margin,
         top_margin=legend_top_margin(traces),
         images=[background_image(surface)],
         xaxis=plain_axis(range=[xmin, xmax], title={"text": "x"}, constrain="domain"),
