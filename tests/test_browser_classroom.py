@@ -131,3 +131,16 @@ def test_on_a_phone_the_lessons_inputs_stack_in_reading_order(served_app, browse
     ]
     assert tops == sorted(tops), tops
     page.close()
+
+
+def test_on_a_phone_the_sidebar_button_says_what_it_opens(served_app, browser):
+    from rmsprop_lab.internals import SIDEBAR_BUTTON_LABEL
+
+    page = open_page(browser, f"{served_app.url}/sweep", PHONE, charts=1)
+    button = page.locator("[data-testid=stExpandSidebarButton]")
+    label = button.evaluate("button => getComputedStyle(button, '::after').content")
+    assert label == f'"{SIDEBAR_BUTTON_LABEL}"'
+    assert button.bounding_box()["width"] > 100  # the label is drawn beside the icon, not clipped
+    button.click()
+    page.get_by_role("combobox", name="Function").wait_for()  # what it said it opens
+    page.close()
