@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rmsprop_core import RMSProp, get_objective, optimize
 
-from .apptest_helpers import decode_array, figure, fresh_app, trace
+from .apptest_helpers import decode_array, figure, fresh_app, path_points, trace
 
 
 def test_the_lessons_g2_chart_shows_g2_jumping_and_s_following_it_smoothly():
@@ -29,3 +30,15 @@ def test_the_lessons_g2_chart_says_why_there_is_none_at_rho_1():
     at = fresh_app({"rho": "1"}, page="pages/lesson.py")
     assert not at.exception
     assert any("With ρ = 1, s keeps its starting value" in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("name", ["rastrigin", "ackley"])
+def test_the_first_view_of_a_rippled_function_is_no_blob_beside_the_start(name):
+    """Each optimizer's default path ends somewhere else (they all stopped in the first ripple)."""
+    at = fresh_app({"objective": name, "scenario": ""})
+    ends = [path_points(at, label)[-1] for label in ("SGD", "Momentum", "RMSProp")]
+    for index, end in enumerate(ends):
+        for other in ends[index + 1 :]:
+            assert np.hypot(*(end - other)) > 0.5, ends
+    start = np.array(get_objective(name).start)
+    assert max(np.hypot(*(end - start)) for end in ends) > 1.0, ends  # one travels well away from it
