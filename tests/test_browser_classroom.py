@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import DESKTOP, PHONE, open_page
+from .browser_support import DESKTOP, PHONE, PROJECTOR, open_page, save_screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -144,3 +144,23 @@ def test_on_a_phone_the_sidebar_button_says_what_it_opens(served_app, browser):
     button.click()
     page.get_by_role("combobox", name="Function").wait_for()  # what it said it opens
     page.close()
+
+
+PAGES = [
+    ("", "compare", "Ellipse (x² + 10y²)", 3, "?objective=ellipse"),
+    ("", "compare-saddle", "Saddle (x² − y², no minimum)", 3, "?objective=saddle&scenario="),
+    ("", "compare-side-by-side", "Ellipse (x² + 10y²)", 3, "?objective=ellipse&view=side+by+side"),
+    ("sweep", "sweep-epsilon", "Hyperparameter sweep", 1, "?kind=rms_eps"),
+    ("conventions", "conventions", "Why does my PyTorch run differ from my Keras run?", 2, ""),
+    ("lesson", "lesson", "RMSProp, the lesson live", 2, ""),
+    ("anatomy", "anatomy", "Update anatomy", 1, ""),
+    ("decay", "decay", "Decay-rate explorer: what ρ does", 2, ""),
+    ("mission", "mission", "Space mission: dock the ship", 1, ""),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "heading", "charts", "query"), PAGES, ids=[page[1] for page in PAGES])
+def test_screenshots_at_desktop_phone_and_projector(served_app, browser, path, name, heading, charts, query):
+    sizes = (("desktop", DESKTOP), ("phone", PHONE), ("projector", PROJECTOR))
+    saved = save_screenshots(browser, f"{served_app.url}/{path}{query}", name, heading, charts, sizes=sizes)
+    assert [shot.name for shot in saved] == [f"{name}-{label}.png" for label, _ in sizes]

@@ -42,3 +42,13 @@ def test_the_first_view_of_a_rippled_function_is_no_blob_beside_the_start(name):
             assert np.hypot(*(end - other)) > 0.5, ends
     start = np.array(get_objective(name).start)
     assert max(np.hypot(*(end - start)) for end in ends) > 1.0, ends  # one travels well away from it
+
+
+def test_the_anatomy_map_is_sampled_over_its_zoomed_view():
+    """Its contour picture spans exactly the axes shown, so none of its pixels is enlarged (the
+    whole domain's picture, zoomed in, drew jagged contours)."""
+    at = fresh_app({"objective": "ellipse"}, page="pages/anatomy.py")
+    layout = figure(at)["layout"]
+    image, x_range, y_range = layout["images"][0], layout["xaxis"]["range"], layout["yaxis"]["range"]
+    assert image["x"] == pytest.approx(x_range[0]) and image["sizex"] == pytest.approx(x_range[1] - x_range[0])
+    assert image["y"] == pytest.approx(y_range[1]) and image["sizey"] == pytest.approx(y_range[1] - y_range[0])
