@@ -126,11 +126,24 @@ function presentationKeys(event) {
   if (focused?.closest(key === " " ? OWN_SPACE : OWN_KEYS)) return;
   const played = Array.from(document.querySelectorAll(".live-chart")).find((chart) => chart.__playback);
   if (key === " " && played) played.__playback.button.click();
+  else if (key === " " && main.__figure.frames?.length) flyOrPause(main);
   else if (key === "ArrowLeft" && played) played.__playback.stepBy(-1);
   else if (key === "ArrowRight" && played) played.__playback.stepBy(1);
   else if (key === "F") FULL_SCREEN_BUTTON.click(main);
   else return;
   event.preventDefault();
+}
+// a figure with plotly's own animation (the mission's ▶ Fly / ❚❚): Space presses its buttons
+function flyOrPause(chart) {
+  const [play, pause] = chart.__figure.layout.updatemenus?.[0]?.buttons || [];
+  if (!play || !pause) return;
+  if (chart.__flying) {
+    chart.__flying = false;
+    window.Plotly.animate(chart, ...pause.args);
+  } else {
+    chart.__flying = true;
+    window.Plotly.animate(chart, ...play.args).then(() => { chart.__flying = false; });
+  }
 }
 document.addEventListener("keydown", presentationKeys);
 

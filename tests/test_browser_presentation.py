@@ -78,11 +78,12 @@ def test_keys_play_pause_step_and_show_full_screen(served_app, browser):
     assert readout.text_content() == "step 1 / 200" and rms_length() == 2
     page.keyboard.press("Space")
     page.get_by_role("button", name="Pause").wait_for()
+    page.wait_for_function("document.querySelector('[data-testid=playbackStep]').textContent !== 'step 1 / 200'")
     page.keyboard.press("Space")
     page.get_by_role("button", name="Play").wait_for()
     paused = readout.text_content()
     page.wait_for_timeout(300)
-    assert readout.text_content() == paused and paused != "step 1 / 200"  # it moved, then stopped
+    assert readout.text_content() == paused != "step 200 / 200"  # it moved, then stopped before the end
 
     page.keyboard.press("f")
     page.wait_for_function("document.fullscreenElement === document.querySelector('.js-plotly-plot')")
@@ -150,4 +151,22 @@ def test_screenshots_in_presentation_mode(served_app, browser, path, name, headi
     page.screenshot(path=str(ARTIFACTS / f"{name}-present-chart.png"))
     box = page.locator(".js-plotly-plot").first.bounding_box()
     assert box["height"] <= PROJECTOR["height"]  # the whole chart fits on the screen
+    page.close()
+
+
+def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
+    page.evaluate(
+        """() => {
+            window.__frames = 0;
+            document.querySelector('.js-plotly-plot').on('plotly_animatingframe', () => window.__frames++);
+        }"""
+    )
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.__frames > 3")
+    page.keyboard.press("Space")  # ❚❚
+    page.wait_for_timeout(300)
+    stopped = page.evaluate("() => window.__frames")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__frames") == stopped < 60  # paused before the last frame
     page.close()
