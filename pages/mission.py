@@ -113,6 +113,8 @@ flight_map = figures.flight_figure(
     docking_radius=mission.docking_radius,
     hazards=[(h.centre, h.core_radius) for h in mission.hazards],
     crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
+    # a projector's screen is wide and short: the square map takes its height, the colour bar goes beside it
+    colourbar_beside=presentation.presenting(),
     uirevision=repr(mission),
 )
 live_chart(flight_map, key="mission_map")

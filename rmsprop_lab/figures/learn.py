@@ -200,12 +200,14 @@ def flight_figure(
     crashes=(),
     frames: int = 60,
     height: int = 600,
+    colourbar_beside: bool = False,
     uirevision=None,
 ) -> dict:
     """Mission map: the flights (each ending where its ship docked or crashed), the station (with
     its docking circle), hazard cores, a ✕ where a ship crashed (``crashes``: ``(label, point)``),
-    and a Play button that flies one ship marker per flight along its path."""
-    map_traces = contour_map_traces(surface, paths)
+    and a Play button that flies one ship marker per flight along its path. ``colourbar_beside``:
+    the colour bar right of the map (on a wide screen), not under it."""
+    map_traces = contour_map_traces(surface, paths, colourbar_beside=colourbar_beside)
     station_trace = {
         "type": "scatter",
         "x": [station[0]],
@@ -257,8 +259,8 @@ def flight_figure(
     }
     traces = [*map_traces, station_trace, *ships, crash_trace]
     # under the plot, in pixels: tick labels and the x title (56), then ▶ Fly / ❚❚ (40), then the
-    # colour bar with its labels, which a phone turns upright (74)
-    bottom = 56 + 40 + 74
+    # colour bar with its labels, which a phone turns upright (74), unless it is beside the map
+    bottom = 56 + 40 + (0 if colourbar_beside else 74)
     plot_height = height - legend_top_margin(traces) - bottom
     return {
         "data": traces,

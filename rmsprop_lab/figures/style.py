@@ -199,6 +199,19 @@ def horizontal_colourbar(title: str, **more) -> dict:
     }
 
 
+def side_colourbar(title: str, **more) -> dict:
+    """A colour bar to the right of the plot, for a square map on a wide screen (a projector),
+    where the room beside the map is free and the room under it is not."""
+    return {
+        "title": {"text": title, "side": "right"},
+        "thickness": 14,
+        "len": 0.9,
+        "x": 1.0,
+        "xanchor": "right",
+        **more,
+    }
+
+
 def empty_trace(name: str, **style) -> dict:
     """A scatter with no points: a legend entry, or the holder of a colour bar, for something
     drawn otherwise (arrows, an image, a heatmap layer)."""

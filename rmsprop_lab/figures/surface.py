@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..surface_image import banded_contour_rgb, png_data_uri
-from .style import empty_trace, horizontal_colourbar, layout, legend_top_margin, plain_axis
+from .style import empty_trace, horizontal_colourbar, layout, legend_top_margin, plain_axis, side_colourbar
 
 # A pale, nearly neutral surface so the coloured paths stand out; low values are lightest.
 SURFACE_COLOURSCALE = [[0.0, "#ffffff"], [0.5, "#dce4ec"], [1.0, "#93a5b8"]]
@@ -159,8 +159,10 @@ def axis_ranges(surface: Surface) -> tuple[list[float], list[float]]:
     return [float(surface.xs[0]), float(surface.xs[-1])], [float(surface.ys[0]), float(surface.ys[-1])]
 
 
-def colourbar_trace(background: SurfaceBackground) -> dict:
-    """The surface's colour bar, on a trace of its own since the surface itself is an image."""
+def colourbar_trace(background: SurfaceBackground, beside: bool = False) -> dict:
+    """The surface's colour bar, on a trace of its own since the surface itself is an image: under
+    the plot, or ``beside`` it."""
+    bar = side_colourbar if beside else horizontal_colourbar
     return empty_trace(
         "f",
         mode="markers",
@@ -170,7 +172,7 @@ def colourbar_trace(background: SurfaceBackground) -> dict:
             "cmax": background.levels.level_max,
             "color": [background.levels.level_min],
             "showscale": True,
-            "colorbar": horizontal_colourbar(
+            "colorbar": bar(
                 background.levels.title, tickvals=background.tick_positions, ticktext=background.tick_labels
             ),
         },
@@ -271,9 +273,11 @@ def minima_traces(surface: Surface, axis_suffix: str = "", show_legend: bool = T
     ]
 
 
-def contour_map_traces(surface: Surface, paths: Sequence[PathData], upto: int | None = None) -> list[dict]:
+def contour_map_traces(
+    surface: Surface, paths: Sequence[PathData], upto: int | None = None, colourbar_beside: bool = False
+) -> list[dict]:
     """The colour bar, every path up to ``upto`` with its start/end markers, and the known minima."""
-    traces = [colourbar_trace(surface.background)]
+    traces = [colourbar_trace(surface.background, beside=colourbar_beside)]
     for path in paths:
         traces.extend(path_traces(path, upto))
     return traces + minima_traces(surface)
