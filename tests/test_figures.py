@@ -294,3 +294,15 @@ def test_the_3d_view_stops_a_diverged_marker_at_its_last_finite_point():
         figures.make_surface(xs, ys, values), [figures.PathData("SGD", "#CC79A7", points, losses, 2)]
     )
     assert spec["frames"][-1]["data"][0] == {"type": "scatter3d", "x": [1.0], "y": [1.0], "z": [2.0]}
+
+
+def test_the_flight_map_can_put_its_colour_bar_beside_it(surface, paths):
+    """For a projector: beside a square map the room is free; under it the bar took the map's height."""
+    under = figures.flight_figure(surface, paths, station=(3.0, 2.0), docking_radius=0.1, hazards=[])
+    beside = figures.flight_figure(
+        surface, paths, station=(3.0, 2.0), docking_radius=0.1, hazards=[], colourbar_beside=True
+    )
+    assert under["data"][0]["marker"]["colorbar"]["orientation"] == "h"
+    assert beside["data"][0]["marker"]["colorbar"].get("orientation", "v") == "v"
+    assert beside["layout"]["margin"]["b"] < under["layout"]["margin"]["b"]
+    assert beside["layout"]["yaxis"]["scaleanchor"] == "x"  # the map stays square: its hazards round
