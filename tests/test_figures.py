@@ -103,6 +103,17 @@ def test_colourbar_ticks_are_distinct_increasing_and_placed_at_their_values(name
     assert all(background.levels.level_min <= p <= background.levels.level_max for p in positions)
 
 
+def test_with_a_known_minimum_the_ticks_read_round_values_of_f():
+    """Rastrigin's grid misses its minimum (f* = 0): counted from the grid's lowest value the
+    ticks read 0.0653, 0.0663, 0.0753, …; counted from f* they read 1 and 10."""
+    objective = get_objective("rastrigin")
+    xs, ys, values = evaluate_grid(objective, 400)
+    background = figures.make_surface(xs, ys, values, objective.minima, objective.min_value).background
+    assert background.tick_labels[1:] == ["1", "10"]
+    assert float(background.tick_labels[0]) == pytest.approx(np.nanmin(values), rel=1e-2)  # the bar's bottom
+    np.testing.assert_allclose(background.tick_positions[1:], [0, 1], atol=1e-4)
+
+
 def test_a_surface_lowest_on_its_edge_is_coloured_by_f_so_its_shape_shows():
     """The saddle (x² − y², lowest at (0, ±3)): colour follows f linearly, so its shape shows (a log
     scale above the lowest value made nearly all of it the darkest grey)."""

@@ -92,15 +92,19 @@ def log_levels(values: np.ndarray) -> tuple[np.ndarray, float, float]:
         return np.log10(values - low + delta), low, delta
 
 
-def colour_levels(values: np.ndarray) -> ColourLevels:
+def colour_levels(values: np.ndarray, min_value: float | None = None) -> ColourLevels:
     """The colour levels of a sampled surface: logarithmic above its minimum when its lowest value
-    lies inside the grid, linear in f when it lies on the grid's edge."""
+    lies inside the grid, linear in f when it lies on the grid's edge. With the function's known
+    minimum ``min_value`` (f*), the log levels count from it, so the ticks read round values of f
+    (0.1, 1, 10 on Rastrigin, whose grid misses its minimum: not 0.0653, 0.0663, 0.0753)."""
     finite = np.isfinite(values)
     if not finite.any():
         return ColourLevels(True, 0.0, 1.0, 0.0, 1.0)
     row, column = np.unravel_index(np.argmin(np.where(finite, values, np.inf)), values.shape)
     inside = 0 < row < values.shape[0] - 1 and 0 < column < values.shape[1] - 1
     _, low, delta = log_levels(values)
+    if inside and min_value is not None and np.isfinite(min_value):
+        low = min(low, float(min_value))
     levels = ColourLevels(inside, low, delta, 0.0, 1.0)(values)
     shown = levels[np.isfinite(levels)]
     return ColourLevels(inside, low, delta, float(shown.min()), float(shown.max()))
@@ -130,8 +134,8 @@ def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], l
         values = np.where(np.abs(values) < step * 1e-9, 0.0, values)  # no "-0" or "1e-17"
     if len(values) < 2:  # less than a decade (or a step) shown: its two ends
         values = np.array([levels.low, levels.low + 10.0**top - levels.delta]) if levels.logarithmic else [bottom, top]
-    if levels.logarithmic:
-        values = np.concatenate([[levels.low], values])  # the bottom of the bar: the surface's lowest value
+    if levels.logarithmic:  # the bottom of the bar: the surface's lowest value
+        values = np.concatenate([[10.0**bottom - levels.delta + levels.low], values])
     positions, labels = [], []
     for value in values:
         label = f"{value:.3g}"
@@ -147,8 +151,8 @@ def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], l
     return positions, labels
 
 
-def make_surface(xs, ys, values, minima=()) -> Surface:
-    levels = colour_levels(values)
+def make_surface(xs, ys, values, minima=(), min_value: float | None = None) -> Surface:
+    levels = colour_levels(values, min_value)
     rgb = banded_contour_rgb(levels(values), CONTOUR_LEVELS, SURFACE_COLOURSCALE)
     positions, labels = colourbar_ticks(levels)
     background = SurfaceBackground(png_data_uri(rgb), levels, positions, labels)
