@@ -92,10 +92,14 @@ const FULL_SCREEN_ICON = {
 // the playback bar above the chart.
 const PRESENT_CHROME_PX = 120;
 const PRESENT_MIN_HEIGHT_PX = 360;
+// the page's first chart, drawn here or by st.plotly_chart (Compare's 3-D view comes before its live
+// charts); Streamlit gives a chart's container the class stPrintGraphic at once, before its
+// plotly.js has loaded (test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart)
+const firstChart = () => document.querySelector(".live-chart, .stPrintGraphic");
 
 function fitToScreen(chart, layout) {
   if (document.fullscreenElement === chart) return { ...layout, width: window.innerWidth, height: window.innerHeight };
-  if (chart.__figure?.present && chart === document.querySelector(".live-chart")) {
+  if (chart.__figure?.present && chart === firstChart()) {
     const height = Math.max(PRESENT_MIN_HEIGHT_PX, window.innerHeight - PRESENT_CHROME_PX);
     chart.style.minHeight = height + "px";  // the room reserved for the figure's own height, replaced
     return { ...layout, height };
@@ -121,15 +125,16 @@ const OWN_SPACE = `${OWN_KEYS}, button, a, [role=button], [role=switch], [role=c
 function presentationKeys(event) {
   const main = document.querySelector(".live-chart");
   if (!main?.__figure?.present || event.ctrlKey || event.metaKey || event.altKey) return;
+  const mainIsLive = main === firstChart();
   const key = event.key === "f" ? "F" : event.key;
   const focused = event.target instanceof Element ? event.target : null;
   if (focused?.closest(key === " " ? OWN_SPACE : OWN_KEYS)) return;
   const played = Array.from(document.querySelectorAll(".live-chart")).find((chart) => chart.__playback);
   if (key === " " && played) played.__playback.button.click();
-  else if (key === " " && main.__figure.frames?.length) flyOrPause(main);
+  else if (key === " " && mainIsLive && main.__figure.frames?.length) flyOrPause(main);
   else if (key === "ArrowLeft" && played) played.__playback.stepBy(-1);
   else if (key === "ArrowRight" && played) played.__playback.stepBy(1);
-  else if (key === "F") FULL_SCREEN_BUTTON.click(main);
+  else if (key === "F" && mainIsLive) FULL_SCREEN_BUTTON.click(main);
   else return;
   event.preventDefault();
 }

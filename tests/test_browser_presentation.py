@@ -170,3 +170,18 @@ def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
     page.wait_for_timeout(500)
     assert page.evaluate("() => window.__frames") == stopped < 60  # paused before the last frame
     page.close()
+
+
+def test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart(served_app, browser):
+    """The 3-D surface (st.plotly_chart) is the page's first chart: the loss chart below it keeps
+    its own height, and F does not put it full screen."""
+    url = ELLIPSE.format(served_app.url) + "&present=1&view=3-D+surface"
+    page = open_page(browser, url, PROJECTOR, charts=3)
+    heights = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.live-chart'), chart => chart._fullLayout.height)"
+    )
+    assert heights == [400, 400]  # the loss and step-size charts, projected (320 × 1.25), not 600
+    page.keyboard.press("f")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.fullscreenElement") is None
+    page.close()
