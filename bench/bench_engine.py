@@ -1,14 +1,22 @@
-"""Engine speed: a 128x128 (lr, rho) RMSProp sweep on Rosenbrock, 500 steps, from (-1.5, 2).
+"""Engine speed against issue 13's targets, each comparison interleaved in one process.
 
-Times ``optimize`` (one broadcast call, all points stored) against two references, in one run:
-- the lesson's way: one ``rmsprop_update`` call per configuration per step, timed on a subset of
-  configurations and scaled to the full grid (target: optimize >= 300x faster);
-- a fused compiled loop (numba, a bench-only dependency) doing the same sweep and storing all
-  points in the same layout (target: optimize <= 2x its time).
-Also reports peak memory (tracemalloc) and the outcome-only path, ``sweep_outcomes``, on a
-200x200 grid over 2000 steps.
+This machine is shared and noisy, so every comparison runs its two sides alternately (A, B, A, B,
+...) and reports the median of the per-round ratios, with the load average before and after. Times
+are the thread's CPU time (``time.thread_time``), after a warm-up call of each side.
 
-    python bench/bench_engine.py [--grid 128] [--steps 500] [--subset 64] [--repeats 5]
+Targets:
+- one path of 1000 steps with its state and losses (what Compare computes per slider value):
+  RMSProp and Adam each <= 10 ms CPU;
+- sweeps, all points kept and outcomes only, engine / the plainest fused numba loop (steps
+  outermost, gradient and update inline, every point stored): <= 1.5 from 128^2 to 256^2,
+  <= 3 at 32^2, for 100 to 2000 steps, RMSProp and Adam; ``sweep_outcomes`` not slower than
+  ``optimize`` with the losses it needs;
+- Rosenbrock typed as a formula: <= 1.3x the built-in on a 128^2 x 500 sweep and on a single path;
+- the lesson's loop (one ``rmsprop_update`` call per configuration per step) against the engine.
+
+numba is a bench-only dependency (requirements-dev.txt); the engine stays NumPy.
+
+    python bench/bench_engine.py [--rounds 5] [--quick]
 """
 
 from __future__ import annotations
@@ -18,47 +26,238 @@ import os
 import statistics
 import sys
 import time
-import tracemalloc
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from rmsprop_core import RMSProp, get_objective, optimize, rmsprop_update, sweep_outcomes
+from rmsprop_core import Adam, RMSProp, get_objective, optimize, parse_objective, rmsprop_update, sweep_outcomes
+from rmsprop_core.metrics import steps_to_tolerance
 
 START = (-1.5, 2.0)
+TOLERANCE = 1e-3
+ROSENBROCK = get_objective("rosenbrock")
 
 
-def sweep_grid(grid: int):
-    learning_rates = np.logspace(-4, -1, grid)
-    rhos = np.linspace(0.5, 0.999, grid)
-    return learning_rates, rhos
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def engine_sweep(grid: int, steps: int):
-    learning_rates, rhos = sweep_grid(grid)
-    optimizer = RMSProp(lr=learning_rates[:, None], rho=rhos[None, :], eps=1e-6)
-    start = np.broadcast_to(np.array(START), (grid, grid, 2))
-    return optimize(optimizer, get_objective("rosenbrock"), start, steps).points
+def cpu_seconds(function) -> float:
+    began = time.thread_time()
+    result = function()
+    elapsed = time.thread_time() - began
+    del result
+    return elapsed
 
 
-def rosenbrock_df(x, y):
-    """Rosenbrock's gradient written the way the lesson writes ``df`` for its bowl."""
-    return np.array([2 * (x - 1) - 400 * x * (y - x**2), 200 * (y - x**2)])
+def interleaved(first, second, rounds: int) -> tuple[float, float, float]:
+    """Median CPU seconds of ``first`` and ``second`` run alternately, and the median of the
+    per-round ratios first / second."""
+    first(), second()  # warm-up: imports, caches, compilation, the allocator's page faults
+    first_times, second_times, ratios = [], [], []
+    for _ in range(rounds):
+        a = cpu_seconds(first)
+        b = cpu_seconds(second)
+        first_times.append(a)
+        second_times.append(b)
+        ratios.append(a / b)
+    return statistics.median(first_times), statistics.median(second_times), statistics.median(ratios)
+
+
+def verdict(value: float, target: float) -> str:
+    return f"{'meets' if value <= target else 'MISSES'} <= {target:g}"
+
+
+# --- sweeps: the engine and the fused references ------------------------------------------------
+
+
+def sweep_hyperparameters(kind: str, grid: int):
+    learning_rates = np.logspace(-4, -1, grid)[:, None]
+    decays = np.linspace(0.5, 0.999, grid)[None, :]
+    if kind == "rmsprop":
+        return RMSProp(lr=learning_rates, rho=decays, eps=1e-6)
+    return Adam(lr=learning_rates, beta2=decays, eps=1e-8)
+
+
+def flat_hyperparameters(spec, grid: int):
+    flat = spec.flattened((grid, grid))
+    if isinstance(flat, RMSProp):
+        return flat.lr, flat.rho, np.zeros(grid * grid), float(flat.eps)
+    return flat.lr, np.full(grid * grid, float(flat.beta1)), flat.beta2, float(flat.eps)
+
+
+def fused_loops():
+    """The plainest fused loops (numba): steps outermost, Rosenbrock's gradient and the update
+    inline, in the engine's order of operations so both round alike; every point stored, or only
+    the outcomes (final point, its loss, the first step within the tolerance)."""
+    import numba
+
+    @numba.njit(inline="always")
+    def gradient(x, y):
+        gy = 200.0 * (y - x * x)
+        return 2.0 * ((x - x * gy) - 1.0), gy
+
+    @numba.njit(inline="always")
+    def rmsprop_move(g, s, m, lr, rho, beta1_unused, eps, step):
+        s = rho * s + (g * g) * (1.0 - rho)
+        return lr * g / (np.sqrt(s) + eps), s, m
+
+    @numba.njit(inline="always")
+    def adam_move(g, s, m, lr, beta2, beta1, eps, step):
+        m = beta1 * m + (1.0 - beta1) * g
+        s = beta2 * s + (g * g) * (1.0 - beta2)
+        # float powers, as the engine's Python floats take them (an integer power rounds differently)
+        denominator = np.sqrt(s) / np.sqrt(1.0 - beta2 ** float(step)) + eps
+        return (m / denominator) * (lr / (1.0 - beta1 ** float(step))), s, m
+
+    def make(move):
+        @numba.njit
+        def all_points(lr, decay, beta1, eps, steps, out):
+            size = lr.size
+            s = np.zeros((2, size))
+            m = np.zeros((2, size))
+            out[0, 0, :] = START[0]
+            out[0, 1, :] = START[1]
+            for step in range(1, steps + 1):
+                for n in range(size):
+                    x, y = out[step - 1, 0, n], out[step - 1, 1, n]
+                    gx, gy = gradient(x, y)
+                    dx, s[0, n], m[0, n] = move(gx, s[0, n], m[0, n], lr[n], decay[n], beta1[n], eps, step)
+                    dy, s[1, n], m[1, n] = move(gy, s[1, n], m[1, n], lr[n], decay[n], beta1[n], eps, step)
+                    out[step, 0, n] = x - dx
+                    out[step, 1, n] = y - dy
+            return out
+
+        @numba.njit
+        def outcomes(lr, decay, beta1, eps, steps, tolerance):
+            size = lr.size
+            s = np.zeros((2, size))
+            m = np.zeros((2, size))
+            x = np.full(size, START[0])
+            y = np.full(size, START[1])
+            reached = np.full(size, -1)
+            loss = np.empty(size)
+            for step in range(steps + 1):
+                for n in range(size):
+                    valley = y[n] - x[n] * x[n]
+                    loss[n] = (1.0 - x[n]) ** 2 + 100.0 * valley * valley
+                    if reached[n] < 0 and loss[n] <= tolerance:
+                        reached[n] = step
+                if step == steps:
+                    break
+                for n in range(size):
+                    gx, gy = gradient(x[n], y[n])
+                    dx, s[0, n], m[0, n] = move(gx, s[0, n], m[0, n], lr[n], decay[n], beta1[n], eps, step + 1)
+                    dy, s[1, n], m[1, n] = move(gy, s[1, n], m[1, n], lr[n], decay[n], beta1[n], eps, step + 1)
+                    x[n] -= dx
+                    y[n] -= dy
+            return x, y, loss, reached
+
+        return all_points, outcomes
+
+    return {"rmsprop": make(rmsprop_move), "adam": make(adam_move)}
+
+
+def sweep_rows(fused, rounds: int, quick: bool) -> list[tuple]:
+    rows = []
+    cases = [(32, 100), (32, 2000), (128, 100), (128, 500), (256, 100), (256, 500)]
+    outcome_cases = [(32, 100), (32, 2000), (128, 500), (128, 2000), (256, 500), (256, 2000)]
+    if quick:
+        cases, outcome_cases = [(32, 500), (128, 500)], [(128, 500)]
+    for kind in ("rmsprop", "adam"):
+        all_points, outcomes = fused[kind]
+        for grid, steps in cases:
+            spec = sweep_hyperparameters(kind, grid)
+            flat = flat_hyperparameters(spec, grid)
+            out = np.empty((steps + 1, 2, grid * grid))
+            engine_points = optimize(spec, ROSENBROCK, START, steps).points
+            fused_points = all_points(*flat, steps, out).transpose(0, 2, 1).reshape(engine_points.shape)
+            agrees = np.allclose(engine_points, fused_points, rtol=1e-9, atol=1e-12, equal_nan=True)
+            del engine_points, fused_points
+            engine_time, fused_time, ratio = interleaved(
+                lambda spec=spec, steps=steps: optimize(spec, ROSENBROCK, START, steps).points,
+                lambda flat=flat, steps=steps, out=out, loop=all_points: loop(*flat, steps, out),
+                rounds,
+            )
+            target = 3.0 if grid <= 32 else 1.5
+            rows.append((f"{kind} {grid}^2 x {steps}, all points", engine_time, fused_time, ratio, target, agrees))
+            del out
+        for grid, steps in outcome_cases:
+            spec = sweep_hyperparameters(kind, grid)
+            flat = flat_hyperparameters(spec, grid)
+            outcome = sweep_outcomes(spec, ROSENBROCK, START, steps, tolerance=TOLERANCE, min_value=0.0)
+            fused_outcome = outcomes(*flat, steps, TOLERANCE)
+            agrees = np.array_equal(outcome.steps_to_tolerance.ravel(), fused_outcome[3])
+            engine_time, fused_time, ratio = interleaved(
+                lambda spec=spec, steps=steps: sweep_outcomes(spec, ROSENBROCK, START, steps, tolerance=TOLERANCE),
+                lambda flat=flat, steps=steps, loop=outcomes: loop(*flat, steps, TOLERANCE),
+                rounds,
+            )
+            target = 3.0 if grid <= 32 else 1.5
+            rows.append((f"{kind} {grid}^2 x {steps}, outcomes only", engine_time, fused_time, ratio, target, agrees))
+    return rows
+
+
+def outcomes_against_optimize(rounds: int) -> tuple[float, float, float]:
+    """``sweep_outcomes`` against ``optimize`` computing the same outcomes (losses, first touch)."""
+    spec = sweep_hyperparameters("rmsprop", 128)
+
+    def with_optimize():
+        run = optimize(spec, ROSENBROCK, START, 500)
+        return steps_to_tolerance(run.losses, 0.0, TOLERANCE), run.diverged_at
+
+    return interleaved(lambda: sweep_outcomes(spec, ROSENBROCK, START, 500, tolerance=TOLERANCE), with_optimize, rounds)
+
+
+# --- single paths ------------------------------------------------------------------------------
+
+
+def single_path(spec, objective=ROSENBROCK, steps: int = 1000):
+    run = optimize(spec, objective, START, steps, record_state=True)
+    return run.points, run.losses, run.state
+
+
+def single_path_rows(rounds: int) -> list[tuple]:
+    rows = []
+    for spec in (RMSProp(lr=0.01, rho=0.9), Adam(lr=0.01)):
+        single_path(spec)
+        times = [cpu_seconds(lambda spec=spec: single_path(spec)) for _ in range(max(rounds, 9))]
+        rows.append((spec.label, statistics.median(times)))
+    return rows
+
+
+# --- formulas ----------------------------------------------------------------------------------
+
+
+def formula_rows(rounds: int) -> list[tuple]:
+    typed = parse_objective("(1 - x)^2 + 100*(y - x^2)^2", ROSENBROCK.domain)
+    spec = sweep_hyperparameters("rmsprop", 128)
+    sweep = interleaved(
+        lambda: optimize(spec, typed, START, 500).points, lambda: optimize(spec, ROSENBROCK, START, 500).points, rounds
+    )
+    path_spec = RMSProp(lr=0.01, rho=0.9)
+    path = interleaved(
+        lambda: single_path(path_spec, typed), lambda: single_path(path_spec, ROSENBROCK), max(rounds, 9)
+    )
+    return [("128^2 x 500 sweep", *sweep), ("1000-step path with state", *path)]
+
+
+# --- the lesson's loop -------------------------------------------------------------------------
 
 
 def lesson_way(configurations, steps: int):
-    """The lesson's loop: per configuration, per step, one ``rmsprop_update`` call.
-
-    Keeps every point, as ``optimize`` does, and returns the final points for the cross-check.
-    """
+    """The lesson's loop: per configuration, per step, one ``rmsprop_update`` call, with the
+    engine's Rosenbrock gradient (a hand-written one rounds differently by an ulp, which a chaotic
+    run amplifies); keeps every point, as ``optimize`` does, and returns the final points."""
     finals = []
     for learning_rate, rho in configurations:
         coordinates = np.array(START)
         s_prev = np.array([0.0, 0.0])
         path = [coordinates]
         for _ in range(steps):
-            grad = rosenbrock_df(coordinates[0], coordinates[1])
+            grad = np.array(ROSENBROCK.grad(coordinates[0], coordinates[1]))
             updates, s_prev = rmsprop_update(learning_rate, rho, 1e-6, grad, s_prev)
             coordinates = coordinates - updates
             path.append(coordinates)
@@ -66,134 +265,61 @@ def lesson_way(configurations, steps: int):
     return np.array(finals)
 
 
-def fused_sweep_factory():
-    """A numba-compiled loop fusing gradient, RMSProp update and storage (bench-only)."""
-    import numba
-
-    @numba.njit(cache=False, fastmath=False)
-    def fused(learning_rates, rhos, eps, x0, y0, steps, out):
-        size = learning_rates.size
-        square_x = np.zeros(size)
-        square_y = np.zeros(size)
-        out[0, 0, :] = x0
-        out[0, 1, :] = y0
-        for step in range(steps):
-            for n in range(size):
-                x = out[step, 0, n]
-                y = out[step, 1, n]
-                # the engine's formula and order of operations, so both round identically
-                gy = 200.0 * (y - x * x)
-                gx = 2.0 * ((x - x * gy) - 1.0)
-                rho = rhos[n]
-                square_x[n] = rho * square_x[n] + (gx * gx) * (1.0 - rho)
-                square_y[n] = rho * square_y[n] + (gy * gy) * (1.0 - rho)
-                lr = learning_rates[n]
-                out[step + 1, 0, n] = x - lr * gx / (np.sqrt(square_x[n]) + eps)
-                out[step + 1, 1, n] = y - lr * gy / (np.sqrt(square_y[n]) + eps)
-        return out
-
-    def run(grid: int, steps: int) -> np.ndarray:
-        learning_rates, rhos = sweep_grid(grid)
-        lr_flat = np.repeat(learning_rates, grid)
-        rho_flat = np.tile(rhos, grid)
-        out = np.empty((steps + 1, 2, grid * grid))
-        return fused(lr_flat, rho_flat, 1e-6, START[0], START[1], steps, out)
-
-    return run
-
-
-def best_time(function, repeats: int) -> tuple[float, float]:
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - began)
-        del result
-    return min(times), statistics.median(times)
+def lesson_row(rounds: int, subset: int = 16) -> tuple:
+    grid, steps = 128, 500
+    spec = sweep_hyperparameters("rmsprop", grid)
+    flat = spec.flattened((grid, grid))
+    chosen = np.random.default_rng(0).choice(grid * grid, subset, replace=False)
+    configurations = [(float(flat.lr[i]), float(flat.rho[i])) for i in chosen]
+    scale = grid * grid / subset
+    engine_time, lesson_time, ratio = interleaved(
+        lambda: optimize(spec, ROSENBROCK, START, steps).points, lambda: lesson_way(configurations, steps), rounds
+    )
+    engine_finals = optimize(spec, ROSENBROCK, START, steps).points[-1].reshape(-1, 2)[chosen]
+    lesson_finals = lesson_way(configurations, steps)
+    finite = np.isfinite(engine_finals).all(axis=1)
+    agree = np.array_equal(engine_finals[finite], lesson_finals[finite])
+    return engine_time, lesson_time * scale, scale / ratio, agree
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--grid", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--subset", type=int, default=64, help="configurations timed the lesson's way")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per comparison")
+    parser.add_argument("--quick", action="store_true", help="fewer sweep sizes")
     args = parser.parse_args()
-    grid, steps = args.grid, args.steps
+    print(f"start: {load()}   (2-core machine; CPU times of this thread; ratio = median of per-round ratios)")
 
-    engine_sweep(grid, 5)  # warm-up: imports, page faults of the allocator
-    engine_seconds, engine_median = best_time(lambda: engine_sweep(grid, steps), args.repeats)
+    print("\nOne path of 1000 steps on Rosenbrock with its state and losses (median CPU time):")
+    for label, seconds in single_path_rows(args.rounds):
+        print(f"  {label:8s} {seconds * 1e3:7.1f} ms   {verdict(seconds * 1e3, 10.0)} ms")
 
-    tracemalloc.start()
-    engine_sweep(grid, steps)
-    _, peak_bytes = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-
-    fused = fused_sweep_factory()
-    fused(4, 3)  # compile
-    fused_seconds, fused_median = best_time(lambda: fused(grid, steps), args.repeats)
-    fused_agrees = np.allclose(
-        fused(grid, steps).transpose(0, 2, 1).reshape(steps + 1, grid, grid, 2)[-1],
-        engine_sweep(grid, steps)[-1],
-        rtol=1e-9,
-        atol=1e-12,
-        equal_nan=True,
-    )
-
-    big_grid, big_steps = 200, 2000
-    learning_rates_big = np.logspace(-4, -1, big_grid)
-    rhos_big = np.linspace(0.5, 0.999, big_grid)
-    tracemalloc.start()
-    began = time.perf_counter()
-    sweep_outcomes(
-        RMSProp(lr=learning_rates_big[:, None], rho=rhos_big[None, :]),
-        get_objective("rosenbrock"),
-        START,
-        big_steps,
-        tolerance=1e-3,
-    )
-    big_seconds = time.perf_counter() - began
-    _, big_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-
-    learning_rates, rhos = sweep_grid(grid)
-    all_configurations = [(lr, rho) for lr in learning_rates for rho in rhos]
-    rng = np.random.default_rng(0)
-    chosen = rng.choice(len(all_configurations), args.subset, replace=False)
-    subset = [all_configurations[i] for i in chosen]
-    began = time.perf_counter()
-    lesson_finals = lesson_way(subset, steps)
-    lesson_seconds = (time.perf_counter() - began) * len(all_configurations) / len(subset)
-
-    # both ways must compute the same thing: compare final points of the subset
-    engine_finals = engine_sweep(grid, steps)[-1].reshape(-1, 2)[chosen]
-    finite = np.isfinite(engine_finals).all(axis=1)
-    agree = np.allclose(engine_finals[finite], lesson_finals[finite], rtol=1e-9, atol=1e-12)
-
-    print(f"sweep: {grid}x{grid} (lr, rho) RMSProp on Rosenbrock, {steps} steps, all points kept")
+    print("\nSweeps on Rosenbrock, engine / fused numba loop (interleaved):")
+    fused = fused_loops()
+    for label, engine_time, fused_time, ratio, target, agrees in sweep_rows(fused, args.rounds, args.quick):
+        print(
+            f"  {label:38s} engine {engine_time * 1e3:8.1f} ms  fused {fused_time * 1e3:8.1f} ms  "
+            f"ratio {ratio:5.2f}  {verdict(ratio, target)}   cross-check: {'agrees' if agrees else 'MISMATCH'}"
+        )
+    outcome_time, optimize_time, ratio = outcomes_against_optimize(args.rounds)
     print(
-        f"engine (optimize, best of {args.repeats}):      {engine_seconds * 1e3:9.1f} ms   "
-        f"(median {engine_median * 1e3:.1f} ms)"
+        f"  sweep_outcomes / optimize + losses + first touch, 128^2 x 500: {outcome_time * 1e3:.0f} / "
+        f"{optimize_time * 1e3:.0f} ms, ratio {ratio:.2f}  {verdict(ratio, 1.0)}"
     )
+
+    print("\nRosenbrock typed as a formula / built in (interleaved):")
+    for label, typed_time, built_in_time, ratio in formula_rows(args.rounds):
+        print(
+            f"  {label:28s} formula {typed_time * 1e3:8.1f} ms  built-in {built_in_time * 1e3:8.1f} ms  "
+            f"ratio {ratio:4.2f}  {verdict(ratio, 1.3)}"
+        )
+
+    engine_time, lesson_time, speed_up, agree = lesson_row(max(2, args.rounds // 2))
     print(
-        f"lesson's way (scaled from {args.subset} configs): {lesson_seconds * 1e3:9.1f} ms   "
-        f"cross-check: {'identical to 1e-9' if agree else 'MISMATCH'}"
+        f"\nThe lesson's loop, 128^2 x 500 (scaled from 16 configurations): {lesson_time:.1f} s; engine "
+        f"{engine_time * 1e3:.0f} ms; speed-up {speed_up:.0f}x (target >= 300x); cross-check: "
+        f"{'identical' if agree else 'MISMATCH'}"
     )
-    print(
-        f"fused compiled loop (numba, best of {args.repeats}): {fused_seconds * 1e3:9.1f} ms   "
-        f"(median {fused_median * 1e3:.1f} ms)   cross-check: {'identical to 1e-9' if fused_agrees else 'MISMATCH'}"
-    )
-    print(f"speed-up over the lesson's way: {lesson_seconds / engine_seconds:.0f}x  (target >= 300x)")
-    print(f"engine time / fused compiled time: {engine_seconds / fused_seconds:.2f}  (target <= 2)")
-    print(
-        f"engine peak memory: {peak_bytes / 2**20:.0f} MiB "
-        f"(points alone: {(steps + 1) * grid * grid * 2 * 8 / 2**20:.0f} MiB)"
-    )
-    print(
-        f"outcomes only (sweep_outcomes), {big_grid}x{big_grid} x {big_steps} steps: {big_seconds:.2f} s, "
-        f"peak memory {big_peak / 2**20:.1f} MiB (all points would need "
-        f"{(big_steps + 1) * big_grid * big_grid * 2 * 8 / 2**30:.1f} GiB)"
-    )
+    print(f"\nend: {load()}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,13 @@ Playwright, and reports:
   computes a new RMSProp run (at most 17 presses: the ladder's length);
 - Sweep page: latency from a key press on the fixed-epsilon slider to the 100x100 x 500-step
   heatmap redrawn, each press a value never computed before (a new grid every time);
+- Compare, scrubbing: a mouse drag over the rho slider (and then the RMSProp learning-rate slider),
+  one pointer move per ladder value, --moves moves: the time from each pointer event to the main
+  chart redrawn and to all three charts redrawn (the page's own log of each swap), to the start of
+  the next frame, and the size of the largest WebSocket message while the ladder was fetched;
+- interleaved with the naive app (both servers up, one press on each view per round, the same
+  key): Compare's rho and the Decay explorer's learning rate against the naive app's slider, the
+  median of the per-round ratios, and each server's CPU time per press;
 - for reference, the same probe on a naive ~30-line Streamlit app (one 500-step RMSProp path on a
   200x200 go.Contour), run in the same way.
 
@@ -19,12 +26,13 @@ chart that shows the changed value has drawn since (Plotly's afterplot/react eve
 mounted chart with its SVG) and ``data-test-script-state`` says the app is not running; then two
 animation frames are awaited.
 
-    python bench/bench_ui.py [--presses 20]
+    python bench/bench_ui.py [--presses 20] [--moves 40]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import socket
 import statistics
@@ -219,9 +227,168 @@ def measure(browser, script: pathlib.Path, views, presses: int) -> tuple[float, 
         server.wait(timeout=10)
 
 
+SLIDER_TRACK = """(key) => {
+  const input = document.querySelector(`.st-key-${key} input[type=range]`);
+  const thumb = input.parentElement.parentElement, track = thumb.parentElement.getBoundingClientRect();
+  const box = thumb.getBoundingClientRect();
+  return {x: track.x, width: track.width, y: box.y + box.height / 2, thumb: box.x + box.width / 2,
+          count: Number(input.getAttribute('max')) + 1, at: Number(input.getAttribute('value'))};
+}"""
+# one pointer move, timed from the event's own time stamp to the swap the page logs and the next frame
+TIMED_MOVE = """() => {
+  const probe = window.__move = {at: null, frame: null, entries: window.__rmspropScrubLog.length};
+  document.addEventListener('pointermove', (event) => { probe.at = event.timeStamp; }, {capture: true, once: true});
+  const wait = () => {
+    if (window.__rmspropScrubLog.length > probe.entries) requestAnimationFrame((now) => { probe.frame = now; });
+    else requestAnimationFrame(wait);
+  };
+  requestAnimationFrame(wait);
+}"""
+
+
+def drag_latencies(page, key: str, setting: str, moves: int, received: list[int]) -> tuple[dict[str, list[float]], int]:
+    """Per pointer move of a drag over the slider ``key``: milliseconds to the main chart redrawn,
+    to all three, to the next frame; and the largest WebSocket message received (``received``,
+    every message's size) while the ladder was fetched."""
+    received.clear()
+    page.wait_for_selector(f".st-key-{key} input[type=range]", state="attached", timeout=60_000)
+    page.wait_for_function("document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'")
+    track = page.evaluate(SLIDER_TRACK, key)
+    page.mouse.move(track["thumb"], track["y"])  # pointing at the slider fetches its ladder
+    page.wait_for_function("(s) => window.__rmspropLabScrub.header?.ladder?.setting === s", arg=setting, timeout=60_000)
+    page.wait_for_timeout(500)
+    ladder_message = max(received, default=0)
+    page.evaluate("() => { window.__rmspropScrubLog = []; }")
+    page.mouse.down()
+    times = {"main": [], "all": [], "frame": []}
+    position, step = track["at"], -1
+    for _ in range(moves):
+        if not 0 <= position + step < track["count"]:
+            step = -step
+        position += step
+        page.evaluate(TIMED_MOVE)
+        page.mouse.move(track["x"] + track["width"] * position / (track["count"] - 1), track["y"])
+        page.wait_for_function("window.__move.frame !== null", timeout=10_000)
+        probe = page.evaluate("() => ({move: window.__move, entry: window.__rmspropScrubLog.at(-1)})")
+        start = probe["move"]["at"]
+        times["main"].append(probe["entry"]["main"] - start)
+        times["all"].append(probe["entry"]["done"] - start)
+        times["frame"].append(probe["move"]["frame"] - start)
+    page.mouse.up()
+    return times, ladder_message
+
+
+def measure_drags(browser, moves: int):
+    port = free_port()
+    server = start_server(ROOT / "app.py", port)
+    try:
+        wait_healthy(port)
+        found = []
+        for key, setting in (("compare-rho", "rho"), ("compare-rms_lr", "rms_lr")):
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            received = []  # every WebSocket message's size, the ladder's among them
+            page.on("websocket", lambda ws, into=received: ws.on("framereceived", lambda f: into.append(len(f))))
+            page.goto(f"http://127.0.0.1:{port}/?objective=rosenbrock&steps=1000")
+            page.wait_for_function(
+                "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3", timeout=60_000, polling=20
+            )
+            found.append(drag_latencies(page, key, setting, moves, received))
+            page.close()
+        return found
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def report_drag(name: str, times: dict[str, list[float]], ladder_message: int) -> None:
+    main, every = times["main"], times["all"]
+    print(
+        f"{name}, pointer move -> main chart redrawn: median {statistics.median(main):.1f} ms, "
+        f"p95 {percentile(main, 0.95):.1f} ms, n={len(main)}   (target: median <= 16.7, p95 <= 33)"
+    )
+    print(f"{name}, pointer move -> all 3 charts redrawn: median {statistics.median(every):.1f} ms   (target <= 33)")
+    print(f"{name}, pointer move -> next frame begins: median {statistics.median(times['frame']):.1f} ms")
+    print(f"{name}, ladder on the wire (largest WebSocket message): {ladder_message / 1000:.0f} KB   (target <= 300)")
+
+
+#: (name, server, path and query, charts on the page, charts a press redraws, slider)
+INTERLEAVED = [
+    ("Compare, rho", "app", "?objective=rosenbrock&steps=1000", 3, 3, "Decay rate"),
+    ("Decay explorer, learning rate", "app", "decay", 4, 4, "Learning rate α"),
+    ("naive app, decay rate", "naive", "", 1, 1, "Decay rate"),
+]
+
+
+def process_cpu(pid: int) -> float:
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def interleaved(browser, naive_script: pathlib.Path, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Both servers at once; each round presses once on every view in turn (the same key), so the
+    app and the naive app meet the same machine load. Per view: latencies and the server's CPU
+    time per press."""
+    ports = {"app": free_port(), "naive": free_port()}
+    servers = {"app": start_server(ROOT / "app.py", ports["app"]), "naive": start_server(naive_script, ports["naive"])}
+    settled = "document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'"
+    try:
+        for port in ports.values():
+            wait_healthy(port)
+        pages = {}
+        for name, server, path, charts, _, _ in INTERLEAVED:
+            pages[name] = first_chart(browser, f"http://127.0.0.1:{ports[server]}/{path}", charts)
+            pages[name].wait_for_function(settled)
+        found = {name: {"latency": [], "cpu": []} for name, *_ in INTERLEAVED}
+        for round_number in range(rounds + 1):
+            for name, server, _, _, redrawn, slider_name in INTERLEAVED:
+                page = pages[name]
+                page.bring_to_front()
+                page.get_by_role("slider", name=slider_name).focus()  # may fetch its ladder once (a rerun)
+                page.wait_for_timeout(150)
+                page.wait_for_function(settled)
+                page.evaluate(ARM_PROBE, redrawn)
+                before = process_cpu(servers[server].pid)
+                page.keyboard.press("ArrowRight" if round_number % 2 else "ArrowLeft")
+                page.wait_for_function("window.__probe.done !== null", timeout=30_000)
+                page.wait_for_function(settled)
+                cpu = process_cpu(servers[server].pid) - before
+                probe = page.evaluate("window.__probe")
+                if round_number > 0:  # the first round is a warm-up
+                    found[name]["latency"].append(probe["done"] - probe["start"])
+                    found[name]["cpu"].append(1000 * cpu)
+        return found
+    finally:
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def report_interleaved(found: dict[str, dict[str, list[float]]]) -> None:
+    naive_name = INTERLEAVED[-1][0]
+    naive = found[naive_name]["latency"]
+    print(f"interleaved rounds (each round: one press on every view, the same key), n={len(naive)}:")
+    for name, *_ in INTERLEAVED:
+        latency, cpu = found[name]["latency"], found[name]["cpu"]
+        line = f"  {name}: key press -> charts redrawn, median {statistics.median(latency):.0f} ms"
+        line += f", p95 {percentile(latency, 0.95):.0f} ms; server CPU per press median {statistics.median(cpu):.0f} ms"
+        if name != naive_name:
+            ratio = statistics.median(a / b for a, b in zip(latency, naive, strict=True))
+            target = 0.5 if name.startswith("Compare") else 0.7
+            line += f"; median of per-round ratios to the naive app {ratio:.2f}x (target <= {target}x)"
+        if name.startswith("Compare"):
+            line += "   (server CPU target <= 25 ms)"
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presses", type=int, default=20)
+    parser.add_argument("--moves", type=int, default=40)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -235,9 +402,11 @@ def main() -> None:
             [(*compare, True), (*compare, False), ("sweep", 2, 1, "ε (fixed)", True)],
             args.presses,
         )
+        (rho_drag, rho_ladder), (lr_drag, lr_ladder) = measure_drags(browser, args.moves)
         naive_script = pathlib.Path(scratch) / "naive_app.py"
         naive_script.write_text(NAIVE_APP)
         _, (naive,) = measure(browser, naive_script, [("", 1, 1, "Decay rate", False)], args.presses)
+        rounds = interleaved(browser, naive_script, args.presses)
         browser.close()
     print(f"cold start (server start -> first chart drawn): {cold:.2f} s   (target <= 3 s)")
     compare_target = "   (target: median <= 150, p95 <= 250)"
@@ -249,6 +418,10 @@ def main() -> None:
         + "   (target <= 1000)"
     )
     print(describe("reference: naive 30-line app, same probe", naive))
+    report_interleaved(rounds)
+    report_drag("Compare, dragging rho (19 values)", rho_drag, rho_ladder)
+    report_drag("Compare, dragging RMSProp's learning rate (61 values)", lr_drag, lr_ladder)
+    print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

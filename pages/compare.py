@@ -13,7 +13,7 @@ from rmsprop_core.metrics import steps_to_escape, summarize
 from rmsprop_lab import figures, presentation, runs, view_file
 from rmsprop_lab.controls import PageSettings, WidgetView, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
-from rmsprop_lab.live_chart import live_chart
+from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder
 from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
 from rmsprop_lab.schemas import COMPARE, SURFACE_3D, view_including
 
@@ -29,6 +29,10 @@ settings = PageSettings(COMPARE, "compare", views={"upto": REPLAY})
 
 
 LR_KEYS = {"sgd": "sgd_lr", "momentum": "mom_lr", "rmsprop": "rms_lr", "adam": "adam_lr", "adagrad": "ada_lr"}
+#: the sliders whose paths follow the pointer: setting -> (optimizer kind, its hyperparameter)
+SCRUBBED = {"rho": ("rmsprop", "rho"), "eps": ("rmsprop", "eps")} | {key: (kind, "lr") for kind, key in LR_KEYS.items()}
+CHARTS = {"main": "compare_main", "loss": "compare_loss", "step": "compare_step_size"}
+SCRUB_KEY = "compare_scrub"
 TUNED_NOTE = settings.key("_tuned")
 
 
@@ -115,6 +119,20 @@ def optimizer_controls() -> None:
         settings.ladder("ada_lr", "Learning rate α")
         settings.ladder("ada_eps", "Epsilon ε")
         st.caption("s is a sum of every g² so far, never an average: its steps shrink for ever.")
+
+
+def scrubbing(specs, choice: runs.FunctionChoice, start, steps: int, noise: float) -> None:
+    """The ladder of the slider the user is about to move, for the browser to swap in while it moves."""
+    wanted = requested_ladder(SCRUB_KEY)
+    ladder = None
+    if wanted in SCRUBBED and noise == 0:
+        kind, name = SCRUBBED[wanted]
+        spec = next((spec for spec in specs if spec.kind == kind), None)
+        if spec is not None:
+            values = settings.params[wanted].choices
+            ladder = runs.ladder(spec, name, values, choice, start, steps, upto=settings["upto"], setting=wanted)
+    sliders = {setting: settings.key(setting) for setting in SCRUBBED}
+    scrub_ladder(ladder, sliders=sliders, charts=CHARTS, key=SCRUB_KEY)
 
 
 def results_table(results, objective, tolerance: float) -> dict:
@@ -205,7 +223,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
                 main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
             else:
                 main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
-            live_chart(main_figure, key="compare_main", playback_steps=steps)
+            live_chart(main_figure, key=CHARTS["main"], playback_steps=steps)
         leaving = [result.label for result in results if leaves_view(result.points, surface)]
         if leaving:
             st.caption(f"{', '.join(leaving)}: the path leaves the plotted area; its loss is in the chart below.")
@@ -214,7 +232,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     with loss_column:
         if paths:
             loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
-            live_chart(loss_figure, key="compare_loss")
+            live_chart(loss_figure, key=CHARTS["loss"])
     with step_column:
         rmsprop_runs = [result for result in results if result.kind in ("rmsprop", "adagrad")]
         if rmsprop_runs:
@@ -228,13 +246,15 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
                 reference=references,
                 uirevision=revision,
             )
-            live_chart(step_figure, key="compare_step_size")
+            live_chart(step_figure, key=CHARTS["step"])
             st.caption(
                 "RMSProp divides α by the root of a running average of g², separately for x and y: "
                 "steep coordinates get small steps, flat ones large steps."
             )
         else:
             st.info("Switch on RMSProp to see its per-coordinate effective step size.")
+
+    scrubbing(specs, choice, start, steps, noise[0])
 
     st.markdown("##### Results")
     tolerance_column, _ = st.columns([1, 2])

@@ -100,7 +100,7 @@ def main(argv=None) -> int:
         optimizer = _build_optimizer(args)
         objective = get_objective(args.objective)
         start = tuple(args.start) if args.start else objective.start
-        trajectory = optimize(optimizer, objective, start, args.steps)
+        trajectory = optimize(optimizer, objective, start, args.steps, record_state=True)
         text = trajectories_to_csv({optimizer.label: (optimizer, objective, trajectory)})
         if args.out:
             with open(args.out, "w", encoding="utf-8", newline="") as handle:

@@ -10,6 +10,15 @@ import numpy as np
 
 BASE_COLUMNS = ("run", "optimizer", "objective", "step", "x", "y", "loss", "grad_x", "grad_y")
 
+#: The optimizer state written per step, in this order, as ``<name>_x`` and ``<name>_y`` columns:
+#: ``s`` the running average (Adagrad: sum) of g², ``step_size`` the effective α / d, ``m`` the
+#: running average of g (centered RMSProp, Adam), ``b`` the momentum buffer.
+STATE_NAMES = ("s", "step_size", "m", "b")
+
+
+def state_columns(name: str) -> tuple[str, str]:
+    return f"{name}_x", f"{name}_y"
+
 
 def _format_value(value) -> str:
     # repr() of a Python float is the shortest text that parses back to the identical float64
@@ -31,16 +40,20 @@ class RunRecord:
     points: np.ndarray
     losses: np.ndarray
     grads: np.ndarray
+    #: ``{name: (steps + 1, 2) array}`` for each state the run's optimizer keeps
+    state: dict
 
 
 def trajectories_to_csv(runs: dict) -> str:
     """``runs`` maps a run label to ``(optimizer, objective, trajectory)`` (or a dict with those
-    keys). A trajectory is anything with single-run ``points`` ``(steps + 1, 2)``, ``losses`` and
-    ``grads`` (a ``Trajectory`` of batch shape ``()``, or a record of one). Returns the CSV text: the
-    base columns, then one column per hyperparameter name used by any run (empty where a run's
-    optimizer has no such hyperparameter)."""
+    keys). A trajectory is anything with single-run ``points`` ``(steps + 1, 2)``, ``losses``,
+    ``grads`` and ``state`` (a ``Trajectory`` of batch shape ``()``, or a record of one). Returns
+    the CSV text: the base columns, then two columns per state any run keeps (``s_x``, ``s_y``,
+    ``step_size_x``, ...), then one column per hyperparameter name used by any run; a cell is empty
+    where a run has no such state or hyperparameter."""
     normalised = []
     hyper_names: list[str] = []
+    kept_state: set[str] = set()
     for label, run in runs.items():
         if isinstance(run, dict):
             optimizer, objective, trajectory = run["optimizer"], run["objective"], run["trajectory"]
@@ -50,26 +63,38 @@ def trajectories_to_csv(runs: dict) -> str:
             raise ValueError(
                 f"run {label!r} is a batch of shape {np.shape(trajectory.points)[1:-1]}; export single runs"
             )
+        kept_state.update(trajectory.state)
         hyper = optimizer.hyperparameters()
         for name in hyper:
             if name not in hyper_names:
                 hyper_names.append(name)
         normalised.append((str(label), optimizer, objective, trajectory, hyper))
 
+    unknown = kept_state.difference(STATE_NAMES)
+    if unknown:
+        raise ValueError(f"no CSV columns for the state {', '.join(sorted(unknown))}")
+    state_names = [name for name in STATE_NAMES if name in kept_state]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(BASE_COLUMNS + tuple(hyper_names))
+    writer.writerow(
+        BASE_COLUMNS + tuple(column for name in state_names for column in state_columns(name)) + tuple(hyper_names)
+    )
     for label, optimizer, objective, trajectory, hyper in normalised:
-        points, losses, grads = trajectory.points, trajectory.losses, trajectory.grads
+        points, losses, grads, state = trajectory.points, trajectory.losses, trajectory.grads, trajectory.state
         hyper_cells = [_format_value(hyper[name]) if name in hyper else "" for name in hyper_names]
         objective_name = getattr(objective, "name", "custom")
         for step in range(len(points)):
+            state_cells = []
+            for name in state_names:
+                values = state.get(name)
+                state_cells += ["", ""] if values is None else [_format_value(v) for v in values[step]]
             writer.writerow(
                 [label, optimizer.kind, objective_name, str(step)]
                 + [
                     _format_value(v)
                     for v in (points[step, 0], points[step, 1], losses[step], grads[step, 0], grads[step, 1])
                 ]
+                + state_cells
                 + hyper_cells
             )
     return buffer.getvalue()
@@ -90,7 +115,13 @@ def read_trajectories_csv(text: str) -> dict[str, RunRecord]:
         raise ValueError("empty CSV") from None
     if tuple(header[: len(BASE_COLUMNS)]) != BASE_COLUMNS:
         raise ValueError(f"not a trajectories CSV: expected columns {', '.join(BASE_COLUMNS)}")
-    hyper_names = header[len(BASE_COLUMNS) :]
+    state_names = []
+    position = len(BASE_COLUMNS)
+    for name in STATE_NAMES:
+        if tuple(header[position : position + 2]) == state_columns(name):
+            state_names.append(name)
+            position += 2
+    hyper_names = header[position:]
     rows_by_run: dict[str, list[list[str]]] = {}
     for row in reader:
         if len(row) != len(header):
@@ -100,8 +131,15 @@ def read_trajectories_csv(text: str) -> dict[str, RunRecord]:
     for label, rows in rows_by_run.items():
         numbers = np.array([[float(cell) for cell in row[4:9]] for row in rows])
         hyper = {
-            name: _parse_hyperparameter(cell) for name, cell in zip(hyper_names, rows[0][9:], strict=True) if cell != ""
+            name: _parse_hyperparameter(cell)
+            for name, cell in zip(hyper_names, rows[0][position:], strict=True)
+            if cell != ""
         }
+        state = {}
+        for index, name in enumerate(state_names):
+            cells = [row[len(BASE_COLUMNS) + 2 * index : len(BASE_COLUMNS) + 2 * index + 2] for row in rows]
+            if cells[0] != ["", ""]:
+                state[name] = np.array([[float(cell) for cell in pair] for pair in cells])
         records[label] = RunRecord(
             optimizer=rows[0][1],
             objective=rows[0][2],
@@ -110,6 +148,7 @@ def read_trajectories_csv(text: str) -> dict[str, RunRecord]:
             points=numbers[:, 0:2],
             losses=numbers[:, 2],
             grads=numbers[:, 3:5],
+            state=state,
         )
     return records
 

@@ -2,12 +2,13 @@
 
 Internally the batch is flattened and points are stored coordinate-first, ``(steps + 1, 2, N)``,
 so every array the step loop touches is contiguous and every operation is one vectorised NumPy
-call over the whole batch. The loop records only the points; losses, gradients and optimizer
-state are derived afterwards, on first access, in vectorised passes.
+call over the whole batch. The loop records the points, and the optimizer's state when asked;
+losses and gradients are derived afterwards, on first access, in vectorised passes.
 """
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
 import numpy as np
@@ -18,6 +19,10 @@ from .optimizers import Optimizer
 #: non-finite or keeps growing, so checking every few steps and then locating the exact first bad
 #: step in the recorded block finds the same step as checking every step, for less work.
 DIVERGENCE_CHECK_EVERY = 8
+
+#: Elements per block: a large batch runs block after block through the whole step loop, so each
+#: block's working arrays (about ten of 2 x BLOCK_SIZE floats) stay in the L2 cache.
+BLOCK_SIZE = 4096
 
 #: A point farther than this many domain spans from the domain's centre counts as diverged.
 DIVERGENCE_SPANS = 1e6
@@ -38,24 +43,58 @@ def _divergence_box(objective) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _StateGuard:
-    """Makes an overflow of the optimizer's state (a non-finite s, m or b) a divergence.
+    """Makes an overflow of the running average of g² (``s``) a divergence.
 
-    RMSProp's and Adam's steps divide by the root of a running average of g²: once g² overflows,
-    that average is infinite and the step is 0, so the point stops, finite, and would be reported
-    as a result. ``apply`` adds 0 × state to the update, which is exact for a finite state and NaN
-    for a non-finite one: the point that state moves to is then non-finite, and the divergence
-    checks date it like any other. A state that is all finite (the usual case) costs one sum.
+    RMSProp's, Adam's and Adagrad's steps divide by the root of ``s``: once g² overflows, ``s`` is
+    infinite and the step is 0, so the point stops, finite, and would be reported as a result.
+    ``apply`` adds 0 × s to the update, which is exact for a finite ``s`` and NaN for a non-finite
+    one: the point that state moves to is then non-finite, and the divergence checks date it like
+    any other. Only ``s`` needs watching: g² overflows before g does, so ``m`` cannot overflow
+    first, and a non-finite ``m`` or momentum buffer ``b`` moves the point to a non-finite place.
+
+    Watching every step costs a pass over ``s`` per step, so a run first looks only at its
+    divergence checks (``overflowed``); an ``s`` that overflowed since then (rare) makes the block
+    run again from its start with ``apply`` at every step.
     """
 
-    def __init__(self, spec, state: dict, shape: tuple[int, int]):
-        self.arrays = [state[name] for name in spec.state_fields if name in state]
-        self.scratch = np.empty(shape) if self.arrays else None
+    def __init__(self, state: dict):
+        self.square_avg = state.get("s")
+        self.scratch = None if self.square_avg is None else np.empty_like(self.square_avg)
+
+    def overflowed(self) -> bool:
+        # a sum of huge finite entries can overflow too: harmless, the rerun then adds exactly 0
+        return self.square_avg is not None and not math.isfinite(np.add.reduce(self.square_avg, axis=None))
 
     def apply(self, update: np.ndarray) -> None:
-        for array in self.arrays:
-            if not np.isfinite(array.sum()):  # a sum of huge finite entries can overflow too: harmless
-                np.multiply(array, 0.0, out=self.scratch)
-                update += self.scratch
+        if self.overflowed():
+            np.multiply(self.square_avg, 0.0, out=self.scratch)
+            update += self.scratch
+
+
+class _StateOverflow(Exception):
+    """Raised by a block run not watching every step when its ``s`` overflowed: run it again, watching."""
+
+
+class _StateRecorder:
+    """The optimizer's running state after every step, recorded as the run makes it into
+    ``targets``: ``(steps + 1, 2, N)`` arrays named by ``spec.recorded_fields``, entry 0 the
+    initial state."""
+
+    def __init__(self, state: dict, targets: dict):
+        self.pairs = [(state[name], target) for name, target in targets.items()]
+        self.record(0)
+
+    def record(self, step: int) -> None:
+        for array, target in self.pairs:
+            target[step] = array
+
+
+def _blocks(size: int, noise: float) -> list[slice]:
+    """The column slices a batch runs in; a noisy batch runs whole, as its noise is drawn per step
+    for the whole batch (splitting it would change the draws a seed stands for)."""
+    if noise > 0 or size <= BLOCK_SIZE:
+        return [slice(0, size)]
+    return [slice(first, min(first + BLOCK_SIZE, size)) for first in range(0, size, BLOCK_SIZE)]
 
 
 def _outside(points: np.ndarray, centre: np.ndarray, half_width: np.ndarray) -> np.ndarray:
@@ -82,7 +121,17 @@ class Trajectory:
       later entries are NaN.
     """
 
-    def __init__(self, optimizer, objective, coordinate_first_points, batch_shape, diverged_at, noise=0.0, seed=0):
+    def __init__(
+        self,
+        optimizer,
+        objective,
+        coordinate_first_points,
+        batch_shape,
+        diverged_at,
+        noise=0.0,
+        seed=0,
+        state_history=None,
+    ):
         self.optimizer = optimizer
         self.objective = objective
         self.noise, self.seed = noise, seed
@@ -91,6 +140,7 @@ class Trajectory:
         # (steps + 1, 2, N) contiguous; the public views are reshaped / moved, never copied
         self._points_cf = coordinate_first_points
         self._diverged_in_loop = diverged_at
+        self._state_history = state_history
 
     def _public(self, coordinate_first: np.ndarray) -> np.ndarray:
         """``(T, 2, N)`` -> ``(T, *B, 2)`` view, handed out only once divergence is final (finding
@@ -131,32 +181,20 @@ class Trajectory:
 
     @cached_property
     def state(self) -> dict[str, np.ndarray]:
-        """Replay the optimizer over the recorded gradients, recording its state at every step."""
+        """The optimizer's public state per step, from the history the run recorded (or, when the
+        run was not asked to record it, from the same loop run again with the same start and seed)."""
         spec = self.optimizer.flattened(self.batch_shape)
-        shape = self._points_cf.shape[1:]
-        running = spec.init_state(shape)
-        update = np.empty(shape)
-        # the same noise draws as the run itself: same seed, same order
-        gradient_noise = _GradientNoise(self.noise, self.seed, shape) if self.noise > 0 else None
+        history = self._state_history
+        if history is None:
+            start = self._points_cf[0].copy()
+            _, _, history = _step_loop(spec, self.objective, start, self.steps, self.noise, self.seed, True)
+        self._state_history = None  # the public arrays below are derived from it; no second copy kept
         with np.errstate(all="ignore"):
-            if hasattr(spec, "initial_denominator"):
-                spec.initial_denominator(running)
-            first = spec.public_state(running)
-            recorded = {name: np.empty((self.steps + 1, *shape)) for name in first}
-            for name, value in first.items():
-                recorded[name][0] = value
-            for step in range(1, self.steps + 1):
-                gradient = self._grads_cf[step - 1]
-                if gradient_noise is not None:
-                    gradient = gradient.copy()
-                    gradient_noise.add_to(gradient)
-                spec.update(gradient, running, step, update)
-                for name, value in spec.public_state(running).items():
-                    recorded[name][step] = value
+            public = spec.public_state(history)
         dead = self._dead_mask_cf()
-        for array in recorded.values():
+        for array in public.values():
             array[dead] = np.nan
-        return {name: self._public(array) for name, array in recorded.items()}
+        return {name: self._public(array) for name, array in public.items()}
 
     def _dead_mask_cf(self) -> np.ndarray:
         """``(steps + 1, 2, N)`` mask of entries after each element's divergence step."""
@@ -206,7 +244,9 @@ class _GradientNoise:
         gradient += self.draw
 
 
-def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float = 0.0, seed=None) -> Trajectory:
+def optimize(
+    optimizer: Optimizer, objective, start, steps: int, *, noise: float = 0.0, seed=None, record_state: bool = False
+) -> Trajectory:
     """Run ``optimizer`` on ``objective`` from ``start`` for ``steps`` updates.
 
     ``start`` has shape ``(2,)`` or ``(..., 2)``; array hyperparameters broadcast against the batch
@@ -218,63 +258,134 @@ def optimize(optimizer: Optimizer, objective, start, steps: int, *, noise: float
     as a mini-batch gradient would have; ``seed`` makes it reproducible (the same seed gives the
     same trajectory; without one, a seed is drawn and kept in ``trajectory.seed``).
     ``trajectory.grads`` stays the true gradient at each point.
+
+    ``record_state=True`` records the optimizer's state at every step during the run, for
+    ``trajectory.state``; without it, reading ``trajectory.state`` runs the same loop again.
     """
     steps = _check_steps(steps)
     noise, seed = _check_noise(noise, seed)
     batch_shape, spec, flat_start = _prepare_batch(optimizer, start)
-    size = flat_start.shape[1]
+    points, diverged_at, state_history = _step_loop(spec, objective, flat_start, steps, noise, seed, record_state)
+    return Trajectory(
+        optimizer, objective, points, batch_shape, diverged_at, noise=noise, seed=seed, state_history=state_history
+    )
 
+
+def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
+    """The points ``(steps + 1, 2, N)``, the divergence steps found on the way (non-finite or
+    outside the box, or an overflowed ``s``), and the state history if asked; block by block."""
+    size = flat_start.shape[1]
     points = np.empty((steps + 1, 2, size))
     points[0] = flat_start
-    centre, half_width = _divergence_box(objective)
     diverged_at = np.full(size, -1, dtype=np.int64)
-    gradient_at = _gradient_evaluator(objective)
-    state = spec.init_state((2, size))
-    state_guard = _StateGuard(spec, state, (2, size))
-    gradient = np.empty((2, size))
-    update = np.empty((2, size))
-    checked_up_to = 0
-    newly_dead: np.ndarray | None = None
-    gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
-
-    with np.errstate(all="ignore"):
-        newly_dead = _find_divergence(points, 0, 0, centre, half_width, diverged_at)
-        for step in range(1, steps + 1):
-            current = points[step - 1]
-            gradient_at(current, gradient)
-            if gradient_noise is not None:
-                gradient_noise.add_to(gradient)
-            spec.update(gradient, state, step, update)
-            state_guard.apply(update)
-            np.subtract(current, update, out=points[step])
-            if newly_dead is not None:
-                # elements whose last point was the diverged one: their next point is NaN, and a
-                # NaN point stays NaN (w - anything), so they stop moving from here on
-                points[step][:, newly_dead] = np.nan
-                newly_dead = None
-            if step % DIVERGENCE_CHECK_EVERY == 0 or step == steps:
-                newly_dead = _find_divergence(points, checked_up_to + 1, step, centre, half_width, diverged_at)
-                checked_up_to = step
-    return Trajectory(optimizer, objective, points, batch_shape, diverged_at, noise=noise, seed=seed)
+    history = None
+    if record_state:
+        present = spec.block(slice(0, 0)).init_state((2, 0))  # the recorded fields this configuration keeps
+        history = {name: np.empty((steps + 1, 2, size)) for name in spec.recorded_fields if name in present}
+    for columns in _blocks(size, noise):
+        block_history = None if history is None else {name: array[:, :, columns] for name, array in history.items()}
+        block_points, block_diverged_at = points[:, :, columns], diverged_at[columns]
+        for watch_every_step in (False, True):
+            block_diverged_at[:] = -1
+            run = _BlockRun(
+                spec.block(columns),
+                objective,
+                block_points.shape[2],
+                block_diverged_at,
+                noise,
+                seed,
+                block_history,
+                watch_every_step,
+            )
+            try:
+                run.check_start(block_points)
+                run.advance(block_points)
+                break
+            except _StateOverflow:
+                continue
+    return points, diverged_at, history
 
 
-def _find_divergence(points, first_step, last_step, centre, half_width, diverged_at):
-    """Flag elements that left the box in ``points[first_step : last_step + 1]``.
+class _BlockRun:
+    """The one step loop, over one block of the batch. Its state (the optimizer's, the noise
+    generator's, the divergence found so far) lives across calls to ``advance``, so a run can be
+    made in one call over all its points (``optimize``) or window after window (``sweep_outcomes``)."""
 
-    Checks only the last point of the block for every element; for those outside, scans their
-    block history for the exact first bad step, records it, and NaNs their later entries.
-    Returns the elements whose diverged point is the block's last (their next point must be NaN).
+    def __init__(self, spec, objective, size: int, diverged_at, noise, seed, history=None, watch_every_step=False):
+        self.spec = spec
+        self.watch_every_step = watch_every_step
+        self.centre, self.half_width = _divergence_box(objective)
+        self.gradient_at = _gradient_evaluator(objective)
+        self.state = spec.init_state((2, size))
+        self.state_guard = _StateGuard(self.state)
+        self.recorder = None if history is None else _StateRecorder(self.state, history)
+        self.gradient = np.empty((2, size))
+        self.update = np.empty((2, size))
+        self.gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
+        self.diverged_at = diverged_at
+        self.steps_done = 0
+        self.newly_dead = None
+
+    def check_start(self, points) -> None:
+        """Step 0: a start outside the box has diverged before any update."""
+        self.newly_dead = _find_divergence(points, 0, 0, self, offset=0)
+
+    def advance(self, points) -> None:
+        """Fill ``points[1:]`` with the next steps from ``points[0]``, the point the last call ended at."""
+        first = self.steps_done
+        last_index = points.shape[0] - 1
+        checked_up_to = 0
+        # locals: this loop runs once per step, and for a single path its overhead is the cost
+        gradient, move, state, subtract = self.gradient, self.update, self.state, np.subtract
+        gradient_at, update = self.gradient_at, self.spec.update
+        guard = self.state_guard.apply if self.watch_every_step else None
+        add_noise = None if self.gradient_noise is None else self.gradient_noise.add_to
+        record = None if self.recorder is None else self.recorder.record
+        with np.errstate(all="ignore"):
+            for index in range(1, last_index + 1):
+                step = first + index
+                current = points[index - 1]
+                gradient_at(current, gradient)
+                if add_noise is not None:
+                    add_noise(gradient)
+                update(gradient, state, step, move)
+                if guard is not None:
+                    guard(move)
+                subtract(current, move, out=points[index])
+                if record is not None:
+                    record(step)
+                if self.newly_dead is not None:
+                    # elements whose last point was the diverged one: their next point is NaN, and
+                    # a NaN point stays NaN (w - anything), so they stop moving from here on
+                    points[index][:, self.newly_dead] = np.nan
+                    self.newly_dead = None
+                if step % DIVERGENCE_CHECK_EVERY == 0 or index == last_index:
+                    if guard is None and self.state_guard.overflowed():
+                        raise _StateOverflow
+                    self.newly_dead = _find_divergence(points, checked_up_to + 1, index, self, offset=first)
+                    checked_up_to = index
+        self.steps_done = first + last_index
+
+
+def _find_divergence(points, first_index, last_index, run: _BlockRun, offset: int):
+    """Flag elements that left the box in ``points[first_index : last_index + 1]``, whose entry
+    ``i`` is step ``offset + i``.
+
+    Checks only the last point of the range for every element; for those outside, scans their
+    history in the range for the exact first bad step, records it, and NaNs their later entries.
+    Returns the elements whose diverged point is the range's last (their next point must be NaN).
     """
-    candidates = np.flatnonzero(_outside(points[last_step], centre, half_width) & (diverged_at < 0))
+    centre, half_width, diverged_at = run.centre, run.half_width, run.diverged_at
+    candidates = np.flatnonzero(_outside(points[last_index], centre, half_width) & (diverged_at < 0))
     if candidates.size == 0:
         return None
-    history = points[first_step : last_step + 1][:, :, candidates]
-    first_bad = first_step + _outside(history, centre, half_width).argmax(axis=0)
-    diverged_at[candidates] = first_bad
-    for element, bad_step in zip(candidates, first_bad, strict=True):
-        points[bad_step + 1 : last_step + 1, :, element] = np.nan
-    at_block_end = candidates[first_bad == last_step]
-    return at_block_end if at_block_end.size else None
+    history = points[first_index : last_index + 1][:, :, candidates]
+    first_bad = first_index + _outside(history, centre, half_width).argmax(axis=0)
+    diverged_at[candidates] = offset + first_bad
+    for element, bad_index in zip(candidates, first_bad, strict=True):
+        points[bad_index + 1 : last_index + 1, :, element] = np.nan
+    at_range_end = candidates[first_bad == last_index]
+    return at_range_end if at_range_end.size else None
 
 
 def _prepare_batch(optimizer, start) -> tuple[tuple[int, ...], object, np.ndarray]:
@@ -336,45 +447,78 @@ def sweep_outcomes(
     steps = _check_steps(steps)
     if min_value is None:
         min_value = getattr(objective, "min_value", None)
-    batch_shape, spec, current = _prepare_batch(optimizer, start)
-    size = current.shape[1]
-    centre, half_width = _divergence_box(objective)
-    gradient_at = _gradient_evaluator(objective)
-
-    following = np.empty_like(current)
-    final = current.copy()
+    target = -np.inf if min_value is None else min_value + tolerance
+    batch_shape, spec, start_points = _prepare_batch(optimizer, start)
+    size = start_points.shape[1]
+    final = start_points.copy()
     final_loss = np.full(size, np.nan)
     reached = np.full(size, -1, dtype=np.int64)
     diverged_at = np.full(size, -1, dtype=np.int64)
-    state = spec.init_state((2, size))
-    state_guard = _StateGuard(spec, state, (2, size))
-    gradient = np.empty((2, size))
-    update = np.empty((2, size))
-    target = -np.inf if min_value is None else min_value + tolerance
-
-    with np.errstate(all="ignore"):
-        for step in range(steps + 1):
-            loss = np.asarray(objective.f(current[0], current[1]), dtype=float)
-            bad = (_outside(current, centre, half_width) | ~np.isfinite(loss)) & (diverged_at < 0)
-            if bad.any():
-                diverged_at[bad] = step
-                current[:, bad] = np.nan  # NaN stays NaN: the element stops moving
-            alive = diverged_at < 0
-            newly_reached = alive & (reached < 0) & (loss <= target)
-            reached[newly_reached] = step
-            np.copyto(final, current, where=alive)
-            np.copyto(final_loss, loss, where=alive)
-            if step == steps:
-                break
-            gradient_at(current, gradient)
-            spec.update(gradient, state, step + 1, update)
-            state_guard.apply(update)
-            np.subtract(current, update, out=following)
-            current, following = following, current
-
+    for columns in _blocks(size, 0.0):
+        _outcome_block(
+            spec.block(columns),
+            objective,
+            start_points[:, columns],
+            steps,
+            target,
+            (final[:, columns], final_loss[columns], reached[columns], diverged_at[columns]),
+        )
     return SweepOutcome(
         final_points=np.moveaxis(final, 0, -1).reshape((*batch_shape, 2)),
         final_losses=final_loss.reshape(batch_shape),
         steps_to_tolerance=reached.reshape(batch_shape),
         diverged_at=diverged_at.reshape(batch_shape),
     )
+
+
+#: Steps per window of ``sweep_outcomes``: its losses, first touches and last live points are
+#: found for a window at a time, in a few vectorised calls, rather than step by step.
+OUTCOME_WINDOW = 2 * DIVERGENCE_CHECK_EVERY
+
+
+def _outcome_block(spec, objective, start, steps, target, outcome):
+    """``sweep_outcomes`` over one block from ``start`` (``(2, n)``): the block's step loop runs
+    window after window, filling the block's views ``outcome = (final, final_loss, reached,
+    diverged_at)``."""
+    final, final_loss, reached, diverged_at = outcome
+    size = start.shape[1]
+    window = np.empty((min(OUTCOME_WINDOW, steps) + 1, 2, size))
+    for watch_every_step in (False, True):
+        final[:], final_loss[:], reached[:], diverged_at[:] = start, np.nan, -1, -1
+        run = _BlockRun(spec, objective, size, diverged_at, 0.0, 0, watch_every_step=watch_every_step)
+        window[0] = start
+        try:
+            run.check_start(window[:1])
+            _take_outcomes(objective, window[:1], 0, target, outcome)
+            while run.steps_done < steps:
+                length = min(OUTCOME_WINDOW, steps - run.steps_done)
+                run.advance(window[: length + 1])
+                _take_outcomes(objective, window[1 : length + 1], run.steps_done - length + 1, target, outcome)
+                window[0] = window[length]
+            return
+        except _StateOverflow:
+            continue
+
+
+def _take_outcomes(objective, points, first_step, target, outcome):
+    """Fold the points of steps ``first_step, first_step + 1, ...`` (``(k, 2, n)``, a window) into
+    the outcome: a non-finite loss is a divergence (the element's later points are NaN from
+    here on), a loss within ``target`` a first touch, the last live point the final one."""
+    final, final_loss, reached, diverged_at = outcome
+    with np.errstate(all="ignore"):
+        losses = np.array(np.broadcast_to(objective.f(points[:, 0], points[:, 1]), points.shape[::2]), dtype=float)
+    steps = first_step + np.arange(points.shape[0])[:, None]
+    bad_loss = ~np.isfinite(losses) & ((diverged_at < 0) | (steps < diverged_at))
+    if bad_loss.any():
+        dies = bad_loss.any(axis=0)
+        diverged_at[dies] = first_step + bad_loss.argmax(axis=0)[dies]
+        points[-1][:, dies] = np.nan  # the next window starts here: these elements stop moving
+    alive = (diverged_at < 0) | (steps < diverged_at)
+    touches = alive & (losses <= target) & (reached < 0)
+    touched = touches.any(axis=0)
+    reached[touched] = first_step + touches.argmax(axis=0)[touched]
+    lives = alive.any(axis=0)
+    last_alive = points.shape[0] - 1 - alive[::-1].argmax(axis=0)
+    columns = np.flatnonzero(lives)
+    final[:, columns] = points[last_alive[columns], :, columns].T
+    final_loss[columns] = losses[last_alive[columns], columns]

@@ -64,13 +64,15 @@ class FormulaAnalysis:
     """A formula read, checked and differentiated, as plain data: ``value`` and ``gradient`` are
     evaluator trees of nested tuples (``("x",)``, ``("number", 2.0)``, ``("add", a, b, ...)``,
     ``("pow", base, exponent)``, ``("sin", a)``, ...) that :func:`objective_from` turns into NumPy
-    functions."""
+    functions. ``shared`` holds the subexpressions they have in common (sympy's ``cse``), each a tree
+    that a ``("shared", k)`` node of a later tree reads, so it is computed once per evaluation."""
 
     title: str
     domain: tuple[tuple[float, float], tuple[float, float]]
     latex: str
     value: tuple
     gradient: tuple[tuple, tuple]
+    shared: tuple = ()
 
 
 def _sympy():
@@ -417,10 +419,13 @@ _NUMPY_FUNCTIONS = {
 }
 
 
-def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> dict[str, tuple]:
-    """Each of ``expressions`` ({what: sympy expression}) as an evaluator tree, refusing any node
-    NumPy cannot evaluate (naming it) and trees that cost more than MAX_EVALUATOR_NODES in all."""
+def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> tuple[tuple, dict[str, tuple]]:
+    """The subexpressions ``expressions`` ({what: sympy expression}) share, and each expression,
+    as evaluator trees (see :class:`FormulaAnalysis`), refusing any node NumPy cannot evaluate
+    (naming it) and trees that cost more than MAX_EVALUATOR_NODES in all."""
     sympy = _sympy()
+    replacements, reduced = sympy.cse(list(expressions.values()), order="none")
+    shared_index = {symbol: index for index, (symbol, _) in enumerate(replacements)}
     names = {
         sympy.sin: "sin",
         sympy.cos: "cos",
@@ -444,6 +449,8 @@ def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> dict[str, tuple]:
             raise FormulaError(
                 f"the formula and its gradient are too large to evaluate (more than {MAX_EVALUATOR_NODES} operations)"
             )
+        if node in shared_index:
+            return ("shared", shared_index[node])
         if node == x_symbol:
             return ("x",)
         if node == y_symbol:
@@ -462,48 +469,116 @@ def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> dict[str, tuple]:
         name = getattr(node.func, "__name__", type(node).__name__)
         raise FormulaError(f"the formula's {what} needs '{name}', which this app cannot evaluate")
 
-    return {what: lower(expression, what) for what, expression in expressions.items()}
+    shared = tuple(lower(expression, "shared part") for _, expression in replacements)
+    return shared, {what: lower(expression, what) for what, expression in zip(expressions, reduced, strict=True)}
 
 
-def _numpy_function(tree: tuple):
-    """A vectorised NumPy function of (x, y) for an evaluator tree, by walking it once into closures."""
+def _numpy_program(shared: tuple, outputs: tuple):
+    """A vectorised NumPy function of (x, y) returning the value of every tree in ``outputs``,
+    computing each ``shared`` subexpression they use once per call (walking the trees once, into
+    closures of ``(x, y, shared_values)``)."""
 
     def compile_node(node):
         kind = node[0]
         if kind == "x":
-            return lambda x, y: x
+            return lambda x, y, values: x
         if kind == "y":
-            return lambda x, y: y
+            return lambda x, y, values: y
+        if kind == "shared":
+            index = node[1]
+            return lambda x, y, values: values[index]
         if kind == "number":
             value = node[1]
-            return lambda x, y: value
+            return lambda x, y, values: value
         if kind in ("add", "mul"):
-            parts = [compile_node(part) for part in node[1:]]
+            # a + (-1) * b is computed as a - b: sympy writes every difference that way
             combine = operator.add if kind == "add" else operator.mul
-
-            def fold(x, y):
-                total = parts[0](x, y)
-                for part in parts[1:]:
-                    total = combine(total, part(x, y))
-                return total
-
-            return fold
+            first, *rest = node[1:]
+            negated_first = kind == "add" and _is_negation(first)
+            total = _negative(compile_node(first[2])) if negated_first else compile_node(first)
+            constant = first[1] if first[0] == "number" else None
+            for part in rest:
+                if kind == "add" and _is_negation(part):
+                    operation, part = operator.sub, part[2]
+                else:
+                    operation = combine
+                total = _combined(operation, total, constant, part, compile_node)
+                constant = None
+            return total
         if kind == "pow":
             base, exponent = compile_node(node[1]), compile_node(node[2])
-            return lambda x, y: np.power(base(x, y), exponent(x, y))
+            return lambda x, y, values: np.power(base(x, y, values), exponent(x, y, values))
         inner, function = compile_node(node[1]), _NUMPY_FUNCTIONS[kind]
-        return lambda x, y: function(inner(x, y))
+        return lambda x, y, values: function(inner(x, y, values))
 
-    compiled = compile_node(tree)
+    def shared_reads(node, found):
+        if node[0] == "shared" and node[1] not in found:
+            found.add(node[1])
+            shared_reads(shared[node[1]], found)
+        for part in node[1:]:
+            if isinstance(part, tuple):
+                shared_reads(part, found)
+        return found
+
+    needed = set()
+    for tree in outputs:
+        shared_reads(tree, needed)
+    steps = [(index, compile_node(shared[index])) for index in sorted(needed)]  # cse orders by use
+    compiled = [compile_node(tree) for tree in outputs]
 
     def evaluate(x, y):
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        values = {}
         with np.errstate(all="ignore"):
-            value = compiled(x, y)
-        return np.broadcast_to(np.asarray(value, dtype=float), np.broadcast_shapes(x.shape, y.shape)).copy()
+            for index, step in steps:
+                values[index] = step(x, y, values)
+            results = [function(x, y, values) for function in compiled]
+        owned = [x, y, *values.values()]
+        return tuple(_fresh_result(result, shape, owned) for result in results)
 
+    def evaluate_into(x, y, *outs):
+        """Write the outputs into ``outs`` (the engine's ``grad_into``: float arrays in, inside its
+        own ``np.errstate``, so neither the conversions nor the copies of ``evaluate`` are needed)."""
+        values = {}
+        for index, step in steps:
+            values[index] = step(x, y, values)
+        for function, out in zip(compiled, outs, strict=True):
+            np.copyto(out, function(x, y, values))
+
+    evaluate.into = evaluate_into
     return evaluate
+
+
+def _is_negation(node: tuple) -> bool:
+    """``("mul", ("number", -1.0), a)``: sympy's form of -a."""
+    return node[0] == "mul" and len(node) == 3 and node[1] == ("number", -1.0)
+
+
+def _combined(operation, left, left_constant, right_node, compile_node):
+    """``operation(left, right)`` as one closure, with a constant operand inlined: formulas are
+    evaluated at every step of a run, so each closure call saved counts."""
+    if right_node[0] == "number":
+        value = right_node[1]
+        return lambda x, y, values: operation(left(x, y, values), value)
+    right = compile_node(right_node)
+    if left_constant is not None:
+        return lambda x, y, values: operation(left_constant, right(x, y, values))
+    return lambda x, y, values: operation(left(x, y, values), right(x, y, values))
+
+
+def _negative(function):
+    return lambda x, y, values: -function(x, y, values)
+
+
+def _fresh_result(result, shape, owned) -> np.ndarray:
+    """``result`` as a float array of ``shape`` that nothing else holds (a copy when it is an
+    input, a shared value or a constant)."""
+    fresh = isinstance(result, np.ndarray) and result.shape == shape and result.dtype == float
+    if fresh and not any(result is array for array in owned):
+        return result
+    return np.broadcast_to(np.asarray(result, dtype=float), shape).copy()
 
 
 # --- the two parts --------------------------------------------------------------------------------
@@ -562,7 +637,7 @@ def analyse_formula(text: str, domain=None) -> FormulaAnalysis:
             raise FormulaError(
                 "the formula's gradient is not real-valued (e.g. a negative number raised to a power in x or y)"
             )
-        trees = _evaluator_trees({"value": expression, **gradient}, builder.x, builder.y)
+        shared, trees = _evaluator_trees({"value": expression, **gradient}, builder.x, builder.y)
         latex = "f(x, y) = " + sympy.latex(expression)
     except FormulaError:
         raise
@@ -572,7 +647,7 @@ def analyse_formula(text: str, domain=None) -> FormulaAnalysis:
         raise FormulaError(f"the formula cannot be used: {type(error).__name__}") from None
     if time.thread_time() - began > MAX_SECONDS:
         raise FormulaError(TOO_LONG)
-    analysis = FormulaAnalysis(text, domain, latex, trees["value"], (trees["gradient"], trees["y-gradient"]))
+    analysis = FormulaAnalysis(text, domain, latex, trees["value"], (trees["gradient"], trees["y-gradient"]), shared)
     _first_evaluation(analysis)
     return analysis
 
@@ -582,9 +657,7 @@ def _first_evaluation(analysis: FormulaAnalysis) -> None:
     xs, ys = np.meshgrid(
         np.linspace(xmin, xmax, FIRST_EVALUATION_POINTS), np.linspace(ymin, ymax, FIRST_EVALUATION_POINTS)
     )
-    values = _numpy_function(analysis.value)(xs, ys)
-    for tree in analysis.gradient:
-        _numpy_function(tree)(xs, ys)
+    values, _, _ = _numpy_program(analysis.shared, (analysis.value, *analysis.gradient))(xs, ys)
     if not np.isfinite(values).any():
         raise FormulaError("the formula has no finite value anywhere in the domain")
 
@@ -592,11 +665,11 @@ def _first_evaluation(analysis: FormulaAnalysis) -> None:
 def objective_from(analysis: FormulaAnalysis, start=None) -> Objective:
     """The cheap part of reading a formula: an :class:`Objective` evaluating ``analysis`` with NumPy,
     starting at ``start`` (default: 80 % of the way across the domain in x and in y)."""
-    f = _numpy_function(analysis.value)
-    grad_x, grad_y = (_numpy_function(tree) for tree in analysis.gradient)
+    value = _numpy_program(analysis.shared, (analysis.value,))
+    grad = _numpy_program(analysis.shared, analysis.gradient)
 
-    def grad(x, y):
-        return grad_x(x, y), grad_y(x, y)
+    def f(x, y):
+        return value(x, y)[0]
 
     (xmin, xmax), (ymin, ymax) = analysis.domain
     if start is None:
@@ -609,6 +682,7 @@ def objective_from(analysis: FormulaAnalysis, start=None) -> Objective:
         domain=analysis.domain,
         start=(float(start[0]), float(start[1])),
         latex=analysis.latex,
+        grad_into=grad.into,
         minima=(),
         min_value=None,
         description="Your formula, differentiated symbolically.",

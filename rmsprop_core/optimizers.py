@@ -9,8 +9,9 @@ whole sweep. The engine (``engine.optimize``) flattens the batch, then per step 
 
 ``update`` mutates ``state`` and ``out`` in place (no temporaries in the hot loop) and reads like
 the formula in its docstring, one block per formula line; ``reference_update`` is the same formula
-written out of place, plainly, and the tests hold the two equal. ``public_state`` turns the running
-state into the named arrays a ``Trajectory`` exposes.
+written out of place, plainly, and the tests hold the two equal. The engine records the arrays named
+in ``recorded_fields`` at every step when asked, and ``public_state`` turns that history into the
+named arrays a ``Trajectory`` exposes.
 
 One name per quantity, whichever optimizer keeps it: ``s`` the running average (Adagrad: the sum) of
 g², ``m`` the running average of g, ``b`` the momentum buffer, ``d`` the denominator of a scaled
@@ -20,6 +21,7 @@ step; ``step_size`` is the effective α / d. ``scratch`` is working memory, not 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +61,8 @@ class _Spec:
     numeric_fields: tuple[str, ...] = ()
     #: names of ``init_state``'s arrays that are optimizer state (the others are scratch space)
     state_fields: tuple[str, ...] = ()
+    #: the state arrays the engine records per step to build ``public_state`` (state plus ``d``)
+    recorded_fields: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -75,6 +79,13 @@ class _Spec:
             value = getattr(self, name)
             if np.ndim(value) > 0:
                 changes[name] = np.broadcast_to(np.asarray(value, dtype=float), batch_shape).ravel()
+        return dataclasses.replace(self, **changes) if changes else self
+
+    def block(self, columns: slice):
+        """A copy of a flattened spec whose array hyperparameters keep only ``columns``."""
+        changes = {
+            name: getattr(self, name)[columns] for name in self.numeric_fields if np.ndim(getattr(self, name)) > 0
+        }
         return dataclasses.replace(self, **changes) if changes else self
 
     def hyperparameter_shapes(self) -> list[tuple[int, ...]]:
@@ -101,7 +112,7 @@ class SGD(_Spec):
     def reference_update(self, grad, state, step):
         return self.lr * grad, {}
 
-    def public_state(self, state) -> dict:
+    def public_state(self, history) -> dict:
         return {}
 
 
@@ -119,6 +130,7 @@ class Momentum(_Spec):
     kind = "momentum"
     numeric_fields = ("lr", "momentum")
     state_fields = ("b",)
+    recorded_fields = ("b",)
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -149,8 +161,9 @@ class Momentum(_Spec):
         move = self.lr * (self.momentum * buffer + grad) if self.nesterov else self.lr * buffer
         return move, {"b": buffer}
 
-    def public_state(self, state) -> dict:
-        return {"b": state["b"].copy()}
+    def public_state(self, history) -> dict:
+        """``history`` holds ``(steps + 1, 2, N)`` arrays of ``recorded_fields``."""
+        return {"b": history["b"]}
 
 
 @dataclass(frozen=True)
@@ -178,6 +191,7 @@ class RMSProp(_Spec):
     kind = "rmsprop"
     numeric_fields = ("lr", "rho", "eps", "momentum", "initial_accumulator")
     state_fields = ("s", "m", "b")  # m when centered, b with momentum
+    recorded_fields = ("s", "d", "m", "b")
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -193,11 +207,11 @@ class RMSProp(_Spec):
         return bool(np.any(np.asarray(self.momentum) > 0))
 
     def init_state(self, shape) -> dict:
-        state = {
-            "s": np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy(),
-            "d": np.empty(shape),
-            "scratch": np.empty(shape),
-        }
+        square_avg = np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy()
+        # d as it is before any step (m = 0, so v = s), recorded as step 0's effective step size
+        with np.errstate(divide="ignore"):
+            denominator = np.sqrt(square_avg + self.eps) if self.eps_in_sqrt else np.sqrt(square_avg) + self.eps
+        state = {"s": square_avg, "d": denominator, "scratch": np.empty(shape)}
         if self.centered:
             state["m"] = np.zeros(shape)
         if self._uses_momentum():
@@ -266,23 +280,11 @@ class RMSProp(_Spec):
         else:
             np.divide(numerator, denominator, out=out)
 
-    def public_state(self, state) -> dict:
+    def public_state(self, history) -> dict:
         """``s``, the effective ``step_size`` lr / d per coordinate, and ``m`` / ``b`` when used."""
-        recorded = {"s": state["s"].copy()}
-        step_size = np.empty_like(state["d"])
-        np.divide(self.lr, state["d"], out=step_size)
-        recorded["step_size"] = step_size
-        for name in ("m", "b"):
-            if name in state:
-                recorded[name] = state[name].copy()
-        return recorded
-
-    def initial_denominator(self, state):
-        """Fill ``state['d']`` as it is before any step (for the step-0 record)."""
-        if self.eps_in_sqrt:
-            np.sqrt(state["s"] + self.eps, out=state["d"])
-        else:
-            np.add(np.sqrt(state["s"]), self.eps, out=state["d"])
+        public = {"s": history["s"], "step_size": np.divide(self.lr, history["d"])}
+        public.update({name: history[name] for name in ("m", "b") if name in history})
+        return public
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,7 @@ class Adam(_Spec):
     kind = "adam"
     numeric_fields = ("lr", "beta1", "beta2", "eps")
     state_fields = ("m", "s")
+    recorded_fields = ("m", "s")
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -313,8 +316,13 @@ class Adam(_Spec):
         _check_range("eps", self.eps, 0.0, np.inf)
         # derived once here rather than on every step of the hot loop
         object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
-        object.__setattr__(self, "_beta1", np.asarray(self.beta1, dtype=float))
-        object.__setattr__(self, "_beta2", np.asarray(self.beta2, dtype=float))
+        # Python floats when scalar: the bias corrections' powers are then cheap scalar arithmetic
+        for name in ("beta1", "beta2"):
+            beta = np.asarray(getattr(self, name), dtype=float)
+            beta = float(beta) if beta.ndim == 0 else beta
+            object.__setattr__(self, f"_{name}", beta)
+            object.__setattr__(self, f"_one_minus_{name}", 1.0 - beta)
+        object.__setattr__(self, "_sqrt", math.sqrt if np.ndim(self._beta2) == 0 else np.sqrt)
 
     def init_state(self, shape) -> dict:
         return {"m": np.zeros(shape), "s": np.zeros(shape), "scratch": np.empty(shape)}
@@ -322,19 +330,19 @@ class Adam(_Spec):
     def update(self, grad, state, step, out):
         first, second, scratch = state["m"], state["s"], state["scratch"]
         # m = beta1 * m + (1 - beta1) * g
-        first *= self.beta1
-        np.multiply(1.0 - self.beta1, grad, out=scratch)
+        first *= self._beta1
+        np.multiply(self._one_minus_beta1, grad, out=scratch)
         first += scratch
         # s = beta2 * s + (1 - beta2) * g^2
-        second *= self.beta2
+        second *= self._beta2
         np.multiply(grad, grad, out=scratch)
-        scratch *= 1.0 - self.beta2
+        scratch *= self._one_minus_beta2
         second += scratch
         # w -= lr / (1 - beta1^t) * m / (sqrt(s) / sqrt(1 - beta2^t) + eps)
         bias_correction1 = 1.0 - self._beta1**step
         bias_correction2 = 1.0 - self._beta2**step
         np.sqrt(second, out=scratch)
-        scratch /= np.sqrt(bias_correction2)
+        scratch /= self._sqrt(bias_correction2)
         scratch += self.eps
         if self._eps_may_be_zero:
             _divide_treating_zero_over_zero_as_zero(first, scratch, out)
@@ -350,8 +358,8 @@ class Adam(_Spec):
             move = np.where((m == 0) & (d == 0), 0.0, m / d) * (self.lr / (1.0 - self._beta1**step))
         return move, {"m": m, "s": s}
 
-    def public_state(self, state) -> dict:
-        return {"m": state["m"].copy(), "s": state["s"].copy()}
+    def public_state(self, history) -> dict:
+        return {"m": history["m"], "s": history["s"]}
 
 
 @dataclass(frozen=True)
@@ -372,6 +380,7 @@ class Adagrad(_Spec):
     kind = "adagrad"
     numeric_fields = ("lr", "eps", "initial_accumulator")
     state_fields = ("s",)
+    recorded_fields = ("s", "d")
 
     def __post_init__(self):
         _check_range("lr", self.lr, 0.0, np.inf)
@@ -380,10 +389,9 @@ class Adagrad(_Spec):
         object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
 
     def init_state(self, shape) -> dict:
-        return {
-            "s": np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy(),
-            "d": np.empty(shape),
-        }
+        square_sum = np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy()
+        # d as it is before any step, recorded as step 0's effective step size
+        return {"s": square_sum, "d": np.sqrt(square_sum) + self.eps}
 
     def update(self, grad, state, step, out):
         square_sum, denominator = state["s"], state["d"]
@@ -407,15 +415,9 @@ class Adagrad(_Spec):
             move = np.where((grad == 0) & (d == 0), 0.0, grad / d) * self.lr
         return move, {"s": s, "d": d}
 
-    def public_state(self, state) -> dict:
+    def public_state(self, history) -> dict:
         """``s``, the sum of squared gradients, and the effective ``step_size`` lr / d."""
-        step_size = np.empty_like(state["d"])
-        np.divide(self.lr, state["d"], out=step_size)
-        return {"s": state["s"].copy(), "step_size": step_size}
-
-    def initial_denominator(self, state):
-        """Fill ``state['d']`` as it is before any step (for the step-0 record)."""
-        np.add(np.sqrt(state["s"]), self.eps, out=state["d"])
+        return {"s": history["s"], "step_size": np.divide(self.lr, history["d"])}
 
 
 OPTIMIZER_CLASSES = {cls.kind: cls for cls in (SGD, Momentum, RMSProp, Adam, Adagrad)}

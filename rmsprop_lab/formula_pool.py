@@ -152,6 +152,7 @@ def _decoded(data: dict) -> FormulaAnalysis:
         latex=data["latex"],
         value=tree(data["value"]),
         gradient=tuple(tree(part) for part in data["gradient"]),
+        shared=tuple(tree(part) for part in data["shared"]),
     )
 
 
@@ -312,6 +313,7 @@ def serve(job_name: str) -> None:
                     "latex": analysis.latex,
                     "value": analysis.value,
                     "gradient": analysis.gradient,
+                    "shared": analysis.shared,
                 }
             }
         except FormulaError as error:

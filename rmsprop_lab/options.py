@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 
@@ -60,6 +61,8 @@ def nearest_option(value: float, options: tuple[float, ...]) -> float:
     return min(options, key=lambda option: abs(option - value))
 
 
+# a slider formats every option of its ladder on every run (about 60 a slider, 16 sliders a page)
+@functools.cache
 def format_number(value: float) -> str:
     """Short display of a slider value: 0.001 -> '0.001', 1e-06 -> '1e-06', 0.9999 -> '0.9999'."""
     return f"{value:.6g}"

@@ -127,7 +127,7 @@ def _run(kind: str, hyperparameters: tuple, source, start: tuple, steps: int, la
     """One run on ``source``: a FunctionChoice, or a Mission's surface."""
     spec = OPTIMIZER_CLASSES[kind](**dict(hyperparameters))
     objective = mission_objective(source) if isinstance(source, Mission) else objective_for(source)
-    trajectory = optimize(spec, objective, start, steps, noise=noise, seed=seed)
+    trajectory = optimize(spec, objective, start, steps, noise=noise, seed=seed, record_state=True)
     return RunResult(
         label=label,
         kind=kind,
@@ -155,6 +155,38 @@ def path(spec, choice: FunctionChoice, start, steps: int, *, noise: float = 0.0,
 
 
 # --- the pages' broadcast runs ----------------------------------------------------------------
+
+
+@_cached(64)
+def _ladder(kind, hyperparameters, name, values, choice, start, steps, upto, setting, label) -> figures.ScrubLadder:
+    objective, _ = measured_objective(choice)
+    spec = OPTIMIZER_CLASSES[kind](**{**dict(hyperparameters), name: np.array(values)})
+    with_step_sizes = kind in ("rmsprop", "adagrad")
+    starts = np.broadcast_to(np.array(start, dtype=float), (len(values), 2))
+    trajectory = optimize(spec, objective, starts, steps, record_state=with_step_sizes)
+    step_sizes = trajectory.state["step_size"] if with_step_sizes else None
+    return figures.scrub_ladder(
+        setting, label, trajectory.points, trajectory.losses, step_sizes, objective.min_value, upto
+    )
+
+
+def ladder(spec, name: str, values, choice: FunctionChoice, start, steps: int, *, upto=None, setting: str):
+    """``spec`` at every value of hyperparameter ``name`` in ``values`` (its other settings as
+    they are), one broadcast engine run, thinned for the browser to swap in while the slider of
+    ``setting`` is dragged (noise-free: a batch draws other noise than a single run)."""
+    return _ladder(
+        spec.kind,
+        tuple(spec.hyperparameters().items()),
+        name,
+        tuple(float(value) for value in values),
+        choice,
+        (float(start[0]), float(start[1])),
+        int(steps),
+        None if upto is None or upto < 0 else int(upto),
+        setting,
+        spec.label,
+    )
+
 
 TUNING_CRITERION = "fewest steps to settle within the tolerance; if none settles, the lowest final loss"
 
@@ -260,7 +292,7 @@ def decay_family(choice: FunctionChoice, rhos: tuple, lr: float, eps: float, ste
     (the Decay explorer, and the Lesson's table of ρ)."""
     objective = objective_for(choice)
     starts = np.broadcast_to(np.array(objective.start, dtype=float), (len(rhos), 2))
-    trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps)
+    trajectory = optimize(RMSProp(lr=lr, rho=np.array(rhos), eps=eps), objective, starts, steps, record_state=True)
     return DecayFamily(
         _read_only(trajectory.points),
         _read_only(trajectory.losses),
@@ -282,7 +314,7 @@ def convention_runs(choice: FunctionChoice, lr: float, steps: int) -> dict[str, 
 def anatomy_trajectory(choice: FunctionChoice, lr: float, rho: float, eps: float, steps: int):
     """A plain RMSProp run whose recorded gradients and state the Anatomy page takes apart."""
     objective = objective_for(choice)
-    trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps)
+    trajectory = optimize(RMSProp(lr=lr, rho=rho, eps=eps), objective, objective.start, steps, record_state=True)
     # finish every lazy field now: the shared trajectory is only read afterwards
     for array in (trajectory.points, trajectory.losses, trajectory.grads, *trajectory.state.values()):
         _read_only(array)

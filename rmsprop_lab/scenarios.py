@@ -78,6 +78,7 @@ def measure(settings: dict) -> dict[str, RunNumbers]:
             settings["steps"],
             noise=settings["noise"],
             seed=settings["seed"],
+            record_state=True,
         )
         step_size = run.state.get("step_size")
         x_sizes = step_size[:, 0] if step_size is not None else np.full(settings["steps"] + 1, np.nan)

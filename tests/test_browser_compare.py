@@ -134,6 +134,10 @@ def test_download_csv_and_read_it_back(served_app, browser):
     expected = optimize(RMSProp(lr=0.005), get_objective("rosenbrock"), (-1.5, 2.0), 1000)
     np.testing.assert_array_equal(runs["RMSProp"].points, expected.points)
     assert runs["RMSProp"].hyperparameters["rho"] == 0.9
+    # the optimizer state per step, bit-exact: RMSProp's s and effective step size per coordinate
+    np.testing.assert_array_equal(runs["RMSProp"].state["s"], expected.state["s"])
+    np.testing.assert_array_equal(runs["RMSProp"].state["step_size"], expected.state["step_size"])
+    assert runs["SGD"].state == {} and set(runs["Momentum"].state) == {"b"}
     page.close()
 
 

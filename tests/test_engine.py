@@ -344,3 +344,207 @@ def test_a_start_array_is_never_changed_by_a_run():
     optimize(RMSProp(lr=0.1), get_objective("bowl"), start, 3)
     sweep_outcomes(RMSProp(lr=0.1), get_objective("bowl"), start, 3, tolerance=1e-3)
     assert start.tolist() == [5.0, 4.0]
+
+
+class _CountingObjective:
+    """Rosenbrock that counts its gradient evaluations (one per step of a step loop)."""
+
+    domain = ROSENBROCK.domain
+
+    def __init__(self):
+        self.gradient_calls = 0
+
+    def f(self, x, y):
+        return ROSENBROCK.f(x, y)
+
+    def grad(self, x, y):
+        self.gradient_calls += 1
+        return ROSENBROCK.grad(x, y)
+
+
+STATEFUL_SPECS = [
+    RMSProp(lr=0.01, momentum=0.5, centered=True),
+    RMSProp(lr=np.array([0.001, 0.01, 0.5]), eps_in_sqrt=True, initial_accumulator=1.0),
+    Adam(lr=0.05),
+    Momentum(lr=1e-3),
+]
+
+
+@pytest.mark.parametrize("spec", STATEFUL_SPECS, ids=lambda spec: spec.label)
+def test_state_is_recorded_by_the_run_itself(spec):
+    objective = _CountingObjective()
+    recorded = optimize(spec, objective, (-1.5, 2.0), 40, noise=0.7, seed=3, record_state=True)
+    assert objective.gradient_calls == 40
+    recorded_state = recorded.state
+    assert objective.gradient_calls == 40  # reading the state runs no second loop
+    lazy = optimize(spec, objective, (-1.5, 2.0), 40, noise=0.7, seed=3)
+    lazy_state = lazy.state
+    assert objective.gradient_calls == 120  # unrecorded: the same loop once more, on demand
+    assert set(recorded_state) == set(lazy_state) and recorded_state
+    for name in recorded_state:
+        np.testing.assert_array_equal(recorded_state[name], lazy_state[name], err_msg=name)
+    np.testing.assert_array_equal(recorded.points, lazy.points)
+
+
+def test_recorded_state_is_the_state_after_each_update():
+    run = optimize(RMSProp(lr=0.01, rho=0.9, eps=1e-6), ROSENBROCK, (-1.5, 2.0), 3, record_state=True)
+    s = np.zeros(2)
+    assert run.state["step_size"][0].tolist() == [0.01 / 1e-6, 0.01 / 1e-6]  # before any step: d = eps
+    for step in range(3):
+        s = 0.9 * s + (1 - 0.9) * (run.grads[step] * run.grads[step])
+        np.testing.assert_array_equal(run.state["s"][step + 1], s)
+        np.testing.assert_array_equal(run.state["step_size"][step + 1], 0.01 / (np.sqrt(s) + 1e-6))
+
+
+def test_state_after_divergence_is_nan_whether_recorded_or_not():
+    for record_state in (True, False):
+        run = optimize(Momentum(lr=0.01), ROSENBROCK, (-1.5, 2.0), 30, record_state=record_state)
+        diverged = int(run.diverged_at)
+        assert diverged > 0
+        assert np.isnan(run.state["b"][diverged + 1 :]).all() and np.isfinite(run.state["b"][:diverged]).all()
+
+
+def test_blocks_of_a_large_batch_give_the_same_numbers_as_one_block(monkeypatch):
+    from rmsprop_core import engine
+
+    learning_rates = np.logspace(-4, 0.5, 9)[:, None]  # the largest diverge: their NaNs must match too
+    spec = RMSProp(lr=learning_rates, rho=np.linspace(0.0, 0.999, 6), momentum=0.5, centered=True)
+    starts = np.broadcast_to(np.array([-1.5, 2.0]), (9, 6, 2))
+    whole = optimize(spec, ROSENBROCK, starts, 60, record_state=True)
+    whole_outcome = sweep_outcomes(spec, ROSENBROCK, starts, 60, tolerance=1e-2)
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 7)  # 54 elements: 8 blocks, the last one short
+    assert len(engine._blocks(54, 0.0)) == 8
+    blocked = optimize(spec, ROSENBROCK, starts, 60, record_state=True)
+    blocked_outcome = sweep_outcomes(spec, ROSENBROCK, starts, 60, tolerance=1e-2)
+    assert (whole.diverged_at >= 0).any() and (whole.diverged_at < 0).any()
+    np.testing.assert_array_equal(blocked.points, whole.points)
+    np.testing.assert_array_equal(blocked.diverged_at, whole.diverged_at)
+    for name, values in whole.state.items():
+        np.testing.assert_array_equal(blocked.state[name], values, err_msg=name)
+    for field in ("final_points", "final_losses", "steps_to_tolerance", "diverged_at"):
+        np.testing.assert_array_equal(getattr(blocked_outcome, field), getattr(whole_outcome, field), err_msg=field)
+
+
+def test_a_noisy_batch_runs_whole_so_its_seed_keeps_its_draws(monkeypatch):
+    from rmsprop_core import engine
+
+    starts = np.zeros((5, 2)) + np.array([1.0, 1.0])
+    whole = optimize(SGD(lr=0.01), ROSENBROCK, starts, 10, noise=1.0, seed=9)
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 2)
+    assert engine._blocks(5, 1.0) == [slice(0, 5)]
+    np.testing.assert_array_equal(
+        optimize(SGD(lr=0.01), ROSENBROCK, starts, 10, noise=1.0, seed=9).points, whole.points
+    )
+
+
+HALF_PLANE = Objective(
+    "half",
+    "half",
+    lambda x, y: np.where(x >= 0, x + y * y, np.nan),  # undefined for x < 0, its gradient is not
+    lambda x, y: (1.0 + 0 * x, 2 * y),
+    ((-5, 5), (-5, 5)),
+    (1, 1),
+    "",
+)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 7, 16, 17, 40])  # shorter than, equal to and across windows
+def test_sweep_outcomes_agree_with_optimize_on_every_kind_of_end(steps):
+    # learning rates whose runs settle, touch the tolerance, reach an undefined loss, or leave the box
+    learning_rates = np.array([0.0, 0.01, 0.05, 0.1, 0.3, 0.9, 1e9])
+    starts = np.array([[1.0, 1.0], [1.0, 0.5], [-1.0, 1.0], [0.0, 0.0]])[:, None, :]
+    spec = SGD(lr=learning_rates[None, :])
+    outcome = sweep_outcomes(spec, HALF_PLANE, starts, steps, tolerance=0.3, min_value=0.0)
+    run = optimize(spec, HALF_PLANE, starts, steps)
+    np.testing.assert_array_equal(outcome.diverged_at, run.diverged_at)
+    np.testing.assert_array_equal(outcome.steps_to_tolerance, steps_to_tolerance(run.losses, 0.0, 0.3))
+    last = np.where(run.diverged_at < 0, steps, np.maximum(run.diverged_at - 1, 0))
+    rows, columns = np.indices(last.shape)
+    alive_at_start = run.diverged_at != 0
+    np.testing.assert_array_equal(outcome.final_points[alive_at_start], run.points[last, rows, columns][alive_at_start])
+    np.testing.assert_array_equal(outcome.final_losses[alive_at_start], run.losses[last, rows, columns][alive_at_start])
+    if steps >= 16:
+        assert {-1, 0}.issubset(set(run.diverged_at.ravel())) and run.diverged_at.max() > 0
+
+
+def _line(domain, slope):
+    """f = -slope * x: every step of SGD(lr) moves x by lr * slope, so divergence can be dated by hand."""
+    return Objective(
+        "line", "line", lambda x, y: -slope * x + 0 * y, lambda x, y: (-slope + 0 * x, 0 * y), domain, (0, 0), ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("domain", "start", "move", "first_outside"),
+    [
+        # x span 20 > y span 2: the box is 1e6 * 20 wide around the centre (20, -1); step 20 lands on its edge
+        (((10.0, 30.0), (-2.0, 0.0)), (20.0, -1.0), 1e6, 21),
+        # y span 20 > x span 2: the larger span counts whichever axis it is
+        (((10.0, 12.0), (-20.0, 0.0)), (11.0, -10.0), 1e6, 21),
+        # spans below 1 count as 1
+        (((0.0, 0.1), (0.0, 0.1)), (0.05, 0.05), 1e5, 11),
+    ],
+)
+def test_the_divergence_box_is_a_million_spans_around_the_domain_centre(domain, start, move, first_outside):
+    run = optimize(SGD(lr=1.0), _line(domain, move), start, first_outside + 3)
+    assert int(run.diverged_at) == first_outside
+    assert np.isfinite(run.points[first_outside]).all() and np.isnan(run.points[first_outside + 1 :]).all()
+
+
+def test_a_point_leaving_the_box_at_a_divergence_check_stops_there():
+    # leaves the box at step 8, a check step: its next point must be NaN, not one more move
+    run = optimize(SGD(lr=1.0), _line(((0.0, 1.0), (0.0, 1.0)), 1.25e5), (0.5, 0.5), 12)
+    assert int(run.diverged_at) == 9  # 9 * 1.25e5 > 1e6 >= 8 * 1.25e5
+    run = optimize(SGD(lr=1.0), _line(((0.0, 1.0), (0.0, 1.0)), 1.25e5 + 1), (0.5, 0.5), 12)
+    assert int(run.diverged_at) == 8 and np.isnan(run.points[9:]).all()
+
+
+def test_divergence_at_the_last_step_of_a_run_is_found():
+    run = optimize(SGD(lr=1.0), _line(((0.0, 1.0), (0.0, 1.0)), 1e6 / 10.5), (0.5, 0.5), 11)
+    assert int(run.diverged_at) == 11 and run.diverged_at.dtype == np.int64
+
+
+def test_a_start_outside_the_box_is_diverged_at_step_zero_with_nothing_after_it():
+    far = (0.5 + 2e6, 0.5)
+    run = optimize(RMSProp(lr=0.1), _line(((0.0, 1.0), (0.0, 1.0)), 1.0), far, 5, record_state=True)
+    assert int(run.diverged_at) == 0 and run.points[0].tolist() == list(far)
+    assert np.isnan(run.points[1:]).all() and np.isnan(run.state["s"][1:]).all()
+    outcome = sweep_outcomes(RMSProp(lr=0.1), _line(((0.0, 1.0), (0.0, 1.0)), 1.0), far, 5, tolerance=1.0)
+    assert int(outcome.diverged_at) == 0 and outcome.final_points.tolist() == list(far)
+    assert np.isnan(outcome.final_losses) and int(outcome.steps_to_tolerance) == -1
+
+
+@pytest.mark.parametrize("steps", [1, 16, 17, 33])
+def test_sweep_outcomes_date_a_touch_on_the_last_step_of_any_window(steps):
+    bowl = get_objective("bowl")
+    run = optimize(SGD(lr=0.01), bowl, (3.0, 4.0), steps)
+    touch_exactly = float(run.losses[steps])  # first reached at the last step, with equality
+    outcome = sweep_outcomes(SGD(lr=0.01), bowl, (3.0, 4.0), steps, tolerance=touch_exactly, min_value=0.0)
+    assert int(outcome.steps_to_tolerance) == steps
+    assert outcome.final_losses.dtype == float and float(outcome.final_losses) == touch_exactly
+    np.testing.assert_array_equal(outcome.final_points, run.points[steps])
+    assert outcome.steps_to_tolerance.dtype == outcome.diverged_at.dtype == np.int64
+
+
+def test_sweep_outcomes_of_a_function_without_a_known_minimum_never_touch():
+    run = sweep_outcomes(SGD(lr=0.1), _line(((0.0, 1.0), (0.0, 1.0)), 1.0), (0.5, 0.5), 20, tolerance=1e9)
+    assert int(run.steps_to_tolerance) == -1 and int(run.diverged_at) == -1
+
+
+def test_seeds_are_whole_numbers_from_zero_and_a_drawn_seed_replays():
+    bowl = get_objective("bowl")
+    assert optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 2, noise=1.0, seed=0).seed == 0
+    drawn = [optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 2, noise=1.0).seed for _ in range(20)]
+    assert len(set(drawn)) == 20 and all(isinstance(seed, int) and 0 <= seed < 2**63 for seed in drawn)
+    first = optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 5, noise=1.0)
+    again = optimize(SGD(lr=0.1), bowl, (1.0, 1.0), 5, noise=1.0, seed=first.seed)
+    np.testing.assert_array_equal(first.points, again.points)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_the_divergence_box_is_centred_on_a_domain_far_from_the_origin(axis):
+    # a unit domain a million units out: a box centred anywhere else would not hold its own centre
+    far = ((1e6, 1e6 + 1), (0.0, 1.0)) if axis == 0 else ((0.0, 1.0), (1e6, 1e6 + 1))
+    centre = tuple(0.5 * (low + high) for low, high in far)
+    run = optimize(SGD(lr=0.0), _line(far, 1.0), centre, 3)
+    assert int(run.diverged_at) == -1 and np.isfinite(run.points).all()

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rmsprop_core import FormulaError, RMSProp, optimize, parse_objective
-from rmsprop_core.formula import MAX_SECONDS
+from rmsprop_core.formula import MAX_SECONDS, analyse_formula, objective_from
 
 from .conftest import ROOT
 
@@ -319,3 +319,164 @@ def _near_kink(objective, x, y, h):
         np.isclose(slopes[0], slopes[1], rtol=1e-2, atol=1e-2)
         and np.isclose(slopes[2], slopes[3], rtol=1e-2, atol=1e-2)
     )
+
+
+def test_value_and_gradient_share_their_common_parts():
+    """Issue 13: f and its gradient are evaluated from sympy's common subexpressions, each once."""
+    analysis = analyse_formula("(1 - x)^2 + 100*(y - x^2)^2")
+    assert ("pow", ("x",), ("number", 2.0)) in analysis.shared  # x^2, used by f, df/dx and df/dy
+    rosenbrock = objective_from(analysis)
+    x, y = np.array([-1.5, 0.3, 2.0]), np.array([2.0, -0.7, 4.0])
+    np.testing.assert_allclose(rosenbrock.f(x, y), (1 - x) ** 2 + 100 * (y - x**2) ** 2, rtol=1e-15)
+    gx, gy = rosenbrock.grad(x, y)
+    np.testing.assert_allclose(gx, -2 * (1 - x) - 400 * x * (y - x**2), rtol=1e-14)
+    np.testing.assert_allclose(gy, 200 * (y - x**2), rtol=1e-15)
+    into = np.empty((2, 3))
+    with np.errstate(all="ignore"):
+        rosenbrock.grad_into(x, y, into[0], into[1])
+    np.testing.assert_array_equal(into, [gx, gy])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("x - y", [-1.0, 3.0]), ("-x - y", [-3.0, -1.0]), ("2 - x", [1.0, 0.0]), ("-x", [-1.0, -2.0]), ("3", [3.0, 3.0])],
+)
+def test_differences_negations_and_constants_evaluate_exactly(text, expected):
+    objective = parse_objective(text)
+    values = objective.f(np.array([1.0, 2.0]), np.array([2.0, -1.0]))
+    assert values.tolist() == expected and values.dtype == float
+    gx, gy = objective.grad(np.array([1.0, 2.0]), np.array([2.0, -1.0]))
+    assert gx.shape == gy.shape == (2,)  # a constant gradient still comes back one per point
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "value", "gradient"),
+    [
+        ("2^x", (3.0, 0.0), 8.0, (8.0 * np.log(2.0), 0.0)),  # a variable exponent
+        ("x^(-2)", (2.0, 1.0), 0.25, (-0.25, 0.0)),  # a negative exponent
+        ("x^y", (2.0, 3.0), 8.0, (12.0, 8.0 * np.log(2.0))),
+        ("(x^2 + 1)^0.5", (0.0, 0.0), 1.0, (0.0, 0.0)),
+    ],
+)
+def test_powers_with_negative_or_variable_exponents(text, point, value, gradient):
+    objective = parse_objective(text)
+    assert float(objective.f(*point)) == pytest.approx(value, rel=1e-14)
+    assert tuple(float(part) for part in objective.grad(*point)) == pytest.approx(gradient, rel=1e-14, abs=1e-15)
+
+
+def test_an_undefined_term_makes_the_whole_formula_undefined():
+    with pytest.raises(FormulaError, match="undefined"):
+        parse_objective("x + 0/0")
+
+
+def test_a_formula_starts_80_percent_across_its_domain_unless_told():
+    assert parse_objective("x^2 + y^2").start == (3.0, 3.0)  # the default domain, -5 to 5
+    assert parse_objective("x^2 + y^2", ((0, 10), (-2, 0))).start == (8.0, -2 + 0.8 * 2)
+    assert parse_objective("x^2 + y^2", start=(1, -1)).start == (1.0, -1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "gradient_x"),
+    [
+        ("sin(x)", np.sin(0.7), np.cos(0.7)),
+        ("cos(x)", np.cos(0.7), -np.sin(0.7)),
+        ("tan(x)", np.tan(0.7), 1 / np.cos(0.7) ** 2),
+        ("exp(x)", np.exp(0.7), np.exp(0.7)),
+        ("log(x)", np.log(0.7), 1 / 0.7),
+        ("ln(x)", np.log(0.7), 1 / 0.7),
+        ("sqrt(x)", np.sqrt(0.7), 0.5 / np.sqrt(0.7)),
+        ("abs(x - 1)", 0.3, -1.0),
+        ("tanh(x)", np.tanh(0.7), 1 - np.tanh(0.7) ** 2),
+        ("sinh(x)", np.sinh(0.7), np.cosh(0.7)),
+        ("cosh(x)", np.cosh(0.7), np.sinh(0.7)),
+        ("arctan(x)", np.arctan(0.7), 1 / (1 + 0.7**2)),
+        ("atan(x)", np.arctan(0.7), 1 / (1 + 0.7**2)),
+        # the same functions of constants, which are evaluated before sympy sees them
+        (
+            "x*tan(1) + x*ln(e) + x*sinh(1) + x*cosh(1) + x*atan(1)",
+            0.7 * (np.tan(1) + 1 + np.sinh(1) + np.cosh(1) + np.pi / 4),
+            np.tan(1) + 1 + np.sinh(1) + np.cosh(1) + np.pi / 4,
+        ),
+        (
+            "x*sin(pi/6) + x*cos(pi) + x*exp(1) + x*sqrt(4) + x*log(e^2) + x*abs(-2) + x*tanh(0) + x*arctan(0)",
+            0.7 * (0.5 - 1 + np.e + 2 + 2 + 2),
+            0.5 - 1 + np.e + 2 + 2 + 2,
+        ),
+        (
+            "2^-pi*x + e^-e*x + x^-e",
+            0.7 * (2**-np.pi + np.e**-np.e) + 0.7**-np.e,
+            2**-np.pi + np.e**-np.e - np.e * 0.7 ** (-np.e - 1),
+        ),
+    ],
+)
+def test_every_function_by_name_with_its_gradient(text, value, gradient_x):
+    objective = parse_objective(text)
+    assert float(objective.f(0.7, 0.2)) == pytest.approx(value, rel=1e-13)
+    assert float(objective.grad(0.7, 0.2)[0]) == pytest.approx(gradient_x, rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x @ y", "operator not allowed at column 1: use + - * / ** ^"),
+        ("x < y", "comparisons are not allowed at column 1"),
+        ("'a' * x", "only numbers are allowed as constants at column 1"),
+        ("y + sin", "'sin' at column 5 is a function: write sin(...)"),
+        (
+            "y + foo(x)",
+            "unknown function 'foo' at column 5; available: "
+            "sin, cos, tan, exp, log, ln, sqrt, abs, tanh, sinh, cosh, arctan, atan",
+        ),
+        ("y + sin(x, y)", "sin(...) at column 5 takes exactly one argument"),
+        ("y + x.real", "'Attribute' is not allowed in a formula at column 5"),
+        ("y + 1e999 * x", "the number inf at column 5 is larger than 1e+06"),
+        ("y + x^(1+1)", "a constant exponent must be a plain number at column 9 (e.g. x**3), not an expression"),
+        ("y + x^-51", "the exponent -51 at column 8 is beyond ±50"),
+        ("y # x # c", "'#' at column 3 is not allowed in a formula"),
+        ("y + (x", "expected ')' at column 5"),
+        ("x +", "invalid syntax"),
+        ("y + z", "unknown name 'z' at column 5; use x, y, pi, e"),
+        (
+            "(1000000*10)^45*x",
+            "the constant part `(1000000 * 10) ** 45` is about 10^315, larger than any floating-point number",
+        ),
+        ("1000000^50*1000000*1000*x", "the constant part `1000000 ** 50 * 1000000 * 1000` is about 10^309"),
+        ("1000000^50/1000000^(-2)*x", "the constant part `1000000 ** 50 / 1000000 ** (-2)` is about 10^312"),
+        ("-1000000^50*1000000^2*x", "the constant part `-1000000 ** 50 * 1000000 ** 2` is about 10^312"),
+        ("(1000000*10)^44 + (1000000*10)^44 + x", "`(1000000 * 10) ** 44 + (1000000 * 10) ** 44` is beyond 10^308"),
+        ("exp(710)*x", "the constant part `exp(710)` is about 10^308"),
+        ("cosh(-711)*x", "the constant part `cosh(-711)` is about 10^309"),
+        ("sinh(711)*x", "the constant part `sinh(711)` is about 10^309"),
+        ("sin(1e3*(-1)^0.5)*x", "is about 10^434"),
+        (
+            "(1/999999)^50*(1/999999)^2*x",
+            "the part `(1 / 999999) ** 50 * (1 / 999999) ** 2` may build exact numbers of up to about 312 digits, "
+            "more than any floating-point number holds (308)",
+        ),
+        ("1/0*x", "the formula divides by zero (or is undefined) everywhere"),
+        ("0^(-1)*x", "the formula divides by zero (or is undefined) everywhere"),
+    ],
+)
+def test_refusals_say_what_and_where(text, message):
+    with pytest.raises(FormulaError) as refusal:
+        parse_objective(text)
+    assert message in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("(1000000*10)^44*x", 1e308),  # the largest constant part a float holds, just below the limits
+        ("1000000^50*1000000*x", 1e306),
+        ("1000000^50/1000000^(-1)*x", 1e306),
+        ("(1000000*10)^44 + (1000000*10)^43*1000000*7 + 0*x", 1.7e308),
+        ("exp(709)*x", np.exp(709)),
+        ("sinh(709)*x", np.sinh(709)),
+        ("cosh(-709)*x", np.cosh(709)),
+        ("sin(100*(-1)^0.5)/sin(100*(-1)^0.5)*x", 1.0),
+        ("(1/999999)^50*x", 999999.0**-50),
+        ("0^0.5*x + y", 0.0),
+    ],
+)
+def test_constants_up_to_the_limits_are_accepted(text, value):
+    assert float(parse_objective(text).f(1.0, 0.0)) == pytest.approx(value, rel=1e-12)

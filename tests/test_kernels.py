@@ -22,6 +22,8 @@ SPECS = [
     RMSProp(lr=0.01),
     RMSProp(lr=LRS, rho=np.linspace(0.0, 1.0, N), eps=1e-8),
     RMSProp(lr=0.01, eps=0.0),
+    RMSProp(lr=0.01, rho=1.0, eps=0.0),  # s stays 0: g / 0 is infinite, only 0 / 0 is a rest
+    RMSProp(lr=0.01, rho=1.0, eps=0.0, momentum=0.5),
     RMSProp(lr=0.01, eps_in_sqrt=True),
     RMSProp(lr=0.01, initial_accumulator=1.0, eps=1e-10),
     RMSProp(lr=0.01, centered=True),

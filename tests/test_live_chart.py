@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from plotly.offline import get_plotlyjs_version
 
@@ -25,6 +27,23 @@ def test_payload_is_the_figure_with_its_config():
     (trace,) = payload["data"]
     assert trace["name"] == "curve"
     np.testing.assert_array_equal(decode_array(trace["y"]), x**2)  # exact, in plotly's base64 form
+
+
+def test_payload_is_encoded_with_orjson_and_says_what_the_default_engine_says():
+    """The same JSON, read back, as plotly.io's default engine writes for a Compare-sized figure."""
+    steps = np.arange(1001)
+    figure = {
+        "data": [{"type": "scatter", "x": np.sin(steps) * 1e-7, "y": np.exp(-steps / 100.0), "name": "RMSProp ρ"}],
+        "layout": {"height": 560, "title": {"text": "f − f*"}},
+    }
+    payload = live_chart.chart_payload(figure)
+    default = pio.to_json(
+        {"data": figure["data"], "layout": figure["layout"], "config": PLOT_CONFIG}, validate=False, engine="json"
+    )
+    assert json.loads(payload) == json.loads(default)
+    with mock.patch.object(pio, "to_json", wraps=pio.to_json) as to_json:
+        live_chart.chart_payload(figure)
+    assert to_json.call_args.kwargs["engine"] == "orjson"
 
 
 def test_payload_keeps_animation_frames_and_a_given_config():

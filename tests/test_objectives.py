@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rmsprop_core import OBJECTIVES, get_objective
+from rmsprop_core.objectives import MAX_CONDITION, VALLEY_START, quadratic_valley, scaled
 
 REQUIRED = {
     "bowl",
@@ -155,4 +156,104 @@ def test_the_valley_turns_with_its_angle_and_starts_alike():
     with pytest.raises(ValueError, match="condition"):
         quadratic_valley(0.5)
     with pytest.raises(ValueError, match="angle"):
+        quadratic_valley(10.0, float("nan"))
+
+
+def test_a_scaled_objective_scales_value_gradient_and_minimum_and_keeps_the_rest():
+    beale = get_objective("beale")
+    tenth = scaled(beale, 0.1)
+    x, y = np.array([1.0, -2.5]), np.array([0.5, 3.0])
+    np.testing.assert_array_equal(tenth.f(x, y), 0.1 * beale.f(x, y))
+    for scaled_part, part in zip(tenth.grad(x, y), beale.grad(x, y), strict=True):
+        np.testing.assert_array_equal(scaled_part, 0.1 * part)
+    assert tenth.min_value == 0.1 * beale.min_value and tenth.minima == beale.minima
+    assert (tenth.domain, tenth.start, tenth.name) == (beale.domain, beale.start, beale.name)
+    assert tenth.title == f"0.1 × {beale.title}"
+    assert (tenth.latex, tenth.description) == (beale.latex, beale.description)
+    from rmsprop_core import parse_objective
+
+    assert scaled(parse_objective("x^2 + y"), 2.0).min_value is None  # no known minimum stays unknown
+    assert scaled(beale, 1.0) is beale
+    for bad in (0.0, -2.0, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="scale factor must be a positive finite number"):
+            scaled(beale, bad)
+
+
+# The catalogue's functions as the literature writes them, independently of rmsprop_core's code.
+TEXTBOOK = {
+    "bowl": lambda x, y: x**2 + y**2,
+    "ellipse": lambda x, y: x**2 + 10 * y**2,
+    "rosenbrock": lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+    "beale": lambda x, y: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2,
+    "himmelblau": lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
+    "rastrigin": lambda x, y: 20 + x**2 - 10 * np.cos(2 * np.pi * x) + y**2 - 10 * np.cos(2 * np.pi * y),
+    "ackley": lambda x, y: (
+        -20 * np.exp(-0.2 * np.sqrt(0.5 * (x**2 + y**2)))
+        - np.exp(0.5 * (np.cos(2 * np.pi * x) + np.cos(2 * np.pi * y)))
+        + np.e
+        + 20
+    ),
+    "booth": lambda x, y: (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2,
+    "matyas": lambda x, y: 0.26 * (x**2 + y**2) - 0.48 * x * y,
+    "six_hump_camel": lambda x, y: (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2,
+    "three_hump_camel": lambda x, y: 2 * x**2 - 1.05 * x**4 + x**6 / 6 + x * y + y**2,
+    "goldstein_price": lambda x, y: (
+        (1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2))
+        * (30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2))
+    ),
+    "saddle": lambda x, y: x**2 - y**2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXTBOOK))
+def test_values_away_from_the_minima_match_the_textbook_formula(name):
+    objective = get_objective(name)
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    x, y = rng.uniform(xmin, xmax, 25), rng.uniform(ymin, ymax, 25)
+    np.testing.assert_allclose(objective.f(x, y), TEXTBOOK[name](x, y), rtol=1e-12, atol=1e-12)
+
+
+def test_gradients_take_broadcasting_inputs():
+    for name in ("rosenbrock", "ackley", "goldstein_price"):
+        objective = get_objective(name)
+        gx, gy = objective.grad(np.array([0.5, -0.5, 1.0]), 0.25)  # an array and a scalar
+        assert gx.shape == gy.shape == (3,), name
+        gx, gy = objective.grad(0.25, np.array([[0.5], [-0.5]]))
+        assert gx.shape == gy.shape == (2, 1), name
+    ackley = get_objective("ackley")
+    gx, gy = ackley.grad(np.array([0.0, 1e-3]), np.array([0.0, 0.0]))
+    assert gx[0] == 0.0 and gy[0] == 0.0 and gx[1] > 0  # the tip is flat by convention, its slope is not
+
+
+@pytest.mark.parametrize(("condition", "angle"), [(1.0, 0.0), (100.0, 0.0), (1e4, 30.0), (10.0, -120.0)])
+def test_the_valley_is_u2_plus_kappa_v2_in_turned_coordinates(condition, angle):
+    valley = quadratic_valley(condition, angle)
+    theta = np.deg2rad(angle)
+    x, y = np.array([1.0, -2.0, 3.5]), np.array([0.5, 4.0, -1.5])
+    u, v = np.cos(theta) * x + np.sin(theta) * y, -np.sin(theta) * x + np.cos(theta) * y
+    np.testing.assert_allclose(valley.f(x, y), u**2 + condition * v**2, rtol=1e-12)
+    gx, gy = valley.grad(x, y)
+    du, dv = 2 * u, 2 * condition * v
+    np.testing.assert_allclose(gx, np.cos(theta) * du - np.sin(theta) * dv, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gy, np.sin(theta) * du + np.cos(theta) * dv, rtol=1e-12, atol=1e-12)
+    assert valley.name == "valley" and valley.domain == ((-5.0, 5.0), (-5.0, 5.0))
+    assert valley.minima == ((0.0, 0.0),) and valley.min_value == 0.0
+    assert valley.title == f"Valley (κ = {condition:g}, θ = {angle:g}°)"
+    assert valley.extra == {"condition": condition, "angle_degrees": angle}
+    assert valley.latex == rf"f(x, y) = u^2 + {condition:g}\,v^2"
+    assert f"{condition:g} times steeper" in valley.description
+    u0, v0 = VALLEY_START  # the start sits at the same (u, v) however the valley turns
+    start_u = np.cos(theta) * valley.start[0] + np.sin(theta) * valley.start[1]
+    start_v = -np.sin(theta) * valley.start[0] + np.cos(theta) * valley.start[1]
+    assert (start_u, start_v) == pytest.approx((u0, v0), abs=1e-12)
+
+
+def test_the_valley_refuses_what_is_not_a_valley():
+    quadratic_valley(1.0)  # a round bowl is the smallest condition
+    quadratic_valley(MAX_CONDITION)
+    for bad in (0.5, MAX_CONDITION * 1.01, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="condition must be in"):
+            quadratic_valley(bad)
+    with pytest.raises(ValueError, match="angle_degrees must be a finite number"):
         quadratic_valley(10.0, float("nan"))

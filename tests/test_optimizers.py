@@ -171,6 +171,12 @@ def test_eps_zero_with_zero_gradient_makes_no_move(spec):
         (lambda: Momentum(momentum=1.0), "momentum must be in"),
         (lambda: Adam(beta1=1.0), r"beta1 must be in \[0, 1\)"),
         (lambda: Adam(beta2=2), "beta2 must be in"),
+        (lambda: Adam(beta2=1.0), r"beta2 must be in \[0, 1\)"),  # 1 - beta2^t would be 0: a division by 0
+        (lambda: Adam(beta2=np.array([0.9, 1.0])), "beta2 must be in .* containing 1"),
+        (lambda: Momentum(lr=-1.0), "lr must be in"),
+        (lambda: Adam(lr=-1.0), "lr must be in"),
+        (lambda: Adam(beta1=-0.1), "beta1 must be in"),
+        (lambda: RMSProp(rho=float("nan")), "rho must be in"),
         (lambda: Adam(eps=float("nan")), "eps must be in"),
         (lambda: RMSProp(lr=np.array([0.1, -2.0])), "lr must be in .* containing -2"),
         (lambda: RMSProp(lr="fast"), "lr must be a number"),
@@ -244,3 +250,89 @@ def test_adagrad_steps_die_out_where_rmsprop_keeps_moving():
     rmsprop = optimize(RMSProp(lr=0.1, rho=0.9), LINEAR, (0.0, 0.0), 400).state["step_size"]
     np.testing.assert_allclose(adagrad[400], adagrad[1] / 20, rtol=1e-9)  # √400 = 20
     np.testing.assert_allclose(rmsprop[400], 0.1 / np.abs(G), rtol=1e-6)  # s → g²: the step stays α / |g|
+
+
+def test_centered_rmsprop_with_eps_inside_the_root_adds_eps_to_the_variance():
+    """One step by hand: s = (1-rho) g^2, m = (1-rho) g, v = s - m^2, d = sqrt(v + eps)."""
+    gradient, rho, eps, lr = 3.0, 0.5, 0.25, 0.1
+    run = optimize(
+        RMSProp(lr=lr, rho=rho, eps=eps, centered=True, eps_in_sqrt=True), linear_slope(gradient), (0.0, 0.0), 1
+    )
+    s, m = (1 - rho) * gradient**2, (1 - rho) * gradient
+    expected_step = lr * gradient / np.sqrt(s - m * m + eps)
+    assert run.points[1, 0] == pytest.approx(-expected_step, rel=1e-15)
+    assert run.state["step_size"][1, 0] == pytest.approx(lr / np.sqrt(s - m * m + eps), rel=1e-15)
+
+
+def linear_slope(slope):
+    """f = slope * (x + y): the same gradient everywhere."""
+    from rmsprop_core import Objective
+
+    return Objective(
+        "slope",
+        "slope",
+        lambda x, y: slope * (x + y),
+        lambda x, y: (slope + 0 * x, slope + 0 * y),
+        ((-9, 9), (-9, 9)),
+        (0, 0),
+        "",
+    )
+
+
+def test_step_zero_effective_step_sizes_follow_each_denominator():
+    line = linear_slope(1.0)
+    adagrad = optimize(Adagrad(lr=0.1, eps=1e-3, initial_accumulator=4.0), line, (0.0, 0.0), 1, record_state=True)
+    assert adagrad.state["step_size"][0].tolist() == [0.1 / (2.0 + 1e-3)] * 2
+    inside = optimize(RMSProp(lr=0.1, eps=0.25, eps_in_sqrt=True, initial_accumulator=1.0), line, (0, 0), 1)
+    assert inside.state["step_size"][0].tolist() == [0.1 / np.sqrt(1.25)] * 2
+    outside = optimize(RMSProp(lr=0.1, eps=0.25, initial_accumulator=1.0), line, (0, 0), 1)
+    assert outside.state["step_size"][0].tolist() == [0.1 / 1.25] * 2
+
+
+def test_plain_rmsprop_keeps_no_momentum_buffer():
+    assert set(optimize(RMSProp(lr=0.1), linear_slope(1.0), (0.0, 0.0), 2).state) == {"s", "step_size"}
+    assert set(optimize(RMSProp(lr=0.1, momentum=0.0), linear_slope(1.0), (0.0, 0.0), 2).state) == {"s", "step_size"}
+
+
+@pytest.mark.parametrize(
+    "spec", [RMSProp(lr=0.1, rho=1.0, eps=0.0), Adagrad(lr=0.1, eps=0.0, initial_accumulator=0.0)], ids=str
+)
+def test_a_zero_denominator_under_a_nonzero_gradient_is_a_divergence_not_a_rest(spec):
+    # rho = 1 keeps s at 0, so with eps = 0 the first step divides g by 0: only 0/0 is taken as 0
+    if isinstance(spec, Adagrad):
+        objective = Objective(
+            "kink", "kink", lambda x, y: x + y, lambda x, y: (1.0 + 0 * x, 0 * y), ((-9, 9), (-9, 9)), (0, 0), ""
+        )
+        run = optimize(spec, objective, (0.0, 0.0), 3)
+        assert np.isfinite(run.points).all()  # Adagrad's s = g^2 > 0 at once; only y, with g = 0, rests (0/0)
+        assert run.points[1, 1] == 0.0
+    else:
+        run = optimize(spec, linear_slope(1.0), (0.0, 0.0), 3)
+        assert int(run.diverged_at) == 1
+
+
+def test_centered_variance_is_clipped_at_zero_when_rounding_makes_it_negative():
+    # a constant gradient 0.7 at rho = 0.5 makes s - m^2 round to below 0 at step 54
+    run = optimize(RMSProp(lr=1e-3, rho=0.5, eps=1e-8, centered=True), linear_slope(0.7), (0.0, 0.0), 100)
+    assert int(run.diverged_at) == -1 and np.isfinite(run.points).all()
+    assert np.isfinite(run.state["step_size"]).all()
+
+
+def test_whole_number_settings_work_like_their_floats():
+    line = linear_slope(1.0)
+    for whole, real in [
+        (
+            RMSProp(lr=1, rho=1, eps=1, initial_accumulator=1),
+            RMSProp(lr=1.0, rho=1.0, eps=1.0, initial_accumulator=1.0),
+        ),
+        (Adagrad(lr=1, eps=1, initial_accumulator=2), Adagrad(lr=1.0, eps=1.0, initial_accumulator=2.0)),
+        (Adam(lr=1, beta1=0, beta2=0, eps=1), Adam(lr=1.0, beta1=0.0, beta2=0.0, eps=1.0)),
+    ]:
+        np.testing.assert_array_equal(optimize(whole, line, (0, 0), 3).points, optimize(real, line, (0, 0), 3).points)
+
+
+def test_a_refused_array_setting_names_its_first_bad_value():
+    with pytest.raises(ValueError, match=r"lr must be in \[0, inf\), got an array containing -2$"):
+        RMSProp(lr=np.array([0.0, 0.5, -2.0]))
+    with pytest.raises(ValueError, match=r"rho must be in \[0, 1\], got an array containing nan$"):
+        RMSProp(rho=np.array([0.0, 1.0, np.nan]))

@@ -150,3 +150,12 @@ def test_bad_settings_documents_are_refused_naming_the_problem(data, problem):
     settings, problems = SCHEMA.parse_document(data, "compare")
     assert settings is None
     assert any(problem in message for message in problems), problems
+
+
+def test_ladder_labels_are_formatted_once():
+    """Sliders format every option on every run: each label is computed once and then reused."""
+    from rmsprop_lab.options import format_number
+
+    labels = [format_number(value) for value in LR_OPTIONS]
+    assert labels[0] == "1e-05" and labels[-1] == "10"
+    assert all(format_number(value) is label for value, label in zip(LR_OPTIONS, labels, strict=True))

@@ -12,10 +12,14 @@ names what the pages, the app's modules and the tests use.
 """
 
 from .compare import (
+    SCRUB_LADDER_BYTES,
+    ScrubLadder,
     SensitivityCurve,
     animated_contour_figure,
     contour_figure,
     loss_figure,
+    loss_shown,
+    scrub_ladder,
     sensitivity_figure,
     small_multiples_figure,
     step_size_figure,
@@ -45,10 +49,12 @@ from .sweep import sweep_curve_figure, sweep_heatmap_figure
 __all__ = [
     "OPTIMIZER_COLOURS",
     "PLOT_CONFIG",
+    "SCRUB_LADDER_BYTES",
     "SELECTABLE_PLOT_CONFIG",
     "SERIES_COLOURS",
     "SURFACE_COLOURSCALE",
     "PathData",
+    "ScrubLadder",
     "SensitivityCurve",
     "Series",
     "Surface",
@@ -64,8 +70,10 @@ __all__ = [
     "line_figure",
     "log_levels",
     "loss_figure",
+    "loss_shown",
     "make_surface",
     "projected",
+    "scrub_ladder",
     "sensitivity_figure",
     "small_multiples_figure",
     "step_size_figure",

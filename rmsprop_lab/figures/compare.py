@@ -125,17 +125,21 @@ def small_multiples_figure(
     }
 
 
+def loss_shown(losses: np.ndarray, min_value: float | None, dtype=float) -> np.ndarray:
+    """What the loss chart draws: f itself, or with a known minimum f* the gap f - f*, which can
+    reach exactly 0 at the minimum, so it is clipped to the smallest positive ``dtype`` that a log
+    axis can draw."""
+    if min_value is None:
+        return np.asarray(losses, dtype=dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.maximum(np.asarray(losses - min_value, dtype=dtype), np.finfo(dtype).tiny)
+
+
 def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: int = 320, uirevision=None) -> dict:
     """Loss vs step. With a known minimum f*, the gap f - f* on a log axis; otherwise f itself."""
     traces = []
     for path in paths:
-        if min_value is None:
-            values = path.losses
-        else:
-            # the gap can reach exactly 0 at the minimum: clip to the smallest positive double
-            # so the log axis can draw it
-            with np.errstate(invalid="ignore"):
-                values = np.maximum(path.losses - min_value, np.finfo(float).tiny)
+        values = loss_shown(path.losses, min_value)
         traces.append(line_trace(path.label, np.arange(len(values)), values, color=path.colour))
     log_scale = min_value is not None
     return {
@@ -289,3 +293,73 @@ def sensitivity_figure(curves: Sequence[SensitivityCurve], steps: int, *, height
         yaxis=grid_axis(title={"text": "steps to settle"}, range=[0, steps * 1.05]),
     )
     return {"data": traces, "layout": spec}
+
+
+#: What one hyperparameter's ladder may take on the wire: the float32 arrays, the header aside.
+SCRUB_LADDER_BYTES = 270_000
+
+
+@dataclass(frozen=True)
+class ScrubLadder:
+    """One optimizer's path, loss curve and step sizes at every value of one hyperparameter's
+    ladder, in float32 and thinned to ``SCRUB_LADDER_BYTES``: what the browser swaps into the
+    Compare charts while that hyperparameter's slider is dragged. Row ``i`` is the ladder's value
+    ``i``, which is the slider's position ``i``."""
+
+    setting: str  # the page setting whose slider this ladder follows
+    label: str  # the optimizer's trace name in the charts
+    path_steps: np.ndarray  # (P,) the steps of the path points kept
+    paths: np.ndarray  # (values, 2, P): x then y
+    ends: np.ndarray  # (values, 2): the last finite point shown (the end marker)
+    line_steps: np.ndarray  # (L,) the steps of the loss points kept
+    losses: np.ndarray  # (values, L), as the loss chart draws them
+    step_steps: np.ndarray | None  # (S,) the steps of the step sizes kept (from 1)
+    step_sizes: np.ndarray | None  # (values, 2, S): x then y
+
+    def arrays(self) -> list[np.ndarray]:
+        """The float32 arrays in the order the browser reads them."""
+        return [self.paths, self.ends, self.losses, *([] if self.step_sizes is None else [self.step_sizes])]
+
+
+def even_steps(last: int, count: int, first: int = 0) -> np.ndarray:
+    """At most ``count`` evenly spaced steps from ``first`` to ``last``, both included."""
+    return np.unique(np.linspace(first, last, max(2, min(count, last - first + 1))).round().astype(np.int64))
+
+
+def scrub_ladder(
+    setting: str,
+    label: str,
+    points: np.ndarray,
+    losses: np.ndarray,
+    step_sizes: np.ndarray | None,
+    min_value: float | None,
+    upto: int | None = None,
+    budget: int = SCRUB_LADDER_BYTES,
+) -> ScrubLadder:
+    """``points`` (steps + 1, values, 2), ``losses`` (steps + 1, values) and ``step_sizes`` (like
+    ``points``, or None) of a broadcast run over a ladder, thinned to ``budget`` bytes: the path up
+    to ``upto`` with twice as many points as each line of the loss and step-size charts."""
+    steps, count = losses.shape[0] - 1, losses.shape[1]
+    floats = budget // 4 // count - 2  # per value, after its end point
+    path_count = int(floats / (2 + 0.5 * (1 + (0 if step_sizes is None else 2))))
+    last = steps if upto is None else min(max(upto, 0), steps)
+    path_steps = even_steps(last, path_count)
+    line_steps = even_steps(steps, path_count // 2)
+    shown = points[: last + 1]
+    finite = np.isfinite(shown).all(axis=2)
+    end = np.where(finite.any(axis=0), last - np.argmax(finite[::-1], axis=0), 0)
+    step_steps = None if step_sizes is None else even_steps(steps, path_count // 2, first=1)
+    with np.errstate(over="ignore"):  # beyond float32's range is inf: off every chart alike
+        return ScrubLadder(
+            setting=setting,
+            label=label,
+            path_steps=path_steps,
+            paths=np.ascontiguousarray(points[path_steps].transpose(1, 2, 0), dtype=np.float32),
+            ends=np.ascontiguousarray(shown[end, np.arange(count)], dtype=np.float32),
+            line_steps=line_steps,
+            losses=np.ascontiguousarray(loss_shown(losses[line_steps], min_value, np.float32).T),
+            step_steps=step_steps,
+            step_sizes=None
+            if step_sizes is None
+            else np.ascontiguousarray(step_sizes[step_steps].transpose(1, 2, 0), dtype=np.float32),
+        )

@@ -1,0 +1,50 @@
+"""Pages whose sliders rerun only the part they change (a fragment), seen from the server's side:
+a Streamlit WebSocket session (bench/bench_load.py's client) moves a slider and reads what comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib.util
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser  # serves the app
+
+
+def load_client():
+    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "bench_load.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "slider", "label", "stays"),
+    [
+        ("", "objective=rosenbrock", "compare.rho", "0.95", "selectbox"),
+        ("decay", "", "decay.lr", "0.01", "selectbox"),
+        ("anatomy", "", "anatomy.step", 3.0, "selectbox"),
+    ],
+)
+def test_a_slider_reruns_its_fragment_only(served_app, page, query, slider, label, stays):
+    client = load_client()
+
+    async def move() -> tuple[list[str], list[str], list[str], str | None]:
+        session = client.Session(served_app.url, query=query, page_name=page, slider_key=slider)
+        await session.open()
+        whole = list(session.drawn)
+        await session.change(label)
+        part = list(session.drawn)
+        await session.close()
+        return whole, part, session.errors, session.fragment
+
+    # its own thread: Playwright's sync API may run an event loop in this one (browser tests)
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        whole, part, errors, fragment = thread.submit(asyncio.run, move()).result()
+    assert not errors, errors
+    assert fragment, f"{slider} is not in a fragment"
+    assert stays in whole and stays not in part  # the function picker (sidebar) is not drawn again
+    assert "slider" in part and len(part) < len(whole)
