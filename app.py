@@ -3,10 +3,13 @@
 import streamlit as st
 
 from rmsprop_lab import formula_pool
+from rmsprop_lab.internals import label_sidebar_button
 from rmsprop_lab.live_chart import preload_plotly
+from rmsprop_lab.presentation import sidebar_state
 
-st.set_page_config(page_title="RMSProp Lab", page_icon="📉", layout="wide", initial_sidebar_state="auto")
+st.set_page_config(page_title="RMSProp Lab", page_icon="📉", layout="wide", initial_sidebar_state=sidebar_state())
 preload_plotly()
+label_sidebar_button()
 # users' formulas are read in worker processes; started with the server, they import sympy at once
 formula_pool.shared()
 

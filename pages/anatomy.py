@@ -5,7 +5,7 @@ import streamlit as st
 
 from rmsprop_core import RMSProp
 from rmsprop_core.anatomy import update_anatomy
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -30,6 +30,7 @@ def move_step(delta: int) -> None:
 
 
 notices = settings.bind()
+presentation.switch(settings)
 
 st.title("Update anatomy")
 st.markdown(
@@ -97,13 +98,14 @@ def update_lab(choice, spec, steps: int, trajectory) -> None:
             )
 
     with figure_column:
-        surface = runs.surface(choice, 300)
         path = figures.PathData("RMSProp", figures.colour_for("rmsprop"), trajectory.points, trajectory.losses)
         finite = trajectory.points[np.isfinite(trajectory.points).all(axis=1)]
         reach = np.concatenate([finite, [parts.point - parts.sgd_step]])
         reach = reach[np.isfinite(reach).all(axis=1)]
         pad = 0.1 * max(np.ptp(reach[:, 0]), np.ptp(reach[:, 1]), 1e-3)
         view = ((reach[:, 0].min() - pad, reach[:, 0].max() + pad), (reach[:, 1].min() - pad, reach[:, 1].max() + pad))
+        # sampled over the zoomed view itself: the whole domain's image, enlarged, drew jagged contours
+        surface = runs.surface(choice, 300, view)
         live_chart(
             figures.anatomy_figure(
                 surface, path, step, parts.update, parts.sgd_step, view_box=view, uirevision=f"{choice}-{steps}"

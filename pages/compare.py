@@ -10,12 +10,12 @@ import streamlit as st
 
 from rmsprop_core import trajectories_to_csv
 from rmsprop_core.metrics import steps_to_escape, summarize
-from rmsprop_lab import figures, runs
-from rmsprop_lab.controls import PageSettings, WidgetView, resolve_function, show_notices
+from rmsprop_lab import figures, presentation, runs, view_file
+from rmsprop_lab.controls import PageSettings, WidgetView, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder
 from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
-from rmsprop_lab.schemas import COMPARE, view_including
+from rmsprop_lab.schemas import COMPARE, SURFACE_3D, view_including
 
 ensure_routed()
 
@@ -210,11 +210,20 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             settings.slider("upto", "Replay: show the paths up to step", low=0, high=steps)
         upto = settings["upto"]
         shown_upto = None if upto < 0 else upto
-        if settings["view"] == "overlay" or not paths:
-            main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
+        if settings["view"] == SURFACE_3D and paths:
+            # the basic plotly.js bundle of live_chart draws no 3-D: Streamlit's full bundle does
+            st.plotly_chart(
+                presentation.presented(figures.surface_3d_figure(surface, paths, upto=shown_upto, uirevision=revision)),
+                key="compare_3d",
+                config=figures.PLOT_CONFIG,
+                theme=None,
+            )
         else:
-            main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
-        live_chart(main_figure, key=CHARTS["main"], playback_steps=steps)
+            if settings["view"] == "overlay" or not paths:
+                main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
+            else:
+                main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
+            live_chart(main_figure, key=CHARTS["main"], playback_steps=steps)
         leaving = [result.label for result in results if leaves_view(result.points, surface)]
         if leaving:
             st.caption(f"{', '.join(leaving)}: the path leaves the plotted area; its loss is in the chart below.")
@@ -289,6 +298,34 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             key="compare_download",
             icon=":material/download:",
         )
+        values, link = settings.values(), settings.link()
+
+        def build_view() -> str:
+            if values["view"] == SURFACE_3D:
+                figure = figures.surface_3d_figure(surface, paths)
+            else:
+                figure = figures.animated_contour_figure(surface, paths)
+            runs_text = [f"{r.label}: {', '.join(f'{k} = {v}' for k, v in r.hyperparameters)}" for r in results]
+            return view_file.view_html(
+                figure,
+                title=f"RMSProp Lab: {function_title(choice, objective)}",
+                notes=[objective.description, *runs_text],
+                schema=COMPARE,
+                values=values,
+                link=link,
+            )
+
+        st.download_button(
+            "Download this view (HTML)",
+            data=build_view,
+            file_name=f"rmsprop-lab_compare_{objective.name}.html",
+            mime="text/html",
+            on_click="ignore",
+            key="compare_download_view",
+            icon=":material/download:",
+            help="One file that opens offline in any browser: the surface, the paths and their playback, every "
+            "setting and the link that reopens them here.",
+        )
     with st.expander("Save or load these settings", expanded=settings.file_message_pending()):
         settings.file_controls()
     settings.publish()
@@ -310,12 +347,9 @@ def scenario_panel(current: dict) -> None:
     scenario = SCENARIOS.get(current["scenario"])
     if scenario is None:
         return
-    unchanged = {**current, "view": "overlay", "upto": -1, "sensitivity": False} == {
-        **scenario.settings(),
-        "view": "overlay",
-        "upto": -1,
-        "sensitivity": False,
-    }
+    # how the view is shown (overlay, replay position, presentation mode) is no change of the scenario
+    shown = {"view": "overlay", "upto": -1, "sensitivity": False, "present": False}
+    unchanged = {**current, **shown} == {**scenario.settings(), **shown}
     if not unchanged:
         st.caption(
             f"This view started from the scenario “{scenario.title}”; its settings have changed since, so its "
@@ -329,6 +363,7 @@ def scenario_panel(current: dict) -> None:
 
 
 notices = settings.bind()
+presentation.switch(settings)
 picker_column, question_column = st.columns([1, 2.2], gap="medium")
 with picker_column:
     settings.selectbox(

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core import CONVENTIONS
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -17,6 +17,7 @@ ensure_routed()
 
 settings = PageSettings(CONVENTIONS_PAGE, "conventions")
 notices = settings.bind()
+presentation.switch(settings)
 with st.sidebar:
     st.subheader("Problem")
     choice = settings.function_inputs()

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -19,6 +19,7 @@ ensure_routed()
 
 settings = PageSettings(DECAY, "decay")
 notices = settings.bind()
+presentation.switch(settings)
 with st.sidebar:
     st.subheader("Run")
     choice = settings.function_inputs()
@@ -117,7 +118,7 @@ def decay_charts(choice, objective, symbol: str, rhos: list, steps: int) -> None
     live_chart(
         figures.line_figure(
             series,
-            title="Effective step size α / (√s + ε) over time (x solid, y dotted)",
+            title="Step size α / (√s + ε): x solid, y dotted",
             y_title="log scale",
             log_y=True,
             height=360,

@@ -6,7 +6,7 @@ import streamlit as st
 from rmsprop_core import RMSProp
 from rmsprop_core.lesson import LESSON, lesson_output_lines
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -18,9 +18,12 @@ BOWL = runs.FunctionChoice("bowl")
 RHO_FAMILY = (0.5, 0.9, 0.99, 0.999)
 HONESTY_TOLERANCE = 1e-6
 HONESTY_STEPS = 3000
+#: the gradient noise of the g² chart: on the bowl the exact g² only falls smoothly, a mini-batch's jumps
+MINI_BATCH_NOISE = 1.0
 
 settings = PageSettings(LESSON_PAGE, "lesson")
 notices = settings.bind()
+presentation.switch(settings)
 
 
 def reset_to_lesson() -> None:
@@ -61,15 +64,16 @@ with controls:
     settings.ladder("lr", "Learning rate α")
     settings.ladder("rho", "Decay rate ρ")
     settings.ladder("eps", "Epsilon ε")
-    left, right = st.columns(2)
-    with left:
-        settings.number("x0", "Start x", step=0.5)
-    with right:
-        settings.number("y0", "Start y", step=0.5)
-    with left:
-        settings.number("updates", "Updates", step=10)
-    with right:
-        settings.number("every", "Print every", step=5)
+    # one row of columns per pair, so that a phone stacks them in reading order
+    for (first, first_label, first_step), (second, second_label, second_step) in (
+        (("x0", "Start x", 0.5), ("y0", "Start y", 0.5)),
+        (("updates", "Updates", 10), ("every", "Print every", 5)),
+    ):
+        left, right = st.columns(2)
+        with left:
+            settings.number(first, first_label, step=first_step)
+        with right:
+            settings.number(second, second_label, step=second_step)
     st.button("Back to the lesson's settings", on_click=reset_to_lesson, key=settings.key("reset"))
 
 show_notices(notices)
@@ -103,31 +107,37 @@ live_chart(
 
 st.subheader("Where the lesson simplifies")
 st.markdown(
-    """
+    f"""
 **ρ is not a momentum parameter.** The lesson calls ρ "the momentum parameter". Momentum
 averages the *gradients* and moves along that average. RMSProp's ρ averages the *squared*
 gradients and only decides how big the step is. It never changes the step's direction: each
 coordinate still moves against its own current gradient. ρ is the decay rate of that average.
 PyTorch calls it `alpha`, Keras `rho`, optax `decay`, and many courses `gamma`. Below, the x
-coordinate of the run above: g² jumps around from step to step, while s follows it smoothly,
-with a memory of about 1 / (1 − ρ) steps.
+coordinate of the run above with noisy gradients (σ = {MINI_BATCH_NOISE:g}, as a mini-batch gives them):
+g² jumps around from step to step, while s follows it smoothly, with a memory of about
+1 / (1 − ρ) steps.
 """
 )
-steps_axis = np.arange(1, len(result.points))
-s_x = result.state["s"][1:, 0]
-g2_x = result.grads[:-1, 0] ** 2
-live_chart(
-    figures.line_figure(
-        [
-            figures.Series("g² (x coordinate)", figures.SERIES_COLOURS[0], steps_axis, g2_x, "dot"),
-            figures.Series("s, its running average", figures.colour_for("rmsprop"), steps_axis, s_x),
-        ],
-        title="The squared gradient and its running average s (x coordinate)",
-        y_title="log scale",
-        log_y=True,
-    ),
-    key="lesson_average",
-)
+noisy = runs.path(spec, BOWL, (current["x0"], current["y0"]), int(current["updates"]), noise=MINI_BATCH_NOISE)
+if current["rho"] < 1:
+    steps_axis = np.arange(1, len(noisy.points))
+    s_x = noisy.state["s"][:, 0]
+    # the g² the optimizer saw (noise included), from its own update s = ρ·s_prev + (1 − ρ)·g²
+    g2_x = (s_x[1:] - current["rho"] * s_x[:-1]) / (1 - current["rho"])
+    live_chart(
+        figures.line_figure(
+            [
+                figures.Series("g² (x coordinate)", figures.SERIES_COLOURS[0], steps_axis, g2_x, "dot"),
+                figures.Series("s, its running average", figures.colour_for("rmsprop"), steps_axis, s_x[1:]),
+            ],
+            title="The squared gradient and its running average s (x coordinate)",
+            y_title="log scale",
+            log_y=True,
+        ),
+        key="lesson_average",
+    )
+else:
+    st.info("With ρ = 1, s keeps its starting value 0 and sees no gradient at all: pick ρ < 1 to see it average g².")
 
 
 def steps_by_rho(lr: float) -> tuple[list[int], list[int]]:

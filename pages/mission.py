@@ -9,7 +9,7 @@ import streamlit as st
 
 from rmsprop_core import SGD, Momentum, RMSProp
 from rmsprop_core.mission import Mission, flight_report, mission_objective
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs, view_file
 from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
@@ -19,6 +19,7 @@ ensure_routed()
 
 settings = PageSettings(MISSION, "mission")
 notices = settings.bind()
+presentation.switch(settings)
 
 st.title("Space mission: dock the ship")
 st.markdown(
@@ -105,18 +106,18 @@ for label, spec in specs.items():
     flights[label] = (path, report)
 
 st.latex(mission_objective(mission).latex)
-live_chart(
-    figures.flight_figure(
-        runs.mission_surface(mission),
-        [path for path, _ in flights.values()],
-        station=mission.station,
-        docking_radius=mission.docking_radius,
-        hazards=[(h.centre, h.core_radius) for h in mission.hazards],
-        crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
-        uirevision=repr(mission),
-    ),
-    key="mission_map",
+flight_map = figures.flight_figure(
+    runs.mission_surface(mission),
+    [path for path, _ in flights.values()],
+    station=mission.station,
+    docking_radius=mission.docking_radius,
+    hazards=[(h.centre, h.core_radius) for h in mission.hazards],
+    crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
+    # a projector's screen is wide and short: the square map takes its height, the colour bar goes beside it
+    colourbar_beside=presentation.presenting(),
+    uirevision=repr(mission),
 )
+live_chart(flight_map, key="mission_map")
 
 
 def outcome(report) -> str:
@@ -127,6 +128,28 @@ def outcome(report) -> str:
     return "did not dock"
 
 
+values, link = settings.values(), settings.link()
+st.download_button(
+    "Download this view (HTML)",
+    data=lambda: view_file.view_html(
+        flight_map,
+        title="RMSProp Lab: space mission",
+        notes=[
+            f"{label} ({', '.join(f'{k} = {v}' for k, v in specs[label].hyperparameters().items())}): {outcome(report)}"
+            for label, (_, report) in flights.items()
+        ],
+        schema=MISSION,
+        values=values,
+        link=link,
+    ),
+    file_name="rmsprop-lab_mission.html",
+    mime="text/html",
+    on_click="ignore",
+    key="mission_download_view",
+    icon=":material/download:",
+    help="One file that opens offline in any browser: the map, the flights and ▶ Fly, every setting and the link "
+    "that reopens them here.",
+)
 st.markdown("##### Flight reports")
 st.table(
     {

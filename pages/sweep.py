@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core.csv_io import grid_to_csv
-from rmsprop_lab import figures, runs
+from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.options import nearest_option
@@ -41,6 +41,7 @@ def axis_values(name: str, count: int) -> np.ndarray:
 
 
 notices = settings.bind()
+presentation.switch(settings)
 with st.sidebar:
     st.subheader("Sweep")
     choice = settings.function_inputs(also=clear_selection)
@@ -97,7 +98,7 @@ st.caption(
     "drag a box (the best cell in it is picked), to see that run."
 )
 
-map_column, path_column = st.columns([1.25, 1], gap="medium")
+map_column, path_column = st.columns([2, 1], gap="medium")
 selected = None if settings["row"] < 0 else (settings["row"], settings["col"])
 with map_column:
     if optimizer_kind == "sgd":
@@ -109,6 +110,7 @@ with map_column:
             outcome_title=outcome_title,
             log_y=False,
             selected=None if selected is None else selected[1],
+            unreached_at=steps if settings["outcome"] == "steps" else None,
         )
     else:
         title, _, _, log_scale = SECOND_AXIS[second]
@@ -124,7 +126,7 @@ with map_column:
             selected=selected,
         )
     event = st.plotly_chart(
-        figure,
+        presentation.presented(figure),
         key="sweep_map",
         on_select="rerun",
         selection_mode=("points", "box"),
@@ -158,11 +160,8 @@ with path_column:
             st.error(f"Diverged at step {int(trajectory.diverged_at)}.")
         path = trajectory.path()
         st.plotly_chart(
-            figures.contour_figure(
-                runs.surface(choice, 300),
-                [path],
-                height=420,
-                uirevision=f"sweep-{choice}",
+            presentation.presented(
+                figures.contour_figure(runs.surface(choice, 300), [path], height=420, uirevision=f"sweep-{choice}")
             ),
             key="sweep_path",
             config=figures.PLOT_CONFIG,

@@ -14,6 +14,7 @@ non-default settings after every run.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,6 +76,8 @@ class PageSettings:
         """Load the store (from the URL on a first visit), correct it, write every widget's value
         from it and mirror it into the URL. Returns the notices to show, once."""
         query = st.query_params.to_dict()
+        #: the URL this run came with, before the store is mirrored into it
+        self.arrived_with = query
         loaded = st.session_state.pop(self._loaded_key, None)
         if loaded is not None:
             settings, notices = loaded, []
@@ -112,6 +115,15 @@ class PageSettings:
         st.session_state[self._published_key] = query
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)
+
+    def link(self) -> str:
+        """The URL that opens this page with the current settings (relative when the browser's own
+        URL is unknown)."""
+        query = urllib.parse.urlencode(self.schema.to_query(st.session_state[self._store_key]))
+        base = st.context.url or f"/{self.page}"
+        if not urllib.parse.urlsplit(base).path:
+            base += "/"  # the default page's URL is the bare host
+        return f"{base}?{query}" if query else base
 
     def _widget_value(self, name: str, settings: dict):
         if name in self.ranges:

@@ -26,6 +26,25 @@ def ensure_routed() -> None:
         st.rerun()
 
 
+SIDEBAR_BUTTON_LABEL = "Function & settings"
+
+
+def label_sidebar_button() -> None:
+    """Write what the collapsed sidebar holds beside its "»" button (on a phone the sidebar starts
+    collapsed, and the function picker was behind an unlabelled "»").
+
+    Streamlit draws that button with ``data-testid="stExpandSidebarButton"`` and no visible text; a
+    style element adds the label after its icon. (Checked against Streamlit 1.67's frontend;
+    ``test_on_a_phone_the_sidebar_button_says_what_it_opens`` fails if an upgrade changes it.)
+    """
+    st.html(
+        f"""<style>
+[data-testid="stExpandSidebarButton"] {{ width: auto; gap: 0.25rem; padding-right: 0.5rem; }}
+[data-testid="stExpandSidebarButton"]::after {{ content: "{SIDEBAR_BUTTON_LABEL}"; font-size: 0.875rem; }}
+</style>"""
+    )
+
+
 def keep_shared_caches() -> None:
     """Make a browser's "clear cache" request clear only that browser's own session state.
 

@@ -35,6 +35,7 @@ import streamlit as st
 import streamlit.components.v1 as components_v1
 
 from .figures import PLOT_CONFIG, ScrubLadder
+from .presentation import presented, presenting
 
 STATIC_FOLDER = pathlib.Path(__file__).parent / "static"
 PLOTLY_JS_FILE = "plotly-basic.min.js"
@@ -92,10 +93,23 @@ const FULL_SCREEN_ICON = {
   path: "M0 0h380v110H110v270H0zM620 0h380v380H890V110H620zM0 620h110v270h270v110H0zM890 620h110v380H620V890h270z",
 };
 
+// Presentation mode: the page's first chart is as tall as the screen, less Streamlit's header and
+// the playback bar above the chart.
+const PRESENT_CHROME_PX = 120;
+const PRESENT_MIN_HEIGHT_PX = 360;
+// the page's first chart, drawn here or by st.plotly_chart (Compare's 3-D view comes before its live
+// charts); Streamlit gives a chart's container the class stPrintGraphic at once, before its
+// plotly.js has loaded (test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart)
+const firstChart = () => document.querySelector(".live-chart, .stPrintGraphic");
+
 function fitToScreen(chart, layout) {
-  return document.fullscreenElement === chart
-    ? { ...layout, width: window.innerWidth, height: window.innerHeight }
-    : layout;
+  if (document.fullscreenElement === chart) return { ...layout, width: window.innerWidth, height: window.innerHeight };
+  if (chart.__figure?.present && chart === firstChart()) {
+    const height = Math.max(PRESENT_MIN_HEIGHT_PX, window.innerHeight - PRESENT_CHROME_PX);
+    chart.style.minHeight = height + "px";  // the room reserved for the figure's own height, replaced
+    return { ...layout, height };
+  }
+  return layout;
 }
 
 // one object for every draw: Plotly.react compares configs, and a new button (a new click
@@ -106,6 +120,42 @@ const FULL_SCREEN_BUTTON = {
   icon: FULL_SCREEN_ICON,
   click: (chart) => (document.fullscreenElement ? document.exitFullscreen() : chart.requestFullscreen()),
 };
+
+// Presentation mode's keys, for a teacher at a projector: Space plays or pauses the first chart
+// with a playback, ← / → step it, F shows the page's first chart full screen. A key that means
+// something to the focused control (a slider's arrows, a button's Space) is left to it.
+const OWN_KEYS = "input, textarea, select, [contenteditable], [role=slider], [role=combobox], [role=listbox], "
+  + "[role=option], [role=radio], [role=radiogroup], [role=tab], [role=spinbutton]";
+const OWN_SPACE = `${OWN_KEYS}, button, a, [role=button], [role=switch], [role=checkbox]`;
+function presentationKeys(event) {
+  const main = document.querySelector(".live-chart");
+  if (!main?.__figure?.present || event.ctrlKey || event.metaKey || event.altKey) return;
+  const mainIsLive = main === firstChart();
+  const key = event.key === "f" ? "F" : event.key;
+  const focused = event.target instanceof Element ? event.target : null;
+  if (focused?.closest(key === " " ? OWN_SPACE : OWN_KEYS)) return;
+  const played = Array.from(document.querySelectorAll(".live-chart")).find((chart) => chart.__playback);
+  if (key === " " && played) played.__playback.button.click();
+  else if (key === " " && mainIsLive && main.__figure.frames?.length) flyOrPause(main);
+  else if (key === "ArrowLeft" && played) played.__playback.stepBy(-1);
+  else if (key === "ArrowRight" && played) played.__playback.stepBy(1);
+  else if (key === "F" && mainIsLive) FULL_SCREEN_BUTTON.click(main);
+  else return;
+  event.preventDefault();
+}
+// a figure with plotly's own animation (the mission's ▶ Fly / ❚❚): Space presses its buttons
+function flyOrPause(chart) {
+  const [play, pause] = chart.__figure.layout.updatemenus?.[0]?.buttons || [];
+  if (!play || !pause) return;
+  if (chart.__flying) {
+    chart.__flying = false;
+    window.Plotly.animate(chart, ...pause.args);
+  } else {
+    chart.__flying = true;
+    window.Plotly.animate(chart, ...play.args).then(() => { chart.__flying = false; });
+  }
+}
+document.addEventListener("keydown", presentationKeys);
 
 // the mode bar's own camera saves a PNG; this one saves the same chart as an SVG (for slides and
 // print), made once after plotly.js has loaded, for the same reason as the full-screen button
@@ -155,12 +205,15 @@ function playbackControls(Plotly, chart) {
   chart.__playback = state;
 
   function pathsOf() {
+    // read once per figure: the playback itself shortens the drawn paths (a pause, then play or a step)
+    if (state.paths?.figure === chart.__figure) return state.paths;
     const lines = [], markers = [];
     chart._fullData.forEach((trace, index) => {
       if (trace.meta === "path") lines.push({ index, x: Array.from(trace.x), y: Array.from(trace.y) });
       if (trace.meta === "path-marker") markers.push(index);
     });
-    return { lines, markers };
+    state.paths = { figure: chart.__figure, lines, markers };
+    return state.paths;
   }
   function show(paths, step) {
     const xs = [], ys = [], mx = [], my = [];
@@ -203,6 +256,16 @@ function playbackControls(Plotly, chart) {
     };
     state.frame = requestAnimationFrame(tick);
   });
+  // one step back or on (presentation mode's arrow keys); at the end, → starts over as ▶ does
+  state.stepBy = (delta) => {
+    const paths = pathsOf();
+    if (!paths.lines.length) return;
+    state.stop();
+    let from = state.step ?? state.steps;
+    if (delta > 0 && from >= state.steps) from = 0;
+    state.step = Math.max(0, Math.min(state.steps, from + delta));
+    show(paths, state.step);
+  };
   return state;
 }
 
@@ -436,6 +499,9 @@ export default function ({ data, parentElement, setStateValue }) {
   // reserve the height at once, so nothing below jumps while plotly.js loads
   chart.style.minHeight = (figure.layout.height || 450) + "px";
   let current = true;
+  // the switch that turned presentation mode on keeps the focus in the collapsed sidebar, where
+  // Space would switch it off again
+  if (figure.present && document.activeElement?.closest("[data-testid=stSidebar]")) document.activeElement.blur();
   plotlyLoading.then((Plotly) => {
     if (!current) return;
     draw(Plotly, chart, figure);
@@ -486,10 +552,12 @@ SCRUB_COMPONENT_NAME = "rmsprop_lab.scrub"
 _scrub = st.components.v2.component(SCRUB_COMPONENT_NAME, js=_CHART_JS, css=_CHART_CSS, isolate_styles=False)
 
 
-def chart_payload(figure: go.Figure | dict, config: dict | None = None, playback_steps: int | None = None) -> bytes:
+def chart_payload(
+    figure: go.Figure | dict, config: dict | None = None, playback_steps: int | None = None, present: bool = False
+) -> bytes:
     """The bytes the browser gets: ``{"data", "layout", "config"}`` as Plotly JSON (arrays in
-    plotly's base64 form, which plotly.js reads directly), and ``playback`` when the chart offers
-    ▶ / ❚❚ over its paths' ``playback_steps`` steps."""
+    plotly's base64 form, which plotly.js reads directly), ``playback`` when the chart offers
+    ▶ / ❚❚ over its paths' ``playback_steps`` steps, and ``present`` in presentation mode."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else dict(figure)
     unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
     if unsupported:
@@ -499,6 +567,8 @@ def chart_payload(figure: go.Figure | dict, config: dict | None = None, playback
         payload["frames"] = spec["frames"]
     if playback_steps is not None:
         payload["playback"] = {"steps": int(playback_steps)}
+    if present:
+        payload["present"] = True
     # orjson: the same JSON as the default engine, about 6x faster (every chart, every rerun)
     return pio.to_json(payload, validate=False, engine="orjson").encode()
 
@@ -508,7 +578,8 @@ def live_chart(
 ) -> None:
     """Show ``figure``; a later call with the same ``key`` redraws the same chart in place. With
     ``playback_steps``, ▶ / ❚❚ and a speed control grow its paths step by step in the browser."""
-    _live_chart(data=chart_payload(figure, config, playback_steps), key=key)
+    spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
+    _live_chart(data=chart_payload(presented(spec), config, playback_steps, presenting()), key=key)
 
 
 def preload_plotly() -> None:

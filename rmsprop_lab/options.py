@@ -77,8 +77,10 @@ STORY_DEFAULTS: dict[str, dict[str, float]] = {
     "rosenbrock": {"steps": 1000, "sgd_lr": 0.002, "mom_lr": 0.001, "rms_lr": 0.005, "adam_lr": 0.05},
     "beale": {"steps": 600, "sgd_lr": 0.01, "mom_lr": 0.002, "rms_lr": 0.05, "adam_lr": 0.1},
     "himmelblau": {"steps": 300, "sgd_lr": 0.005, "mom_lr": 0.001, "rms_lr": 0.05, "adam_lr": 0.1},
-    "rastrigin": {"steps": 300, "sgd_lr": 0.002, "mom_lr": 0.002, "rms_lr": 0.05, "adam_lr": 0.1},
-    "ackley": {"steps": 300, "sgd_lr": 0.01, "mom_lr": 0.005, "rms_lr": 0.05, "adam_lr": 0.1},
+    # ripples: SGD stays in the first one, Momentum and RMSProp (with large steps) travel further
+    # (smaller steps left all three in one blob beside the start)
+    "rastrigin": {"steps": 300, "sgd_lr": 0.002, "mom_lr": 0.0063, "rms_lr": 0.25, "adam_lr": 0.1},
+    "ackley": {"steps": 300, "sgd_lr": 0.1, "mom_lr": 0.016, "rms_lr": 0.16, "adam_lr": 0.1},
     "booth": {"steps": 300, "sgd_lr": 0.01, "mom_lr": 0.005, "rms_lr": 0.1, "adam_lr": 0.2},
     "matyas": {"steps": 500, "sgd_lr": 0.2, "mom_lr": 0.05, "rms_lr": 0.05, "adam_lr": 0.2},
     "six_hump_camel": {"steps": 300, "sgd_lr": 0.01, "mom_lr": 0.05, "rms_lr": 0.05, "adam_lr": 0.1},

@@ -99,7 +99,7 @@ def surface(choice: FunctionChoice, resolution: int, view=None) -> figures.Surfa
     """The function on a ``resolution``² grid over ``view`` (default: its domain)."""
     objective = objective_for(choice)
     xs, ys, values = evaluate_grid(objective, resolution, domain=view)
-    return figures.make_surface(xs, ys, values, objective.minima)
+    return figures.make_surface(xs, ys, values, objective.minima, objective.min_value)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ DEFAULT_FORMULA = "x**2 + 10*sin(y)"
 DEFAULT_CUSTOM_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 DOMAIN_LIMIT = 1e5
 START_LIMIT = 1e6
+#: presentation mode (for projecting): a setting of every page with a chart, so a link keeps it
+PRESENT = Param("present", "bool", False)
 
 
 def _story(key: str, cast: type = float) -> Callable[[str], float]:
@@ -153,6 +155,8 @@ def valley_params() -> tuple[Param, ...]:
     )
 
 
+#: Compare's view of the surface in 3-D (drawn by the full plotly.js bundle)
+SURFACE_3D = "3-D surface"
 #: the guided scenarios of ``scenarios.py``, in order; the first is the landing view
 SCENARIO_IDS = ("valley", "rotated", "circling", "short-memory", "long-memory", "epsilon", "saddle", "noise", "adagrad")
 
@@ -176,7 +180,7 @@ COMPARE = Schema(
         Param("tol", "ladder", 1e-3, choices=TOLERANCE_OPTIONS),
         Param("noise", "ladder", 0.0, choices=NOISE_OPTIONS),
         Param("seed", "int", 0, low=0, high=MAX_SEED),
-        Param("view", "choice", "overlay", choices=("overlay", "side by side")),
+        Param("view", "choice", "overlay", choices=("overlay", "side by side", SURFACE_3D)),
         Param("upto", "int", -1, low=-1, high=MAX_STEPS),  # replay position; -1: the whole run
         Param("sgd", "bool", True),
         Param("sgd_lr", "ladder", _story("sgd_lr"), choices=LR_OPTIONS, follows=True),
@@ -200,6 +204,7 @@ COMPARE = Schema(
         Param("ada_lr", "ladder", 0.1, choices=LR_OPTIONS),
         Param("ada_eps", "ladder", 1e-10, choices=EPS_OPTIONS),
         Param("sensitivity", "bool", False),  # draw each optimizer's outcome against α
+        PRESENT,
     ),
     cross_check=check_compare,
 )
@@ -261,6 +266,7 @@ SWEEP = Schema(
         Param("tol", "ladder", 1e-3, choices=TOLERANCE_OPTIONS),
         Param("row", "int", -1, low=-1, high=SWEEP_RESOLUTIONS[-1] - 1),  # the selected cell; -1: none
         Param("col", "int", -1, low=-1, high=SWEEP_RESOLUTIONS[-1] - 1),
+        PRESENT,
     ),
     cross_check=check_sweep,
 )
@@ -275,6 +281,7 @@ CONVENTIONS_PAGE = Schema(
         Param("steps", "int", 500, low=1, high=MAX_STEPS),
         Param("scale", "ladder", 1.0, choices=SCALE_OPTIONS),
         Param("reference", "choice", "the lesson", choices=tuple(CONVENTIONS)),
+        PRESENT,
     ),
     cross_check=check_custom_domain,
 )
@@ -289,6 +296,7 @@ LESSON_PAGE = Schema(
         Param("y0", "float", float(LESSON.start[1]), low=-LESSON_START_LIMIT, high=LESSON_START_LIMIT),
         Param("updates", "int", LESSON.max_epochs + 1, low=1, high=2000),
         Param("every", "int", LESSON.print_every, low=1, high=500),
+        PRESENT,
     )
 )
 
@@ -311,6 +319,7 @@ ANATOMY = Schema(
         Param("eps", "ladder", 1e-6, choices=EPS_OPTIONS),
         Param("steps", "int", 40, low=1, high=MAX_ANATOMY_STEPS),
         Param("step", "int", 1, low=1, high=MAX_ANATOMY_STEPS),
+        PRESENT,
     ),
     cross_check=check_anatomy,
 )
@@ -325,6 +334,7 @@ DECAY = Schema(
         Param("steps", "int", _story("steps", int), low=1, high=MAX_STEPS, follows=True),
         Param("tol", "ladder", 1e-3, choices=TOLERANCE_OPTIONS),
         Param("gamma", "bool", False),
+        PRESENT,
     ),
     cross_check=check_custom_domain,
 )
@@ -409,6 +419,7 @@ MISSION = Schema(
         Param("rms_lr", "ladder", 0.05, choices=LR_OPTIONS),
         Param("rho", "ladder", 0.9, choices=RHO_OPTIONS),
         Param("steps", "int", 500, low=1, high=3000),
+        PRESENT,
     )
 )
 

@@ -30,21 +30,38 @@ def colourise(fraction: np.ndarray, colourscale) -> np.ndarray:
 
 
 def banded_contour_rgb(levels: np.ndarray, bands: int, colourscale, line_rgb=(96, 116, 136), line_alpha=0.45):
-    """Filled contour bands with level lines from ``levels`` (already log-transformed), NaN = gap.
+    """Filled contour bands with level lines from ``levels`` (already transformed), NaN = gap.
 
+    Anti-aliased: a pixel that straddles a band boundary mixes the two bands' colours by how much
+    of it lies in each, and the level line (about a pixel and a half wide) fades with the distance
+    from the boundary, so a curved boundary is drawn smooth instead of as a staircase of pixels.
     Row 0 of ``levels`` is the lowest y; images are stored top row first, so the result is
     flipped vertically. Gaps (NaN) are drawn in a light hatch-free grey.
     """
     finite = np.isfinite(levels)
     low, high = (float(levels[finite].min()), float(levels[finite].max())) if finite.any() else (0.0, 1.0)
     span = high - low if high > low else 1.0
-    band_index = np.floor((np.where(finite, levels, low) - low) / span * bands).clip(0, bands - 1)
-    rgb = colourise((band_index + 0.5) / bands, colourscale).astype(float)
-    # a level line wherever the band changes between horizontal or vertical neighbours
-    edge = np.zeros(levels.shape, dtype=bool)
-    edge[:, 1:] |= band_index[:, 1:] != band_index[:, :-1]
-    edge[1:, :] |= band_index[1:, :] != band_index[:-1, :]
-    rgb[edge] = rgb[edge] * (1 - line_alpha) + np.array(line_rgb) * line_alpha
+    # t: the position in bands (band k is k <= t < k + 1); reach: how much of t one pixel covers
+    t = (np.where(finite, levels, low) - low) / span * bands
+    band = np.floor(t).clip(0, bands - 1)
+    rows, columns = np.gradient(t) if min(t.shape) > 1 else (np.zeros_like(t), np.zeros_like(t))
+    reach = np.maximum(np.hypot(rows, columns), 1e-9)
+    inside = t - band
+    has_below, has_above = band > 0, band < bands - 1
+    below = np.where(has_below, np.clip((reach / 2 - inside) / reach, 0, 0.5), 0.0)
+    above = np.where(has_above, np.clip((reach / 2 - (1 - inside)) / reach, 0, 0.5), 0.0)
+
+    def colour(index: np.ndarray) -> np.ndarray:
+        return colourise((index.clip(0, bands - 1) + 0.5) / bands, colourscale).astype(float)
+
+    rgb = (
+        colour(band) * (1 - below - above)[..., None]
+        + colour(band - 1) * below[..., None]
+        + colour(band + 1) * above[..., None]
+    )
+    distance = np.minimum(np.where(has_below, inside, np.inf), np.where(has_above, 1 - inside, np.inf))
+    line = line_alpha * np.clip(1 - distance / (0.75 * reach), 0, 1)
+    rgb = rgb * (1 - line[..., None]) + np.array(line_rgb, dtype=float) * line[..., None]
     rgb[~finite] = (236, 236, 236)
     return rgb.round().astype(np.uint8)[::-1]
 

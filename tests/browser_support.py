@@ -18,6 +18,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 DESKTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
+#: the projectors a classroom has: 16:9 and 4:3
+PROJECTOR = {"width": 1280, "height": 720}
+PROJECTOR_4_3 = {"width": 1024, "height": 768}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -131,13 +134,16 @@ def plotted_trace(page, name: str, chart: int = 0) -> dict:
     )
 
 
-def save_screenshots(browser, url: str, name: str, heading: str, charts: int = 1) -> list[pathlib.Path]:
-    """Desktop (1400x900) and phone (390x844) screenshots into test-artifacts/, after checking what
-    a user sees at each size: the page's heading, ``charts`` charts drawn with data inside the
-    screen's width, no error box, and no sideways scrolling."""
+def save_screenshots(
+    browser, url: str, name: str, heading: str, charts: int = 1, sizes=(("desktop", DESKTOP), ("phone", PHONE))
+) -> list[pathlib.Path]:
+    """Screenshots at each of ``sizes`` (label, viewport; desktop 1400x900 and phone 390x844 unless
+    told) into test-artifacts/, after checking what a user sees at each size: the page's heading,
+    ``charts`` charts drawn with data inside the screen's width, no error box, and no sideways
+    scrolling."""
     ARTIFACTS.mkdir(exist_ok=True)
     saved = []
-    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+    for label, viewport in sizes:
         page = open_page(browser, url, viewport, charts)
         page.wait_for_timeout(500)
         assert page.get_by_role("heading", name=heading).first.is_visible(), (name, label, heading)

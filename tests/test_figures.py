@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import zlib
 
 import numpy as np
@@ -74,10 +75,68 @@ def test_log_levels_handle_gaps_and_all_nan():
     assert np.isnan(transformed).all()
 
 
-def test_colourbar_ticks_label_actual_f_values():
-    positions, labels = figures.colourbar_ticks(low=3.0, delta=1e-3, log_min=-3.0, log_max=3.0)
-    assert len(positions) == 6 and positions[0] == -3.0 and positions[-1] == 3.0
-    assert labels[0] == "3" and labels[-1] == f"{1000 - 1e-3 + 3:.3g}"
+def decoded_image(uri: str) -> np.ndarray:
+    """The RGB pixels of a background's PNG (as ``png_bytes`` writes it: one IDAT, no row filters)."""
+    data = base64.b64decode(uri.split(",", 1)[1])
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    raw = zlib.decompress(data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8])
+    return np.frombuffer(raw, dtype=np.uint8).reshape(height, 1 + 3 * width)[:, 1:].reshape(height, width, 3)
+
+
+def surface_of(name: str, resolution: int = 120):
+    objective = get_objective(name)
+    xs, ys, values = evaluate_grid(objective, resolution)
+    return figures.make_surface(xs, ys, values, objective.minima)
+
+
+@pytest.mark.parametrize("name", ["saddle", "rosenbrock", "six_hump_camel", "rastrigin", "goldstein_price"])
+def test_colourbar_ticks_are_distinct_increasing_and_placed_at_their_values(name):
+    background = surface_of(name).background
+    labels, positions = background.tick_labels, background.tick_positions
+    values = [float(label) for label in labels]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels)  # no "-9, -9, -9"
+    assert values == sorted(values) and positions == sorted(positions)
+    # each tick sits where the colour of its own (rounded) value is
+    placed = background.levels(np.array(values))
+    span = background.levels.level_max - background.levels.level_min
+    np.testing.assert_allclose(positions, placed, atol=0.02 * span)
+    assert all(background.levels.level_min <= p <= background.levels.level_max for p in positions)
+
+
+def test_with_a_known_minimum_the_ticks_read_round_values_of_f():
+    """Rastrigin's grid misses its minimum (f* = 0): counted from the grid's lowest value the
+    ticks read 0.0653, 0.0663, 0.0753, …; counted from f* they read 1 and 10."""
+    objective = get_objective("rastrigin")
+    xs, ys, values = evaluate_grid(objective, 400)
+    background = figures.make_surface(xs, ys, values, objective.minima, objective.min_value).background
+    assert background.tick_labels[1:] == ["1", "10"]
+    assert float(background.tick_labels[0]) == pytest.approx(np.nanmin(values), rel=1e-2)  # the bar's bottom
+    np.testing.assert_allclose(background.tick_positions[1:], [0, 1], atol=1e-4)
+
+
+def test_a_surface_lowest_on_its_edge_is_coloured_by_f_so_its_shape_shows():
+    """The saddle (x² − y², lowest at (0, ±3)): colour follows f linearly, so its shape shows (a log
+    scale above the lowest value made nearly all of it the darkest grey)."""
+    saddle = surface_of("saddle", 121)
+    assert not saddle.background.levels.logarithmic and saddle.background.levels.title == "f (linear scale)"
+    image = decoded_image(saddle.background.image_uri).astype(float).sum(axis=2)  # brightness; top row y = 3
+
+    def near(row: int, column: int) -> float:  # a window's median: a level line may cross the pixel
+        return float(np.median(image[max(row - 2, 0) : row + 3, max(column - 2, 0) : column + 3]))
+
+    at = {f: near(row, column) for f, row, column in ((-9, 0, 60), (-1.96, 32, 60), (1.96, 60, 88), (9, 60, 0))}
+    assert at[-9] > at[-1.96] > at[1.96] > at[9]
+    # f = ±1.96, near the saddle point, are clearly different colours
+    assert at[-1.96] - at[1.96] > 0.15 * (at[-9] - at[9])
+    bowl = surface_of("bowl")
+    assert bowl.background.levels.logarithmic and bowl.background.levels.title == "f (log scale)"
+
+
+def test_contour_bands_are_drawn_smooth_not_as_pixel_staircases():
+    """Anti-aliased: pixels on a band boundary take in-between colours, where a staircase drawing
+    has only the 24 band colours and those colours under a level line."""
+    image = decoded_image(surface_of("bowl").background.image_uri)
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 4 * 24
 
 
 def test_surface_image_is_a_valid_png_with_bands_and_gaps():
@@ -114,7 +173,7 @@ def test_contour_figure_traces_markers_minima(surface, paths):
     assert figure.layout.images[0].source.startswith("data:image/png;base64,")
     assert list(figure.layout.xaxis.range) == [-5.0, 5.0]
     colourbar = figure.data[0]
-    assert colourbar.marker.showscale and len(colourbar.marker.colorbar.ticktext) == 6
+    assert colourbar.marker.showscale and 4 <= len(colourbar.marker.colorbar.ticktext) <= 7
 
 
 def test_replay_truncates_paths_and_marks_now(surface, paths):
@@ -186,3 +245,75 @@ def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
         "RMSProp's step",
     ]
     assert anatomy["layout"]["margin"]["t"] == 68
+
+
+def test_projected_figures_are_larger_and_leave_the_original_as_it_was(surface, paths):
+    original = figures.contour_figure(surface, paths)
+    before = repr(original)
+    shown = figures.projected(original)
+    assert repr(original) == before  # pure: the page's figure is untouched
+    assert shown["layout"]["font"]["size"] == 1.5 * original["layout"]["font"]["size"]
+    assert shown["layout"]["height"] > original["layout"]["height"]
+    assert all(shown["layout"]["margin"][side] > original["layout"]["margin"][side] for side in "lrtb")
+    line, projected_line = original["data"][1], shown["data"][1]
+    assert line["meta"] == projected_line["meta"] == "path"
+    assert projected_line["line"]["width"] == 2 * line["line"]["width"]
+    assert projected_line["marker"]["size"] > line["marker"]["size"]
+    assert projected_line["x"] is line["x"]  # the same numbers, not copied
+    end_markers = shown["data"][2]["marker"]["size"]
+    assert end_markers == [size * 1.6 for size in original["data"][2]["marker"]["size"]]
+    steps = figures.step_size_figure([("RMSProp", "#D55E00", np.ones((5, 2)))], reference=[("SGD", "#CC79A7", 0.1)])
+    shown_steps = figures.projected(steps)
+    assert shown_steps["layout"]["annotations"][0]["font"]["size"] > steps["layout"]["annotations"][0]["font"]["size"]
+    assert shown_steps["layout"]["shapes"][0]["line"]["width"] == 3.0
+
+
+def test_the_3d_view_lifts_each_path_onto_the_surface(paths):
+    """Validated as st.plotly_chart validates it (go.Figure), then checked against the engine."""
+    objective = get_objective("himmelblau")
+    xs, ys, values = evaluate_grid(objective, 400)
+    big = figures.make_surface(xs, ys, values, objective.minima)
+    spec = figures.surface_3d_figure(big, paths, upto=30)
+    go.Figure(spec)
+    surface_trace = spec["data"][0]
+    assert surface_trace["type"] == "surface"
+    assert len(surface_trace["x"]) <= 120 and np.array_equal(surface_trace["z"], values[::4, ::4])  # sampled
+    assert surface_trace["colorscale"] == figures.SURFACE_COLOURSCALE
+    assert surface_trace["colorbar"]["ticktext"] == big.background.tick_labels  # the contour's colour bar
+    for path in paths:
+        line = next(t for t in spec["data"] if t.get("name") == path.label)
+        assert line["type"] == "scatter3d" and line["line"]["color"] == path.colour
+        np.testing.assert_array_equal(line["x"], path.points[:31, 0])
+        # lifted onto the surface: z is f at each point of the path
+        np.testing.assert_allclose(line["z"], objective.f(line["x"], line["y"]), rtol=1e-12)
+        now = next(t for t in spec["data"] if t.get("name") == f"{path.label} now")
+        assert now["z"] == [float(path.losses[30])]
+    frames = spec["frames"]
+    assert frames[0]["name"] == "0" and frames[-1]["name"] == "30"
+    first, last = frames[0]["data"], frames[-1]["data"]
+    assert [marker["x"][0] for marker in first] == [float(path.points[0, 0]) for path in paths]
+    assert [marker["z"][0] for marker in last] == [float(path.losses[30]) for path in paths]
+    assert len(spec["layout"]["sliders"][0]["steps"]) == len(frames)
+
+
+def test_the_3d_view_stops_a_diverged_marker_at_its_last_finite_point():
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.nan]])
+    losses = np.array([0.0, 2.0, np.nan])
+    objective = get_objective("bowl")
+    xs, ys, values = evaluate_grid(objective, 20)
+    spec = figures.surface_3d_figure(
+        figures.make_surface(xs, ys, values), [figures.PathData("SGD", "#CC79A7", points, losses, 2)]
+    )
+    assert spec["frames"][-1]["data"][0] == {"type": "scatter3d", "x": [1.0], "y": [1.0], "z": [2.0]}
+
+
+def test_the_flight_map_can_put_its_colour_bar_beside_it(surface, paths):
+    """For a projector: beside a square map the room is free; under it the bar took the map's height."""
+    under = figures.flight_figure(surface, paths, station=(3.0, 2.0), docking_radius=0.1, hazards=[])
+    beside = figures.flight_figure(
+        surface, paths, station=(3.0, 2.0), docking_radius=0.1, hazards=[], colourbar_beside=True
+    )
+    assert under["data"][0]["marker"]["colorbar"]["orientation"] == "h"
+    assert beside["data"][0]["marker"]["colorbar"].get("orientation", "v") == "v"
+    assert beside["layout"]["margin"]["b"] < under["layout"]["margin"]["b"]
+    assert beside["layout"]["yaxis"]["scaleanchor"] == "x"  # the map stays square: its hazards round

@@ -25,6 +25,7 @@ PAGE_QUERIES = {
         "upto": "60",
         "noise": "0.1",
         "seed": "5",
+        "present": "1",
     },
     "sweep": {
         "objective": "ellipse",
@@ -37,11 +38,26 @@ PAGE_QUERIES = {
         "rho": "0.99",
         "row": "3",
         "col": "7",
+        "present": "1",
     },
-    "conventions": {"objective": "ellipse", "lr": "0.01", "steps": "300", "scale": "0.001", "reference": "PyTorch"},
+    "conventions": {
+        "objective": "ellipse",
+        "lr": "0.01",
+        "steps": "300",
+        "scale": "0.001",
+        "reference": "PyTorch",
+        "present": "1",
+    },
     "lesson": {"lr": "0.05", "rho": "0.99", "eps": "1e-08", "x0": "3.0", "y0": "-2.0", "updates": "40", "every": "5"},
     "anatomy": {"objective": "beale", "lr": "0.05", "rho": "0.95", "steps": "30", "step": "12"},
-    "decay": {"objective": "himmelblau", "rhos": "0.2,0.9,0.999", "lr": "0.02", "steps": "150", "gamma": "1"},
+    "decay": {
+        "objective": "himmelblau",
+        "rhos": "0.2,0.9,0.999",
+        "lr": "0.02",
+        "steps": "150",
+        "gamma": "1",
+        "present": "1",
+    },
     "mission": {
         "preset": "open space",
         "ship_x": "-3.0",
@@ -49,6 +65,7 @@ PAGE_QUERIES = {
         "hazards": "0,1,30,1,0.3;2,-1,10,0.5,0.2",
         "rms_lr": "0.1",
         "steps": "400",
+        "present": "1",
     },
 }
 PAGES = list(PAGE_QUERIES)

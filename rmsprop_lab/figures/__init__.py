@@ -15,6 +15,7 @@ from .compare import (
     SCRUB_LADDER_BYTES,
     ScrubLadder,
     SensitivityCurve,
+    animated_contour_figure,
     contour_figure,
     loss_figure,
     loss_shown,
@@ -31,8 +32,18 @@ from .style import (
     SERIES_COLOURS,
     colour_for,
     decimate_min_max,
+    projected,
 )
-from .surface import SURFACE_COLOURSCALE, PathData, Surface, colourbar_ticks, log_levels, make_surface
+from .surface import (
+    SURFACE_COLOURSCALE,
+    PathData,
+    Surface,
+    colour_levels,
+    colourbar_ticks,
+    log_levels,
+    make_surface,
+    surface_3d_figure,
+)
 from .sweep import sweep_curve_figure, sweep_heatmap_figure
 
 __all__ = [
@@ -48,8 +59,10 @@ __all__ = [
     "Series",
     "Surface",
     "anatomy_figure",
+    "animated_contour_figure",
     "bar_figure",
     "colour_for",
+    "colour_levels",
     "colourbar_ticks",
     "contour_figure",
     "decimate_min_max",
@@ -59,10 +72,12 @@ __all__ = [
     "loss_figure",
     "loss_shown",
     "make_surface",
+    "projected",
     "scrub_ladder",
     "sensitivity_figure",
     "small_multiples_figure",
     "step_size_figure",
+    "surface_3d_figure",
     "sweep_curve_figure",
     "sweep_heatmap_figure",
 ]

@@ -19,7 +19,12 @@ from .surface import (
     contour_map_traces,
     minima_traces,
     path_traces,
+    playback_controls,
+    playback_steps,
 )
+
+#: Small multiples side by side, at most: three made 65 px wide panels on a phone.
+SMALL_MULTIPLES_PER_ROW = 2
 
 
 def contour_figure(
@@ -28,6 +33,31 @@ def contour_figure(
     """All paths overlaid on the log-level contour, with start/end markers and known minima."""
     traces = contour_map_traces(surface, paths, upto)
     return {"data": traces, "layout": contour_map_layout(surface, height, traces, uirevision=uirevision)}
+
+
+def animated_contour_figure(surface: Surface, paths: Sequence[PathData], *, height: int = 640) -> dict:
+    """The overlay map with a playback of its own, for a file that works without the app: plotly
+    frames move each path's "now" marker along its path, driven by ▶ / ❚❚ and a step slider."""
+    spec = contour_figure(surface, paths, height=height)
+    markers = {
+        trace["legendgroup"]: index for index, trace in enumerate(spec["data"]) if trace.get("meta") == "path-marker"
+    }
+    moving = [(path, markers[path.label]) for path in paths if path.label in markers]
+    steps = playback_steps(max((len(path.points) - 1 for path, _ in moving), default=0))
+
+    def now(path: PathData, step: int) -> dict:
+        finite = np.flatnonzero(np.isfinite(path.points[: step + 1]).all(axis=1))
+        x, y = path.points[int(finite[-1])]
+        return {"x": [path.points[0, 0], float(x)], "y": [path.points[0, 1], float(y)]}
+
+    frames = [
+        {"name": str(step), "traces": [index for _, index in moving], "data": [now(path, step) for path, _ in moving]}
+        for step in steps
+    ]
+    margin = {**spec["layout"]["margin"], "b": spec["layout"]["margin"]["b"] + 110}
+    # below the x axis's title
+    spec["layout"] = {**spec["layout"], **playback_controls(steps, gap=64), "margin": margin}
+    return {**spec, "frames": frames}
 
 
 def _map_title(path: PathData, centre: float) -> dict:
@@ -48,26 +78,46 @@ def _map_title(path: PathData, centre: float) -> dict:
 def small_multiples_figure(
     surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 420, uirevision=None
 ) -> dict:
-    """One contour per optimizer, side by side, with shared axes and one shared colour scale."""
-    columns = max(len(paths), 1)
-    gap = 0.02
-    width = (1.0 - gap * (columns - 1)) / columns
+    """One contour per optimizer, at most two a row (a panel stays wide enough to read on a
+    phone, and its tick labels clear its neighbour's), with shared axes and one shared colour
+    scale; ``height`` is one row's."""
+    count = max(len(paths), 1)
+    columns = min(count, SMALL_MULTIPLES_PER_ROW)
+    rows = -(-count // columns)
+    # in pixels: one row's plot area (the layout's margins are 64 above and 120 below) and the gap
+    # under a row, for its x tick labels and the next row's titles
+    panel, gap = height - 184, 64
+    paper = rows * panel + (rows - 1) * gap
+    height = paper + 184
+    gap_x, gap_y = 0.06, gap / paper
+    width = (1.0 - gap_x * (columns - 1)) / columns
+    row_height = panel / paper
     x_range, y_range = axis_ranges(surface)
     traces = [colourbar_trace(surface.background)]
     axes, images, titles = {}, [], []
-    for column, path in enumerate(paths or [None], start=1):
-        suffix = "" if column == 1 else str(column)
-        left = (column - 1) * (width + gap)
+    for index, path in enumerate(paths or [None]):
+        column, row = index % columns, index // columns
+        suffix = "" if index == 0 else str(index + 1)
+        left, top = column * (width + gap_x), 1.0 - row * (row_height + gap_y)
         axes[f"xaxis{suffix}"] = plain_axis(
-            range=x_range, domain=[left, left + width], anchor=f"y{suffix}", matches="x" if column > 1 else None
+            range=x_range,
+            domain=[left, left + width],
+            anchor=f"y{suffix}",
+            matches="x" if index else None,
+            nticks=6,
         )
         axes[f"yaxis{suffix}"] = plain_axis(
-            range=y_range, anchor=f"x{suffix}", matches="y" if column > 1 else None, showticklabels=column == 1
+            range=y_range,
+            domain=[top - row_height, top],
+            anchor=f"x{suffix}",
+            matches="y" if index else None,
+            showticklabels=column == 0,
+            nticks=6,
         )
         images.append(background_image(surface, suffix))
         if path is not None:
             traces.extend(path_traces(path, upto, axis_suffix=suffix, show_legend=False))
-            titles.append(_map_title(path, left + width / 2))
+            titles.append({**_map_title(path, left + width / 2), "y": top})
         traces.extend(minima_traces(surface, axis_suffix=suffix, show_legend=False))
     return {
         "data": traces,

@@ -14,6 +14,7 @@ from .style import (
     empty_trace,
     grid_axis,
     layout,
+    legend_top_margin,
     line_chart_layout,
     line_trace,
     plain_axis,
@@ -161,8 +162,9 @@ def _ship_at(path: PathData, step: int) -> dict:
     return {"type": "scatter", "x": [float(x)], "y": [float(y)]}
 
 
-def _flight_buttons() -> dict:
-    """Play flies the ships on from where they are; pause stops them at once."""
+def _flight_buttons(below_plot: float) -> dict:
+    """Play flies the ships on from where they are; pause stops them at once. ``below_plot``: where
+    the buttons' top is, in plot heights under the plot (paper coordinates)."""
     play = {
         "label": "▶ Fly",
         "method": "animate",
@@ -180,7 +182,7 @@ def _flight_buttons() -> dict:
         "type": "buttons",
         "direction": "left",
         "x": 0,
-        "y": -0.08,
+        "y": -below_plot,
         "xanchor": "left",
         "yanchor": "top",
         "buttons": [play, pause],
@@ -198,12 +200,14 @@ def flight_figure(
     crashes=(),
     frames: int = 60,
     height: int = 600,
+    colourbar_beside: bool = False,
     uirevision=None,
 ) -> dict:
     """Mission map: the flights (each ending where its ship docked or crashed), the station (with
     its docking circle), hazard cores, a ✕ where a ship crashed (``crashes``: ``(label, point)``),
-    and a Play button that flies one ship marker per flight along its path."""
-    map_traces = contour_map_traces(surface, paths)
+    and a Play button that flies one ship marker per flight along its path. ``colourbar_beside``:
+    the colour bar right of the map (on a wide screen), not under it."""
+    map_traces = contour_map_traces(surface, paths, colourbar_beside=colourbar_beside)
     station_trace = {
         "type": "scatter",
         "x": [station[0]],
@@ -254,6 +258,10 @@ def flight_figure(
         "hoverinfo": "text",
     }
     traces = [*map_traces, station_trace, *ships, crash_trace]
+    # under the plot, in pixels: tick labels and the x title (56), then ▶ Fly / ❚❚ (40), then the
+    # colour bar with its labels, which a phone turns upright (74), unless it is beside the map
+    bottom = 56 + 40 + (0 if colourbar_beside else 74)
+    plot_height = height - legend_top_margin(traces) - bottom
     return {
         "data": traces,
         "layout": contour_map_layout(
@@ -261,8 +269,10 @@ def flight_figure(
             height,
             traces,
             uirevision=uirevision,
+            equal_scale=True,  # hazards and the docking circle are round
+            bottom_margin=bottom,
             shapes=shapes,
-            updatemenus=[_flight_buttons()],
+            updatemenus=[_flight_buttons(56 / plot_height)],
         ),
         "frames": [
             {"name": str(step), "traces": ship_indices, "data": [_ship_at(path, step) for path in paths]}

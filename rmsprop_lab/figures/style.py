@@ -72,6 +72,8 @@ PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SELECTABLE_PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["lasso2d"]}
 
 LEFT_MARGIN = 60
+#: Room above a chart's legend for its one-line title.
+TITLE_ROOM = 32
 #: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
 LOG_AXIS_LEFT_MARGIN = 76
 
@@ -169,6 +171,8 @@ def line_chart_layout(
         height,
         title=title,
         uirevision=uirevision,
+        # the title's line above the legend, however many rows the legend wraps to on a phone
+        top_margin=legend_top_margin(lines) + (TITLE_ROOM if title else 0),
         left_margin=LOG_AXIS_LEFT_MARGIN if log_y else LEFT_MARGIN,
         xaxis=grid_axis(title={"text": x_title}),
         yaxis=y_axis,
@@ -191,6 +195,19 @@ def horizontal_colourbar(title: str, **more) -> dict:
         "y": 0,
         "yanchor": "bottom",
         "ypad": 8,
+        **more,
+    }
+
+
+def side_colourbar(title: str, **more) -> dict:
+    """A colour bar to the right of the plot, for a square map on a wide screen (a projector),
+    where the room beside the map is free and the room under it is not."""
+    return {
+        "title": {"text": title, "side": "right"},
+        "thickness": 14,
+        "len": 0.9,
+        "x": 1.0,
+        "xanchor": "right",
         **more,
     }
 
@@ -241,3 +258,74 @@ def line_trace(name: str, x, y, x_title: str = "step", **line) -> dict:
         "line": {**line, "width": 2},
         "hovertemplate": f"<b>{name}</b><br>{x_title} %{{x}}<br>%{{y:.4g}}<extra></extra>",
     }
+
+
+#: Presentation mode (projecting): how much larger text, lines and markers are drawn, and how much
+#: more room the fixed margins leave for the larger labels.
+PROJECTOR_SCALE = {"font": 1.5, "line": 2.0, "marker": 1.6, "margin": 1.35, "height": 1.25}
+
+
+def _scaled(value, factor: float):
+    """A size (or a list of sizes, per point) times ``factor``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value * factor
+    if isinstance(value, (list, tuple)):
+        return [_scaled(item, factor) for item in value]
+    return value
+
+
+def _with_font(spec: dict | None, factor: float, default: float) -> dict:
+    font = dict(spec or {})
+    font["size"] = _scaled(font.get("size", default), factor)
+    return font
+
+
+def _projected_trace(trace: dict) -> dict:
+    scale = PROJECTOR_SCALE
+    trace = dict(trace)  # the data arrays are shared, never changed
+    if trace.get("type", "scatter") in ("scatter", "scattergl", "scatter3d"):
+        mode = trace.get("mode", "lines+markers")
+        if "lines" in mode:
+            line = dict(trace.get("line") or {})
+            line["width"] = _scaled(line.get("width", 2), scale["line"])
+            trace["line"] = line
+        if "markers" in mode or "marker" in trace:
+            marker = dict(trace.get("marker") or {})
+            marker["size"] = _scaled(marker.get("size", 6), scale["marker"])
+            if "line" in marker:
+                marker["line"] = {**marker["line"], "width": _scaled(marker["line"].get("width", 0), scale["line"])}
+            trace["marker"] = marker
+        if "text" in mode:
+            trace["textfont"] = _with_font(trace.get("textfont"), scale["font"], FONT["size"])
+    return trace
+
+
+def projected(spec: dict) -> dict:
+    """``spec`` for a projector: every font 1.5×, lines 2×, markers 1.6×, the margins and height
+    larger to fit them. A new spec; the original (and its data arrays) is left as it was."""
+    scale = PROJECTOR_SCALE
+    old = spec.get("layout", {})
+    new = dict(old)
+    new["font"] = _with_font(old.get("font"), scale["font"], FONT["size"])
+    new["hoverlabel"] = {**old.get("hoverlabel", {}), "font": new["font"]}
+    if isinstance(old.get("title"), dict):
+        new["title"] = {**old["title"], "font": _with_font(old["title"].get("font"), scale["font"], FONT["size"])}
+    if "margin" in old:
+        new["margin"] = {
+            side: round(_scaled(value, scale["margin"])) if side in "lrtb" else value
+            for side, value in old["margin"].items()
+        }
+    if "height" in old:
+        new["height"] = round(old["height"] * scale["height"])
+    if old.get("annotations"):
+        new["annotations"] = [
+            {**note, "font": _with_font(note.get("font"), scale["font"], FONT["size"])} for note in old["annotations"]
+        ]
+    if old.get("shapes"):
+        new["shapes"] = [
+            {**shape, "line": {**shape["line"], "width": _scaled(shape["line"].get("width", 2), scale["line"])}}
+            if "line" in shape
+            else shape
+            for shape in old["shapes"]
+        ]
+    return {**spec, "data": [_projected_trace(trace) for trace in spec.get("data", [])], "layout": new}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..surface_image import banded_contour_rgb, png_data_uri
-from .style import empty_trace, horizontal_colourbar, layout, legend_top_margin, plain_axis
+from .style import empty_trace, horizontal_colourbar, layout, legend_top_margin, plain_axis, side_colourbar
 
 # A pale, nearly neutral surface so the coloured paths stand out; low values are lightest.
 SURFACE_COLOURSCALE = [[0.0, "#ffffff"], [0.5, "#dce4ec"], [1.0, "#93a5b8"]]
@@ -30,12 +30,35 @@ class PathData:
 
 
 @dataclass(frozen=True)
+class ColourLevels:
+    """How f maps to colour: log10(f − low + delta) when the surface's lowest point is inside it
+    (the levels crowd towards the minimum, where the paths end), f itself when the lowest point is
+    on its edge (a saddle, a slope: no minimum to zoom into, and a log scale would show only the
+    corners). ``level_min``/``level_max``: the transformed values' range on the grid."""
+
+    logarithmic: bool
+    low: float
+    delta: float
+    level_min: float
+    level_max: float
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        if not self.logarithmic:
+            return np.asarray(values, dtype=float)
+        with np.errstate(invalid="ignore"):
+            return np.log10(values - self.low + self.delta)
+
+    @property
+    def title(self) -> str:
+        return "f (log scale)" if self.logarithmic else "f (linear scale)"
+
+
+@dataclass(frozen=True)
 class SurfaceBackground:
-    """The surface drawn as log-level contour bands in a PNG, and its colour-bar ticks."""
+    """The surface drawn as contour bands in a PNG, its colour levels and colour-bar ticks."""
 
     image_uri: str
-    log_min: float
-    log_max: float
+    levels: ColourLevels
     tick_positions: list
     tick_labels: list
 
@@ -69,20 +92,70 @@ def log_levels(values: np.ndarray) -> tuple[np.ndarray, float, float]:
         return np.log10(values - low + delta), low, delta
 
 
-def colourbar_ticks(low: float, delta: float, log_min: float, log_max: float) -> tuple[list[float], list[str]]:
-    """Tick positions on the log axis labelled with the actual f values."""
-    positions = np.linspace(log_min, log_max, 6)
-    labels = [f"{10**p - delta + low:.3g}" for p in positions]
-    return positions.tolist(), labels
+def colour_levels(values: np.ndarray, min_value: float | None = None) -> ColourLevels:
+    """The colour levels of a sampled surface: logarithmic above its minimum when its lowest value
+    lies inside the grid, linear in f when it lies on the grid's edge. With the function's known
+    minimum ``min_value`` (f*), the log levels count from it, so the ticks read round values of f
+    (0.1, 1, 10 on Rastrigin, whose grid misses its minimum: not 0.0653, 0.0663, 0.0753)."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return ColourLevels(True, 0.0, 1.0, 0.0, 1.0)
+    row, column = np.unravel_index(np.argmin(np.where(finite, values, np.inf)), values.shape)
+    inside = 0 < row < values.shape[0] - 1 and 0 < column < values.shape[1] - 1
+    _, low, delta = log_levels(values)
+    if inside and min_value is not None and np.isfinite(min_value):
+        low = min(low, float(min_value))
+    levels = ColourLevels(inside, low, delta, 0.0, 1.0)(values)
+    shown = levels[np.isfinite(levels)]
+    return ColourLevels(inside, low, delta, float(shown.min()), float(shown.max()))
 
 
-def make_surface(xs, ys, values, minima=()) -> Surface:
-    transformed, low, delta = log_levels(values)
-    finite = transformed[np.isfinite(transformed)]
-    log_min, log_max = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    rgb = banded_contour_rgb(transformed, CONTOUR_LEVELS, SURFACE_COLOURSCALE)
-    positions, labels = colourbar_ticks(low, delta, log_min, log_max)
-    background = SurfaceBackground(png_data_uri(rgb), log_min, log_max, positions, labels)
+def _nice_step(span: float, count: int) -> float:
+    """The 1, 2 or 5 × 10^k step that cuts ``span`` into about ``count`` parts."""
+    raw = span / count
+    magnitude = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)))
+
+
+def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], list[str]]:
+    """Colour-bar ticks at round values of f, each placed where that f's colour is and labelled
+    with it (3 significant digits; a tick whose label would repeat its neighbour's is left out).
+    Logarithmic: f − min at whole decades; linear: a 1-2-5 step."""
+    bottom, top = levels.level_min, levels.level_max
+    if top <= bottom:
+        return [bottom], [f"{levels.low:.3g}"]
+    if levels.logarithmic:
+        exponents = np.arange(np.ceil(bottom), np.floor(top) + 1)
+        exponents = exponents[:: max(1, -(-len(exponents) // most))]
+        values = levels.low + 10.0**exponents
+    else:
+        step = _nice_step(top - bottom, most - 2)
+        values = np.arange(np.ceil(bottom / step) * step, top + step * 1e-9, step)
+        values = np.where(np.abs(values) < step * 1e-9, 0.0, values)  # no "-0" or "1e-17"
+    if len(values) < 2:  # less than a decade (or a step) shown: its two ends
+        values = np.array([levels.low, levels.low + 10.0**top - levels.delta]) if levels.logarithmic else [bottom, top]
+    if levels.logarithmic:  # the bottom of the bar: the surface's lowest value
+        values = np.concatenate([[10.0**bottom - levels.delta + levels.low], values])
+    positions, labels = [], []
+    for value in values:
+        label = f"{value:.3g}"
+        position = float(levels(np.array(value)))
+        # a label rounded far from its tick's value (just above a minimum such as -1.0316) would
+        # tell a wrong colour, and labels closer than half a tick spacing would overlap: such a
+        # tick is left out
+        crowded = bool(positions) and (label == labels[-1] or position - positions[-1] < 0.5 * (top - bottom) / most)
+        if crowded or abs(float(levels(np.array(float(label)))) - position) > 0.02 * (top - bottom):
+            continue
+        positions.append(position)
+        labels.append(label)
+    return positions, labels
+
+
+def make_surface(xs, ys, values, minima=(), min_value: float | None = None) -> Surface:
+    levels = colour_levels(values, min_value)
+    rgb = banded_contour_rgb(levels(values), CONTOUR_LEVELS, SURFACE_COLOURSCALE)
+    positions, labels = colourbar_ticks(levels)
+    background = SurfaceBackground(png_data_uri(rgb), levels, positions, labels)
     return Surface(xs, ys, values, tuple(tuple(m) for m in minima), background)
 
 
@@ -90,19 +163,21 @@ def axis_ranges(surface: Surface) -> tuple[list[float], list[float]]:
     return [float(surface.xs[0]), float(surface.xs[-1])], [float(surface.ys[0]), float(surface.ys[-1])]
 
 
-def colourbar_trace(background: SurfaceBackground) -> dict:
-    """The surface's colour bar, on a trace of its own since the surface itself is an image."""
+def colourbar_trace(background: SurfaceBackground, beside: bool = False) -> dict:
+    """The surface's colour bar, on a trace of its own since the surface itself is an image: under
+    the plot, or ``beside`` it."""
+    bar = side_colourbar if beside else horizontal_colourbar
     return empty_trace(
         "f",
         mode="markers",
         marker={
             "colorscale": SURFACE_COLOURSCALE,
-            "cmin": background.log_min,
-            "cmax": background.log_max,
-            "color": [background.log_min],
+            "cmin": background.levels.level_min,
+            "cmax": background.levels.level_max,
+            "color": [background.levels.level_min],
             "showscale": True,
-            "colorbar": horizontal_colourbar(
-                "f (log scale)", tickvals=background.tick_positions, ticktext=background.tick_labels
+            "colorbar": bar(
+                background.levels.title, tickvals=background.tick_positions, ticktext=background.tick_labels
             ),
         },
         hoverinfo="skip",
@@ -202,27 +277,195 @@ def minima_traces(surface: Surface, axis_suffix: str = "", show_legend: bool = T
     ]
 
 
-def contour_map_traces(surface: Surface, paths: Sequence[PathData], upto: int | None = None) -> list[dict]:
+def contour_map_traces(
+    surface: Surface, paths: Sequence[PathData], upto: int | None = None, colourbar_beside: bool = False
+) -> list[dict]:
     """The colour bar, every path up to ``upto`` with its start/end markers, and the known minima."""
-    traces = [colourbar_trace(surface.background)]
+    traces = [colourbar_trace(surface.background, beside=colourbar_beside)]
     for path in paths:
         traces.extend(path_traces(path, upto))
     return traces + minima_traces(surface)
 
 
 def contour_map_layout(
-    surface: Surface, height: int, traces: Sequence[dict], *, uirevision=None, view_box=None, **more
+    surface: Surface,
+    height: int,
+    traces: Sequence[dict],
+    *,
+    uirevision=None,
+    view_box=None,
+    equal_scale: bool = False,
+    bottom_margin: int = 120,
+    **more,
 ) -> dict:
     """The surface as the plot's background, on x and y axes over ``view_box`` ((xmin, xmax),
-    (ymin, ymax); the whole surface when None), with room above for the legend of ``traces``."""
+    (ymin, ymax); the whole surface when None), with room above for the legend of ``traces``.
+    ``equal_scale``: a unit is as long on both axes (a circle on the map is drawn round)."""
     (xmin, xmax), (ymin, ymax) = axis_ranges(surface) if view_box is None else view_box
+    same_unit = {"scaleanchor": "x", "scaleratio": 1} if equal_scale else {}
     return layout(
         height,
         uirevision=uirevision,
-        bottom_margin=120,
+        bottom_margin=bottom_margin,
         top_margin=legend_top_margin(traces),
         images=[background_image(surface)],
         xaxis=plain_axis(range=[xmin, xmax], title={"text": "x"}, constrain="domain"),
-        yaxis=plain_axis(range=[ymin, ymax], title={"text": "y"}),
+        yaxis=plain_axis(range=[ymin, ymax], title={"text": "y"}, **same_unit),
         **more,
     )
+
+
+#: The 3-D view samples the surface on at most this many points a side: WebGL draws 120² quads
+#: smoothly, and the 400² map grid would be 1.3 MB more to send on every rerun.
+SURFACE_3D_POINTS = 120
+#: Where a figure's own playback (plotly frames) stops, at most: each stop is one frame.
+PLAYBACK_FRAMES = 60
+
+
+def playback_steps(last: int, frames: int = PLAYBACK_FRAMES) -> np.ndarray:
+    """The steps a figure's own playback stops at: at most ``frames`` of 0 … ``last``, ends included."""
+    return np.unique(np.linspace(0, last, min(frames, last + 1)).round().astype(int))
+
+
+def playback_controls(steps: Sequence[int], *, redraw: bool = False, gap: int = 36) -> dict:
+    """Layout pieces for plotly's own animation over frames named by their step: ▶ / ❚❚ ``gap``
+    pixels under the plot's left corner and a step slider beside them (``redraw`` for 3-D scenes,
+    which need it)."""
+    play = {
+        "label": "▶",
+        "method": "animate",
+        "args": [None, {"frame": {"duration": 80, "redraw": redraw}, "fromcurrent": True}],
+    }
+    pause = {"label": "❚❚", "method": "animate", "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}
+    at_step = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}}
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": gap},
+                "buttons": [play, pause],
+                "showactive": False,
+            }
+        ],
+        "sliders": [
+            {
+                "active": len(steps) - 1,
+                "currentvalue": {"prefix": "step "},
+                "x": 0.16,
+                "len": 0.84,
+                "y": 0,
+                "yanchor": "top",
+                "pad": {"t": gap, "b": 0},
+                "steps": [{"label": str(step), "method": "animate", "args": [[str(step)], at_step]} for step in steps],
+            }
+        ],
+    }
+
+
+def _position_at(points: np.ndarray, losses: np.ndarray, step: int) -> dict:
+    """Where a path is at ``step`` (its last finite point up to then, with f there), as a marker's data."""
+    finite = np.flatnonzero(np.isfinite(points[: step + 1]).all(axis=1) & np.isfinite(losses[: step + 1]))
+    index = int(finite[-1]) if finite.size else 0
+    return {"x": [float(points[index, 0])], "y": [float(points[index, 1])], "z": [float(losses[index])]}
+
+
+def surface_3d_figure(
+    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 620, uirevision=None
+) -> dict:
+    """The surface in 3-D (z = f, coloured by the contour map's log levels and colour bar) with each
+    path lifted onto it (z = its loss, f at each point), a marker per optimizer that ▶ flies along
+    its path, and a step slider. For the full plotly.js bundle (``surface``, ``scatter3d``)."""
+    stride = max(1, -(-len(surface.xs) // SURFACE_3D_POINTS))
+    values = surface.values[::stride, ::stride]
+    background = surface.background
+    levels = background.levels(values)  # as the contour map's colours and colour bar have them
+    traces = [
+        {
+            "type": "surface",
+            "x": surface.xs[::stride],
+            "y": surface.ys[::stride],
+            "z": values,
+            "surfacecolor": levels,
+            "colorscale": SURFACE_COLOURSCALE,
+            "cmin": background.levels.level_min,
+            "cmax": background.levels.level_max,
+            "colorbar": horizontal_colourbar(
+                background.levels.title, tickvals=background.tick_positions, ticktext=background.tick_labels
+            ),
+            "contours": {"z": {"show": False}},
+            # see-through, so the parts of a path behind a hill stay visible
+            "opacity": 0.75,
+            "name": "f",
+            "hovertemplate": "x %{x:.4g}<br>y %{y:.4g}<br>f %{z:.6g}<extra></extra>",
+        }
+    ]
+    shown = []
+    for path in paths:
+        last = len(path.points) - 1 if upto is None else min(upto, len(path.points) - 1)
+        points, losses = path.points[: last + 1], path.losses[: last + 1]
+        shown.append((path, points, losses, last))
+        traces.append(
+            {
+                "type": "scatter3d",
+                "mode": "lines",
+                "x": points[:, 0],
+                "y": points[:, 1],
+                "z": losses,
+                "line": {"color": path.colour, "width": 5},
+                "name": path.label,
+                "legendgroup": path.label,
+                "meta": "path",
+                "hovertemplate": f"<b>{path.label}</b><br>step %{{pointNumber}}<br>x %{{x:.6g}}<br>y %{{y:.6g}}"
+                "<br>f %{z:.6g}<extra></extra>",
+            }
+        )
+    first_marker = len(traces)
+    for path, points, losses, last in shown:
+        traces.append(
+            {
+                "type": "scatter3d",
+                "mode": "markers",
+                **_position_at(points, losses, last),
+                "marker": {"size": 6, "color": path.colour, "line": {"width": 1, "color": "#111111"}},
+                "name": f"{path.label} now",
+                "legendgroup": path.label,
+                "showlegend": False,
+                "hovertemplate": f"<b>{path.label}</b><br>x %{{x:.6g}}<br>y %{{y:.6g}}<br>f %{{z:.6g}}<extra></extra>",
+            }
+        )
+    longest = max((last for *_, last in shown), default=0)
+    steps = playback_steps(longest)
+    markers = list(range(first_marker, first_marker + len(shown)))
+    frames = [
+        {
+            "name": str(step),
+            "traces": markers,
+            "data": [
+                {"type": "scatter3d", **_position_at(points, losses, min(step, last))}
+                for _, points, losses, last in shown
+            ],
+        }
+        for step in steps
+    ]
+    axis = {"showbackground": False, "gridcolor": "#dddddd"}
+    spec = layout(
+        height,
+        uirevision=uirevision,
+        bottom_margin=150,
+        top_margin=legend_top_margin(traces),
+        scene={
+            "xaxis": {**axis, "title": {"text": "x"}},
+            "yaxis": {**axis, "title": {"text": "y"}},
+            "zaxis": {**axis, "title": {"text": "f"}},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+            "camera": {"eye": {"x": 1.2, "y": -1.2, "z": 0.75}},
+        },
+        **playback_controls(steps, redraw=True),
+    )
+    return {"data": traces, "layout": spec, "frames": frames}

@@ -98,8 +98,9 @@ def sweep_heatmap_figure(
         height,
         uirevision,
         bottom_margin=120,
-        xaxis=plain_axis(title={"text": x_title}, type="log" if x_log else "linear"),
-        yaxis=plain_axis(title={"text": y_title}, type="log" if y_log else "linear"),
+        # powers of ten on log axes: SI prefixes (100p, 10n, 1µ) are no notation for ε or α
+        xaxis=plain_axis(title={"text": x_title}, type="log" if x_log else "linear", exponentformat="power"),
+        yaxis=plain_axis(title={"text": y_title}, type="log" if y_log else "linear", exponentformat="power"),
     )
 
 
@@ -112,10 +113,14 @@ def sweep_curve_figure(
     outcome_title: str,
     log_y: bool,
     selected: int | None = None,
+    unreached_at: float | None = None,
     height: int = 420,
     uirevision=None,
 ) -> dict:
-    """A 1-D sweep: outcome by one hyperparameter, diverged settings marked on the axis."""
+    """A 1-D sweep: outcome by one hyperparameter, diverged settings marked on the axis.
+
+    ``unreached_at`` (the steps run, for an outcome in steps): the y axis runs from 0 to it, and
+    runs with no outcome sit on that top line, ○ if they never reached it and × if they diverged."""
     finite = np.where(diverged, np.nan, outcome)
     traces = [
         {
@@ -129,24 +134,34 @@ def sweep_curve_figure(
             "hovertemplate": f"{x_title} %{{x:.4g}}<br>{outcome_title} %{{y:.4g}}<extra></extra>",
         },
     ]
-    if np.any(diverged):
-        floor = float(np.nanmin(finite)) if np.isfinite(finite).any() else 1.0
-        traces.append(
-            {
-                "type": "scatter",
-                "x": np.asarray(x_values)[diverged],
-                "y": np.full(int(np.sum(diverged)), floor),
-                "mode": "markers",
-                "name": "diverged",
-                "marker": {"symbol": "x", "size": 10, "color": DIVERGED_COLOUR},
-            }
-        )
+    floor = float(np.nanmin(finite)) if np.isfinite(finite).any() else 1.0
+    marked = [(diverged, "diverged", "x", floor if unreached_at is None else unreached_at)]
+    if unreached_at is not None:
+        marked.append((~diverged & ~np.isfinite(finite), "never reached", "circle-open", unreached_at))
+    for mask, name, symbol, height_at in marked:
+        if np.any(mask):
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": np.asarray(x_values)[mask],
+                    "y": np.full(int(np.sum(mask)), float(height_at)),
+                    "mode": "markers",
+                    "name": name,
+                    "marker": {"symbol": symbol, "size": 10, "color": DIVERGED_COLOUR, "line": {"width": 1.5}},
+                    "hovertemplate": f"{x_title} %{{x:.4g}}: {name}<extra></extra>",
+                }
+            )
     picked = None if selected is None else (x_values[selected], finite[selected])
     return _pickable_figure(
         traces,
         picked,
         height,
         uirevision,
-        xaxis=grid_axis(title={"text": x_title}, type="log"),
-        yaxis=grid_axis(title={"text": outcome_title}, type="log" if log_y else "linear", exponentformat="power"),
+        xaxis=grid_axis(title={"text": x_title}, type="log", exponentformat="power"),
+        yaxis=grid_axis(
+            title={"text": outcome_title},
+            type="log" if log_y else "linear",
+            exponentformat="power",
+            **({} if unreached_at is None else {"range": [0, unreached_at * 1.05]}),
+        ),
     )

@@ -1,0 +1,166 @@
+"""Issue 15's defects, each checked in a real Chromium where a user saw it: what is drawn, where,
+and how large."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser_support import DESKTOP, PHONE, PROJECTOR, open_page, save_screenshots
+
+pytestmark = pytest.mark.browser
+
+
+def test_mission_hazards_and_docking_circle_are_drawn_round(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/mission", charts=1)
+    boxes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot .shapelayer path'), path => {
+            const box = path.getBBox();
+            return [box.width, box.height];
+        })"""
+    )
+    assert len(boxes) == 4  # the docking circle and three hazard cores
+    for width, height in boxes:
+        assert abs(width / height - 1) < 0.03, boxes
+    page.close()
+
+
+def test_sweep_axes_read_in_powers_of_ten_and_the_heatmap_takes_most_of_the_width(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/sweep?kind=rms_eps", charts=1)
+    ticks = page.evaluate(
+        """() => ['.xtick text', '.ytick text'].map(selector =>
+            Array.from(document.querySelector('.js-plotly-plot').querySelectorAll(selector),
+                       tick => tick.textContent.replaceAll('\u200b', '')))"""
+    )
+    x_ticks, y_ticks = ticks
+    assert "10−10" in y_ticks and "10−2" in y_ticks, y_ticks  # not 100p, 10n, 1µ
+    assert "10−4" in x_ticks and not any(prefix in "".join(x_ticks + y_ticks) for prefix in "pnµm"), ticks
+    widths = page.evaluate(
+        """() => {
+            const plot = document.querySelector('.js-plotly-plot');
+            return [plot._fullLayout.xaxis._length, plot.closest('[data-testid=stHorizontalBlock]').clientWidth];
+        }"""
+    )
+    assert widths[0] > 0.55 * widths[1], widths  # the map's cells, beside the picked run's path
+    page.close()
+
+
+def test_the_sgd_steps_sweep_shows_every_run_on_an_axis_from_zero(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/sweep?kind=sgd&outcome=steps", charts=1)
+    drawn = page.evaluate(
+        """() => {
+            const plot = document.querySelector('.js-plotly-plot');
+            const count = name => {
+                const trace = plot._fullData.find(t => t.name === name);
+                return trace ? Array.from(trace.y).filter(Number.isFinite).length : 0;
+            };
+            return {range: plot._fullLayout.yaxis.range, reached: count('first step with f − f* ≤ 0.001'),
+                    diverged: count('diverged'), never: count('never reached')};
+        }"""
+    )
+    assert drawn["range"] == [0, 525]
+    assert drawn["never"] > 0 and drawn["diverged"] > 0
+    assert drawn["reached"] + drawn["diverged"] + drawn["never"] == 100  # every learning rate of the grid
+    page.close()
+
+
+@pytest.mark.parametrize(("viewport", "narrowest"), [(DESKTOP, 250), (PHONE, 120)], ids=["desktop", "phone"])
+def test_side_by_side_panels_are_wide_enough_and_their_labels_clear_each_other(
+    served_app, browser, viewport, narrowest
+):
+    page = open_page(browser, f"{served_app.url}/?objective=ellipse&view=side+by+side", viewport, charts=3)
+    panels = page.evaluate(
+        """() => {
+            const plot = document.querySelector('.js-plotly-plot');
+            const layout = plot._fullLayout;
+            return Object.keys(layout).filter(key => /^xaxis\\d*$/.test(key)).map(key => ({
+                width: layout[key]._length,
+                labels: Array.from(plot.querySelectorAll(`.${key.replace('axis', '')}tick text`), text => {
+                    const box = text.getBoundingClientRect();
+                    return [box.left, box.right, box.top, box.bottom];
+                }),
+            }));
+        }"""
+    )
+    assert len(panels) == 3 and all(panel["width"] >= narrowest for panel in panels), panels
+    labels = [box for panel in panels for box in panel["labels"]]
+    for index, (left, right, top, bottom) in enumerate(labels):  # no "5−5": no two tick labels overlap
+        for other_left, other_right, other_top, other_bottom in labels[index + 1 :]:
+            assert right <= other_left or other_right <= left or bottom <= other_top or other_bottom <= top
+    page.close()
+
+
+BOXES = """([chart, selectors]) => {
+    const plot = document.querySelectorAll('.js-plotly-plot')[chart];
+    plot.scrollIntoView();
+    const width = plot.getBoundingClientRect().width, left = plot.getBoundingClientRect().left;
+    return [width, left, selectors.map(selector => Array.from(plot.querySelectorAll(selector), element => {
+        const box = element.getBoundingClientRect();
+        return [box.left, box.right, box.top, box.bottom];
+    }))];
+}"""
+
+
+def overlaps(first, second) -> bool:
+    return not (first[1] <= second[0] or second[1] <= first[0] or first[3] <= second[2] or second[3] <= first[2])
+
+
+def test_on_a_phone_the_decay_step_size_title_fits_above_its_legend(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/decay", PHONE, charts=4)
+    width, left, (titles, legends) = page.evaluate(BOXES, [3, [".gtitle", ".legend .bg"]])
+    (title,), (legend,) = titles, legends
+    assert title[0] >= left and title[1] <= left + width, (title, left, width)  # not cut off
+    assert not overlaps(title, legend), (title, legend)
+    page.close()
+
+
+def test_on_a_phone_the_fly_buttons_cover_no_title(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/mission", PHONE, charts=1)
+    _, _, (buttons, titles) = page.evaluate(BOXES, [0, [".updatemenu-button", ".cbtitle text, .xtitle"]])
+    assert len(buttons) == 2 and len(titles) == 2
+    for button in buttons:
+        for title in titles:
+            assert not overlaps(button, title), (button, title)
+    page.close()
+
+
+def test_on_a_phone_the_lessons_inputs_stack_in_reading_order(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/lesson", PHONE, charts=2)
+    tops = [
+        page.get_by_role("spinbutton", name=name).bounding_box()["y"]
+        for name in ("Start x", "Start y", "Updates", "Print every")
+    ]
+    assert tops == sorted(tops), tops
+    page.close()
+
+
+def test_on_a_phone_the_sidebar_button_says_what_it_opens(served_app, browser):
+    from rmsprop_lab.internals import SIDEBAR_BUTTON_LABEL
+
+    page = open_page(browser, f"{served_app.url}/sweep", PHONE, charts=1)
+    button = page.locator("[data-testid=stExpandSidebarButton]")
+    label = button.evaluate("button => getComputedStyle(button, '::after').content")
+    assert label == f'"{SIDEBAR_BUTTON_LABEL}"'
+    assert button.bounding_box()["width"] > 100  # the label is drawn beside the icon, not clipped
+    button.click()
+    page.get_by_role("combobox", name="Function").wait_for()  # what it said it opens
+    page.close()
+
+
+PAGES = [
+    ("", "compare", "Ellipse (x² + 10y²)", 3, "?objective=ellipse"),
+    ("", "compare-saddle", "Saddle (x² − y², no minimum)", 3, "?objective=saddle&scenario="),
+    ("", "compare-side-by-side", "Ellipse (x² + 10y²)", 3, "?objective=ellipse&view=side+by+side"),
+    ("sweep", "sweep-epsilon", "Hyperparameter sweep", 1, "?kind=rms_eps"),
+    ("conventions", "conventions", "Why does my PyTorch run differ from my Keras run?", 2, ""),
+    ("lesson", "lesson", "RMSProp, the lesson live", 2, ""),
+    ("anatomy", "anatomy", "Update anatomy", 1, ""),
+    ("decay", "decay", "Decay-rate explorer: what ρ does", 2, ""),
+    ("mission", "mission", "Space mission: dock the ship", 1, ""),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "heading", "charts", "query"), PAGES, ids=[page[1] for page in PAGES])
+def test_screenshots_at_desktop_phone_and_projector(served_app, browser, path, name, heading, charts, query):
+    sizes = (("desktop", DESKTOP), ("phone", PHONE), ("projector", PROJECTOR))
+    saved = save_screenshots(browser, f"{served_app.url}/{path}{query}", name, heading, charts, sizes=sizes)
+    assert [shot.name for shot in saved] == [f"{name}-{label}.png" for label, _ in sizes]

@@ -1,0 +1,187 @@
+"""Presentation mode in a real Chromium, at a projector's sizes: what the class sees and the keys
+the teacher presses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rmsprop_core import RMSProp, get_objective, optimize
+
+from .browser_support import (
+    ARTIFACTS,
+    PHONE,
+    PROJECTOR,
+    PROJECTOR_4_3,
+    open_page,
+    plotted_trace,
+    save_screenshots,
+    wait_settled,
+)
+
+pytestmark = pytest.mark.browser
+ELLIPSE = "{}/?objective=ellipse"
+
+DRAWN = """() => {
+    const plot = document.querySelector('.js-plotly-plot');
+    const line = plot.querySelector('.scatterlayer .trace path.js-line');
+    return {
+        height: plot.getBoundingClientRect().height,
+        tick: parseFloat(getComputedStyle(plot.querySelector('.xtick text')).fontSize),
+        line: parseFloat(line.style.strokeWidth),
+        text: parseFloat(getComputedStyle(document.querySelector('[data-testid=stCaptionContainer], p')).fontSize),
+        sidebar: document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right,
+    };
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PROJECTOR, PROJECTOR_4_3], ids=["1280x720", "1024x768"])
+def test_a_presentation_link_draws_for_a_projector(served_app, browser, viewport):
+    """?present=1: the sidebar is out of the way, the text and the chart's labels are larger, the
+    paths thicker, and the main chart is as tall as the screen less the header and playback bar;
+    the same page without it is drawn as before."""
+    normal = open_page(browser, ELLIPSE.format(served_app.url), viewport, charts=3)
+    before = normal.evaluate(DRAWN)
+    normal.close()
+    page = open_page(browser, ELLIPSE.format(served_app.url) + "&present=1", viewport, charts=3)
+    after = page.evaluate(DRAWN)
+    assert after["sidebar"] <= 0 < before["sidebar"]  # collapsed: off the screen's left edge
+    assert after["tick"] >= 1.4 * before["tick"] and after["tick"] >= 18
+    assert after["line"] >= 2 * before["line"]
+    assert after["text"] > before["text"]
+    assert before["height"] == 560
+    assert after["height"] == viewport["height"] - 120
+    assert page.get_by_role("switch", name="Presentation mode").is_checked()
+    # the numbers drawn are the engine's, whatever the style
+    drawn = plotted_trace(page, "RMSProp")
+    expected = optimize(RMSProp(lr=0.05), get_objective("ellipse"), (-5.0, 2.0), 200).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+    page.close()
+
+
+def test_keys_play_pause_step_and_show_full_screen(served_app, browser):
+    page = open_page(browser, ELLIPSE.format(served_app.url) + "&present=1", PROJECTOR, charts=3)
+    readout = page.locator("[data-testid=playbackStep]")
+
+    def rms_length() -> int:
+        return len(plotted_trace(page, "RMSProp")["x"])
+
+    page.keyboard.press("ArrowLeft")  # from the whole run: one step back
+    assert readout.text_content() == "step 199 / 200" and rms_length() == 200
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowRight")
+    assert readout.text_content() == "step 199 / 200"
+    page.keyboard.press("Space")  # plays on from step 199
+    page.wait_for_function("document.querySelector('[data-testid=playbackStep]').textContent === 'step 200 / 200'")
+    assert rms_length() == 201
+    page.keyboard.press("ArrowRight")  # after the end: starts over at step 1
+    assert readout.text_content() == "step 1 / 200" and rms_length() == 2
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Pause").wait_for()
+    page.wait_for_function("document.querySelector('[data-testid=playbackStep]').textContent !== 'step 1 / 200'")
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Play").wait_for()
+    paused = readout.text_content()
+    page.wait_for_timeout(300)
+    assert readout.text_content() == paused != "step 200 / 200"  # it moved, then stopped before the end
+
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === document.querySelector('.js-plotly-plot')")
+    page.wait_for_function("document.querySelector('.js-plotly-plot')._fullLayout.height === innerHeight")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === null")
+    page.close()
+
+
+def test_keys_belong_to_the_focused_control_and_do_nothing_outside_presentation_mode(served_app, browser):
+    page = open_page(browser, ELLIPSE.format(served_app.url), PROJECTOR, charts=3)
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Space")
+    assert page.locator("[data-testid=playbackStep]").text_content() == ""
+    page.close()
+
+    page = open_page(browser, ELLIPSE.format(served_app.url) + "&present=1", PROJECTOR, charts=3)
+    page.get_by_role("slider", name="Replay").focus()
+    page.keyboard.press("ArrowLeft")  # the replay slider's own key: a rerun to step 199
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('upto=199')")
+    assert page.locator("[data-testid=playbackStep]").text_content() == ""
+    page.close()
+
+
+def test_the_switch_turns_it_on_and_the_menu_keeps_it(served_app, browser):
+    page = open_page(browser, ELLIPSE.format(served_app.url), PROJECTOR_4_3, charts=3)
+    page.get_by_text("Presentation mode (projector)").click()
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('present=1')")
+    assert page.evaluate(DRAWN)["height"] == PROJECTOR_4_3["height"] - 120
+    page.keyboard.press("ArrowLeft")  # the switch's focus went with the sidebar: Space and arrows are the chart's
+    assert page.locator("[data-testid=playbackStep]").text_content() == "step 199 / 200"
+    page.locator("[data-testid=stExpandSidebarButton]").click()
+    page.get_by_role("link", name="Decay-rate explorer").click()
+    page.wait_for_function("() => location.pathname.endsWith('/decay') && location.search.includes('present=1')")
+    wait_settled(page)
+    assert page.get_by_role("switch", name="Presentation mode").is_checked()
+    assert page.evaluate(DRAWN)["tick"] >= 18
+    page.close()
+
+
+PAGES = [
+    ("", "compare", "Ellipse (x² + 10y²)", 3, "&objective=ellipse"),
+    ("sweep", "sweep", "Hyperparameter sweep", 1, ""),
+    ("conventions", "conventions", "Why does my PyTorch run differ from my Keras run?", 2, ""),
+    ("lesson", "lesson", "RMSProp, the lesson live", 2, ""),
+    ("anatomy", "anatomy", "Update anatomy", 1, ""),
+    ("decay", "decay", "Decay-rate explorer: what ρ does", 2, ""),
+    ("mission", "mission", "Space mission: dock the ship", 1, ""),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "heading", "charts", "more"), PAGES, ids=[page[1] for page in PAGES])
+def test_screenshots_in_presentation_mode(served_app, browser, path, name, heading, charts, more):
+    """Every page with a chart, presented at both projector sizes and on a phone, and the main chart
+    scrolled into view as the class sees it."""
+    url = f"{served_app.url}/{path}?present=1{more}"
+    sizes = (("projector", PROJECTOR), ("projector-4x3", PROJECTOR_4_3), ("phone", PHONE))
+    saved = save_screenshots(browser, url, f"{name}-present", heading, charts, sizes=sizes)
+    assert [shot.name for shot in saved] == [f"{name}-present-{label}.png" for label, _ in sizes]
+    page = open_page(browser, url, PROJECTOR, charts)
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-present-chart.png"))
+    box = page.locator(".js-plotly-plot").first.bounding_box()
+    assert box["height"] <= PROJECTOR["height"]  # the whole chart fits on the screen
+    page.close()
+
+
+def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
+    page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
+    page.evaluate(
+        """() => {
+            window.__frames = 0;
+            document.querySelector('.js-plotly-plot').on('plotly_animatingframe', () => window.__frames++);
+        }"""
+    )
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.__frames > 3")
+    page.keyboard.press("Space")  # ❚❚
+    page.wait_for_timeout(300)
+    stopped = page.evaluate("() => window.__frames")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__frames") == stopped < 60  # paused before the last frame
+    page.close()
+
+
+def test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart(served_app, browser):
+    """The 3-D surface (st.plotly_chart) is the page's first chart: the loss chart below it keeps
+    its own height, and F does not put it full screen."""
+    url = ELLIPSE.format(served_app.url) + "&present=1&view=3-D+surface"
+    page = open_page(browser, url, PROJECTOR, charts=3)
+    heights = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.live-chart'), chart => chart._fullLayout.height)"
+    )
+    assert heights == [400, 400]  # the loss and step-size charts, projected (320 × 1.25), not 600
+    page.keyboard.press("f")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.fullscreenElement") is None
+    page.close()
