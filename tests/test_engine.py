@@ -548,3 +548,17 @@ def test_the_divergence_box_is_centred_on_a_domain_far_from_the_origin(axis):
     centre = tuple(0.5 * (low + high) for low, high in far)
     run = optimize(SGD(lr=0.0), _line(far, 1.0), centre, 3)
     assert int(run.diverged_at) == -1 and np.isfinite(run.points).all()
+
+
+def test_no_numpy_warning_escapes_a_sweep_over_an_undefined_region():
+    # f = log(x) + y^2 warns for x <= 0 when evaluated bare; the engine evaluates it without warnings
+    undefined_left = Objective(
+        "log", "log", lambda x, y: np.log(x) + y * y, lambda x, y: (1 / x, 2 * y), ((-2, 2), (-2, 2)), (1, 1), ""
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outcome = sweep_outcomes(
+            SGD(lr=np.array([0.1, 5.0])), undefined_left, (1.0, 1.0), 20, tolerance=0.1, min_value=0.0
+        )
+        run = optimize(SGD(lr=np.array([0.1, 5.0])), undefined_left, (1.0, 1.0), 20)
+    assert outcome.diverged_at.tolist() == run.diverged_at.tolist() and outcome.diverged_at[1] >= 1
