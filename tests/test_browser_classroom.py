@@ -164,3 +164,45 @@ def test_screenshots_at_desktop_phone_and_projector(served_app, browser, path, n
     sizes = (("desktop", DESKTOP), ("phone", PHONE), ("projector", PROJECTOR))
     saved = save_screenshots(browser, f"{served_app.url}/{path}{query}", name, heading, charts, sizes=sizes)
     assert [shot.name for shot in saved] == [f"{name}-{label}.png" for label, _ in sizes]
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE, PROJECTOR], ids=["desktop", "phone", "projector"])
+def test_the_colour_bar_title_clears_its_first_tick_label(served_app, browser, size):
+    """Issue 15, defect 4: "f (log scale)" overlapped the first tick label of every contour's bar."""
+    page = open_page(browser, f"{served_app.url}/decay", charts=1, viewport=size)
+    boxes = page.evaluate(
+        """() => {
+            const bar = document.querySelector('.js-plotly-plot .colorbar');
+            const box = element => {
+                const r = element.getBoundingClientRect();
+                return [r.left, r.right, r.top, r.bottom];
+            };
+            const ticks = Array.from(bar.querySelectorAll('.cbaxis text'), box).sort((a, b) => a[0] - b[0]);
+            return {title: box(bar.querySelector('.cbtitle text, text.cbtitle')), ticks,
+                    text: bar.querySelector('.cbtitle text, text.cbtitle').textContent};
+        }"""
+    )
+    title, first = boxes["title"], boxes["ticks"][0]
+    assert boxes["text"] == "f (log scale)" and len(boxes["ticks"]) >= 3
+    overlap_x = min(title[1], first[1]) - max(title[0], first[0])
+    overlap_y = min(title[3], first[3]) - max(title[2], first[2])
+    assert overlap_x <= 0 or overlap_y <= 0, boxes
+    page.close()
+
+
+def test_sgds_constant_step_is_named_in_the_legend_not_written_across_the_curves(served_app, browser):
+    """Issue 15, defect 4: the label "SGD: α = … for every coordinate" was drawn over RMSProp's curves."""
+    page = open_page(browser, f"{served_app.url}/?objective=rosenbrock&x0=-1.5&y0=2&steps=1000", charts=3)
+    drawn = page.evaluate(
+        """() => {
+            const chart = Array.from(document.querySelectorAll('.js-plotly-plot'))
+                .find(plot => (plot.layout.title?.text || '').startsWith('Effective step size'));
+            return {annotations: (chart.layout.annotations || []).map(a => a.text),
+                    legend: Array.from(chart.querySelectorAll('.legendtext'), t => t.textContent),
+                    sgd: chart._fullData.filter(t => t.name.startsWith('SGD')).map(t => [t.y[0], t.line.dash])};
+        }"""
+    )
+    assert not any("SGD" in text for text in drawn["annotations"]), drawn
+    assert any(text.startswith("SGD: α = ") and text.endswith(" for every coordinate") for text in drawn["legend"])
+    assert len(drawn["sgd"]) == 1 and drawn["sgd"][0][1] == "dash", drawn
+    page.close()

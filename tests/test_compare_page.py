@@ -143,7 +143,11 @@ def test_tolerance_changes_steps_to_reach(app):
 
 def test_step_size_chart_shows_rmsprop_per_coordinate(app):
     step_chart = figure(app, 2)
-    assert [t["name"] for t in step_chart["data"]] == ["RMSProp: x", "RMSProp: y"]
+    assert [t["name"] for t in step_chart["data"]] == [
+        "RMSProp: x",
+        "RMSProp: y",
+        "SGD: α = 0.002 for every coordinate",
+    ]
     app.toggle(key=key("rms")).set_value(False).run()
     assert any("Switch on RMSProp" in info.value for info in app.info)
 

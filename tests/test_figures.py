@@ -228,10 +228,13 @@ def test_step_size_figure_per_coordinate_with_reference():
     figure = go.Figure(
         figures.step_size_figure([("RMSProp", "#D55E00", step_size)], reference=[("SGD", "#CC79A7", 0.05)])
     )
-    assert [trace.name for trace in figure.data] == ["RMSProp: x", "RMSProp: y"]
+    assert [trace.name for trace in figure.data] == ["RMSProp: x", "RMSProp: y", "SGD"]
     np.testing.assert_array_equal(figure.data[0].y, [0.01, 0.02])  # step 0 left out
     assert figure.data[1].line.dash == "dot"
-    assert figure.layout.yaxis.type == "log" and figure.layout.shapes[0].y0 == 0.05
+    assert figure.layout.yaxis.type == "log"
+    # the reference is a dashed line across every step, named in the legend, with no label on the plot
+    assert list(figure.data[2].x) == [1, 2] and list(figure.data[2].y) == [0.05, 0.05]
+    assert figure.data[2].line.dash == "dash" and not figure.layout.annotations
 
 
 def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
@@ -264,8 +267,8 @@ def test_projected_figures_are_larger_and_leave_the_original_as_it_was(surface, 
     assert end_markers == [size * 1.6 for size in original["data"][2]["marker"]["size"]]
     steps = figures.step_size_figure([("RMSProp", "#D55E00", np.ones((5, 2)))], reference=[("SGD", "#CC79A7", 0.1)])
     shown_steps = figures.projected(steps)
-    assert shown_steps["layout"]["annotations"][0]["font"]["size"] > steps["layout"]["annotations"][0]["font"]["size"]
-    assert shown_steps["layout"]["shapes"][0]["line"]["width"] == 3.0
+    reference, projected_reference = steps["data"][-1], shown_steps["data"][-1]
+    assert reference["name"] == "SGD" and projected_reference["line"]["width"] == 2 * reference["line"]["width"]
 
 
 def test_the_3d_view_lifts_each_path_onto_the_surface(paths):

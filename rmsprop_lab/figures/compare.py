@@ -156,31 +156,6 @@ def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: i
     }
 
 
-def _reference_line(label: str, colour: str, value: float) -> tuple[dict, dict]:
-    """A dashed horizontal line at ``value`` across the plot (a shape) and its label (an annotation)."""
-    line = {
-        "type": "line",
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
-        "y0": value,
-        "y1": value,
-        "line": {"color": colour, "dash": "dash", "width": 1.5},
-    }
-    text = {
-        "text": label,
-        "xref": "paper",
-        "x": 0.01,
-        # annotations on a log axis are placed by the exponent
-        "y": np.log10(value),
-        "yanchor": "bottom",
-        "xanchor": "left",
-        "showarrow": False,
-        "font": {"color": colour, "size": 12},
-    }
-    return line, text
-
-
 def step_size_figure(
     series: Sequence[tuple[str, str, np.ndarray]],
     *,
@@ -192,14 +167,19 @@ def step_size_figure(
     """Per-coordinate effective step sizes by step (log axis).
 
     ``series``: (label, colour, step_size array of shape (steps + 1, 2)); entry 0 (before any
-    gradient was seen) is left out. ``reference``: horizontal lines such as SGD's constant lr.
+    gradient was seen) is left out. ``reference``: (label, colour, value) horizontal lines such as
+    SGD's constant lr, dashed, named in the legend (a label on the plot would cross the curves).
     """
     traces = [
         line_trace(f"{label}: {name}", np.arange(1, len(step_size)), step_size[1:, axis], color=colour, dash=dash)
         for label, colour, step_size in series
         for axis, name, dash in ((0, "x", "solid"), (1, "y", "dot"))
     ]
-    lines = [_reference_line(*line) for line in reference]
+    last_step = max((len(step_size) - 1 for _, _, step_size in series), default=1)
+    traces += [
+        line_trace(label, [1, max(last_step, 1)], [value, value], color=colour, dash="dash")
+        for label, colour, value in reference
+    ]
     return {
         "data": traces,
         "layout": line_chart_layout(
@@ -209,10 +189,7 @@ def step_size_figure(
             x_title="step",
             y_title="step size (log scale)",
             log_y=True,
-            reference_values=[value for _, _, value in reference],
             uirevision=uirevision,
-            shapes=[shape for shape, _ in lines],
-            annotations=[text for _, text in lines],
         ),
     }
 

@@ -157,16 +157,15 @@ def line_chart_layout(
     x_title: str,
     y_title: str,
     log_y: bool,
-    reference_values: Sequence[float] = (),
     uirevision=None,
     **more,
 ) -> dict:
     """The layout of a chart of ``lines`` (traces); a log y axis shows powers of ten, with
-    whole-decade ticks fitted to the lines and the ``reference_values`` drawn beside them, and
+    whole-decade ticks fitted to the lines, and
     gets the wider left margin they need."""
     y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
     if log_y:
-        y_axis.update(_log_axis_ticks(np.concatenate([*(line["y"] for line in lines), list(reference_values)])))
+        y_axis.update(_log_axis_ticks(np.concatenate([line["y"] for line in lines])))
     return layout(
         height,
         title=title,
@@ -185,6 +184,8 @@ def horizontal_colourbar(title: str, **more) -> dict:
     return {
         "title": {"text": title, "side": "right"},
         "orientation": "h",
+        # each label to the right of its tick: the first would otherwise run into the title
+        "ticklabelposition": "outside right",
         "thickness": 10,
         "len": 0.8,
         "x": 0.5,
