@@ -505,6 +505,13 @@ export default function ({ data, parentElement, setStateValue }) {
   plotlyLoading.then((Plotly) => {
     if (!current) return;
     draw(Plotly, chart, figure);
+    // on a projector the title, scenario and formula above would push the main chart half off the
+    // screen: scroll it onto the screen once (its bottom at the screen's, the playback bar above it
+    // in view), when presentation mode first draws it
+    if (figure.present && chart === firstChart() && !chart.__broughtToTop) {
+      chart.__broughtToTop = true;
+      chart.scrollIntoView({ block: "end" });
+    }
     if (!chart.__resizeObserver) {
       chart.style.background = "white";  // in full screen, around the plot too
       chart.addEventListener("fullscreenchange", () => draw(Plotly, chart, chart.__figure));

@@ -51,6 +51,14 @@ def test_a_presentation_link_draws_for_a_projector(served_app, browser, viewport
     assert after["text"] > before["text"]
     assert before["height"] == 560
     assert after["height"] == viewport["height"] - 120
+    # the whole main chart is on the screen, though the title, scenario and formula come first
+    box = page.evaluate(
+        """() => { const r = document.querySelector('.live-chart').getBoundingClientRect();
+                   return [r.top, r.bottom, window.innerHeight]; }"""
+    )
+    assert box[0] >= 0 and box[1] <= box[2] + 1, box
+    play = page.get_by_role("button", name="Play").first.bounding_box()
+    assert play["y"] >= 0 and play["y"] + play["height"] <= box[2], play  # its playback bar too
     assert page.get_by_role("switch", name="Presentation mode").is_checked()
     # the numbers drawn are the engine's, whatever the style
     drawn = plotted_trace(page, "RMSProp")
