@@ -206,16 +206,24 @@ class Trajectory:
     @cached_property
     def diverged_at(self) -> np.ndarray:
         diverged = self._diverged_in_loop.copy()
-        bad_loss = ~np.isfinite(self._raw_losses)
-        if bad_loss.any():
-            first_bad_loss = np.where(bad_loss.any(axis=0), bad_loss.argmax(axis=0), -1)
-            earlier = (first_bad_loss >= 0) & ((diverged < 0) | (first_bad_loss < diverged))
-            diverged[earlier] = first_bad_loss[earlier]
+        earlier = _date_undefined_losses(self._raw_losses, 0, diverged)
+        if earlier.any():
             # a finite point with an undefined loss: it stops there, like any diverged element
             for element in np.flatnonzero(earlier):
                 self._points_cf[diverged[element] + 1 :, :, element] = np.nan
             self.__dict__.pop("_grads_cf", None)
         return diverged.reshape(self.batch_shape)
+
+
+def _date_undefined_losses(losses, first_step, diverged_at) -> np.ndarray:
+    """Make each element's first non-finite loss in ``losses`` (``(k, N)``, steps ``first_step``
+    on) its divergence step, where it comes before the one found so far (``diverged_at``, changed
+    in place); returns the mask of the elements so dated."""
+    steps = first_step + np.arange(losses.shape[0])[:, None]
+    bad_loss = ~np.isfinite(losses) & ((diverged_at < 0) | (steps < diverged_at))
+    dated = bad_loss.any(axis=0)
+    diverged_at[dated] = first_step + bad_loss.argmax(axis=0)[dated]
+    return dated
 
 
 def _check_noise(noise, seed) -> tuple[float, int]:
@@ -277,33 +285,39 @@ def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
     size = flat_start.shape[1]
     points = np.empty((steps + 1, 2, size))
     points[0] = flat_start
-    diverged_at = np.full(size, -1, dtype=np.int64)
+    diverged_at = np.empty(size, dtype=np.int64)  # set by each block's run
     history = None
     if record_state:
         present = spec.block(slice(0, 0)).init_state((2, 0))  # the recorded fields this configuration keeps
         history = {name: np.empty((steps + 1, 2, size)) for name in spec.recorded_fields if name in present}
     for columns in _blocks(size, noise):
         block_history = None if history is None else {name: array[:, :, columns] for name, array in history.items()}
-        block_points, block_diverged_at = points[:, :, columns], diverged_at[columns]
-        for watch_every_step in (False, True):
-            block_diverged_at[:] = -1
-            run = _BlockRun(
-                spec.block(columns),
-                objective,
-                block_points.shape[2],
-                block_diverged_at,
-                noise,
-                seed,
-                block_history,
-                watch_every_step,
-            )
-            try:
-                run.check_start(block_points)
-                run.advance(block_points)
-                break
-            except _StateOverflow:
-                continue
+        _points_block(
+            spec.block(columns), objective, points[:, :, columns], diverged_at[columns], noise, seed, block_history
+        )
     return points, diverged_at, history
+
+
+def _points_block(spec, objective, points, diverged_at, noise, seed, history) -> None:
+    """``optimize`` over one block: fills the block's views ``points`` (from its entry 0),
+    ``diverged_at`` and, unless it is None, ``history``."""
+
+    def run_block(watch_every_step):
+        diverged_at[:] = -1
+        run = _BlockRun(spec, objective, points.shape[2], diverged_at, noise, seed, history, watch_every_step)
+        run.check_start(points)
+        run.advance(points)
+
+    _run_watching_overflow(run_block)
+
+
+def _run_watching_overflow(run_block) -> None:
+    """``run_block(watch_every_step)``: first cheaply, and once more watching every step if its
+    ``s`` overflowed (see :class:`_StateGuard`); ``run_block`` starts its block afresh each time."""
+    try:
+        run_block(False)
+    except _StateOverflow:
+        run_block(True)
 
 
 class _BlockRun:
@@ -441,8 +455,8 @@ def sweep_outcomes(
 
     The loss is evaluated at every step (to find the first step within ``tolerance`` of
     ``min_value``, default ``objective.min_value``), and divergence (a non-finite or absurdly far
-    point, a non-finite loss, or an overflowed optimizer state) is checked at every step, so both
-    are exact.
+    point, a non-finite loss, or an overflowed optimizer state) is dated to its exact step, as
+    :func:`optimize` dates it.
     """
     steps = _check_steps(steps)
     if min_value is None:
@@ -450,10 +464,9 @@ def sweep_outcomes(
     target = -np.inf if min_value is None else min_value + tolerance
     batch_shape, spec, start_points = _prepare_batch(optimizer, start)
     size = start_points.shape[1]
-    final = start_points.copy()
-    final_loss = np.full(size, np.nan)
-    reached = np.full(size, -1, dtype=np.int64)
-    diverged_at = np.full(size, -1, dtype=np.int64)
+    # each block's run sets its columns from the start
+    final, final_loss = np.empty_like(start_points), np.empty(size)
+    reached, diverged_at = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
     for columns in _blocks(size, 0.0):
         _outcome_block(
             spec.block(columns),
@@ -483,21 +496,20 @@ def _outcome_block(spec, objective, start, steps, target, outcome):
     final, final_loss, reached, diverged_at = outcome
     size = start.shape[1]
     window = np.empty((min(OUTCOME_WINDOW, steps) + 1, 2, size))
-    for watch_every_step in (False, True):
+
+    def run_block(watch_every_step):
         final[:], final_loss[:], reached[:], diverged_at[:] = start, np.nan, -1, -1
         run = _BlockRun(spec, objective, size, diverged_at, 0.0, 0, watch_every_step=watch_every_step)
         window[0] = start
-        try:
-            run.check_start(window[:1])
-            _take_outcomes(objective, window[:1], 0, target, outcome)
-            while run.steps_done < steps:
-                length = min(OUTCOME_WINDOW, steps - run.steps_done)
-                run.advance(window[: length + 1])
-                _take_outcomes(objective, window[1 : length + 1], run.steps_done - length + 1, target, outcome)
-                window[0] = window[length]
-            return
-        except _StateOverflow:
-            continue
+        run.check_start(window[:1])
+        _take_outcomes(objective, window[:1], 0, target, outcome)
+        while run.steps_done < steps:
+            length = min(OUTCOME_WINDOW, steps - run.steps_done)
+            run.advance(window[: length + 1])
+            _take_outcomes(objective, window[1 : length + 1], run.steps_done - length + 1, target, outcome)
+            window[0] = window[length]
+
+    _run_watching_overflow(run_block)
 
 
 def _take_outcomes(objective, points, first_step, target, outcome):
@@ -507,12 +519,9 @@ def _take_outcomes(objective, points, first_step, target, outcome):
     final, final_loss, reached, diverged_at = outcome
     with np.errstate(all="ignore"):
         losses = np.array(np.broadcast_to(objective.f(points[:, 0], points[:, 1]), points.shape[::2]), dtype=float)
+    dies = _date_undefined_losses(losses, first_step, diverged_at)
+    points[-1][:, dies] = np.nan  # the next window starts here: these elements stop moving
     steps = first_step + np.arange(points.shape[0])[:, None]
-    bad_loss = ~np.isfinite(losses) & ((diverged_at < 0) | (steps < diverged_at))
-    if bad_loss.any():
-        dies = bad_loss.any(axis=0)
-        diverged_at[dies] = first_step + bad_loss.argmax(axis=0)[dies]
-        points[-1][:, dies] = np.nan  # the next window starts here: these elements stop moving
     alive = (diverged_at < 0) | (steps < diverged_at)
     touches = alive & (losses <= target) & (reached < 0)
     touched = touches.any(axis=0)
