@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -87,6 +88,19 @@ class _Spec:
             name: getattr(self, name)[columns] for name in self.numeric_fields if np.ndim(getattr(self, name)) > 0
         }
         return dataclasses.replace(self, **changes) if changes else self
+
+    @cached_property
+    def _eps_may_be_zero(self) -> bool:
+        # worked out once per spec, not on every step of the hot loop
+        return bool(np.any(np.asarray(self.eps) == 0))
+
+    def _divide(self, numerator, denominator, out):
+        """``out = numerator / denominator`` for a scaled step: a denominator can be 0 only where
+        eps is 0, and only there is the slower 0/0-as-0 rule needed."""
+        if self._eps_may_be_zero:
+            _divide_treating_zero_over_zero_as_zero(numerator, denominator, out)
+        else:
+            np.divide(numerator, denominator, out=out)
 
     def hyperparameter_shapes(self) -> list[tuple[int, ...]]:
         return [np.shape(getattr(self, name)) for name in self.numeric_fields]
@@ -201,7 +215,6 @@ class RMSProp(_Spec):
         _check_range("initial_accumulator", self.initial_accumulator, 0.0, np.inf)
         # derived once here rather than on every step of the hot loop
         object.__setattr__(self, "_decay_complement", 1.0 - np.asarray(self.rho, dtype=float))
-        object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
 
     def _uses_momentum(self) -> bool:
         return bool(np.any(np.asarray(self.momentum) > 0))
@@ -274,12 +287,6 @@ class RMSProp(_Spec):
             scaled_grad = self.lr * grad
             return np.where((scaled_grad == 0) & (d == 0), 0.0, scaled_grad / d), new_state
 
-    def _divide(self, numerator, denominator, out):
-        if self._eps_may_be_zero:
-            _divide_treating_zero_over_zero_as_zero(numerator, denominator, out)
-        else:
-            np.divide(numerator, denominator, out=out)
-
     def public_state(self, history) -> dict:
         """``s``, the effective ``step_size`` lr / d per coordinate, and ``m`` / ``b`` when used."""
         public = {"s": history["s"], "step_size": np.divide(self.lr, history["d"])}
@@ -314,9 +321,8 @@ class Adam(_Spec):
         _check_range("beta1", self.beta1, 0.0, 1.0, high_open=True)
         _check_range("beta2", self.beta2, 0.0, 1.0, high_open=True)
         _check_range("eps", self.eps, 0.0, np.inf)
-        # derived once here rather than on every step of the hot loop
-        object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
-        # Python floats when scalar: the bias corrections' powers are then cheap scalar arithmetic
+        # derived once here rather than on every step of the hot loop; Python floats when scalar,
+        # so the bias corrections' powers are cheap scalar arithmetic
         for name in ("beta1", "beta2"):
             beta = np.asarray(getattr(self, name), dtype=float)
             beta = float(beta) if beta.ndim == 0 else beta
@@ -344,10 +350,7 @@ class Adam(_Spec):
         np.sqrt(second, out=scratch)
         scratch /= self._sqrt(bias_correction2)
         scratch += self.eps
-        if self._eps_may_be_zero:
-            _divide_treating_zero_over_zero_as_zero(first, scratch, out)
-        else:
-            np.divide(first, scratch, out=out)
+        self._divide(first, scratch, out)
         out *= self.lr / bias_correction1
 
     def reference_update(self, grad, state, step):
@@ -386,7 +389,6 @@ class Adagrad(_Spec):
         _check_range("lr", self.lr, 0.0, np.inf)
         _check_range("eps", self.eps, 0.0, np.inf)
         _check_range("initial_accumulator", self.initial_accumulator, 0.0, np.inf)
-        object.__setattr__(self, "_eps_may_be_zero", bool(np.any(np.asarray(self.eps) == 0)))
 
     def init_state(self, shape) -> dict:
         square_sum = np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy()
@@ -402,10 +404,7 @@ class Adagrad(_Spec):
         np.sqrt(square_sum, out=denominator)
         denominator += self.eps
         # w -= lr * (g / d), in PyTorch's order (addcdiv divides first)
-        if self._eps_may_be_zero:
-            _divide_treating_zero_over_zero_as_zero(grad, denominator, out)
-        else:
-            np.divide(grad, denominator, out=out)
+        self._divide(grad, denominator, out)
         out *= self.lr
 
     def reference_update(self, grad, state, step):
