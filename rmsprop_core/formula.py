@@ -526,26 +526,27 @@ def _numpy_program(shared: tuple, outputs: tuple):
     steps = [(index, compile_node(shared[index])) for index in sorted(needed)]  # cse orders by use
     compiled = [compile_node(tree) for tree in outputs]
 
+    def outputs_and_shared(x, y):
+        values = {}
+        for index, step in steps:
+            values[index] = step(x, y, values)
+        return [function(x, y, values) for function in compiled], values
+
     def evaluate(x, y):
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         shape = np.broadcast_shapes(x.shape, y.shape)
-        values = {}
         with np.errstate(all="ignore"):
-            for index, step in steps:
-                values[index] = step(x, y, values)
-            results = [function(x, y, values) for function in compiled]
+            results, values = outputs_and_shared(x, y)
         owned = [x, y, *values.values()]
         return tuple(_fresh_result(result, shape, owned) for result in results)
 
     def evaluate_into(x, y, *outs):
         """Write the outputs into ``outs`` (the engine's ``grad_into``: float arrays in, inside its
         own ``np.errstate``, so neither the conversions nor the copies of ``evaluate`` are needed)."""
-        values = {}
-        for index, step in steps:
-            values[index] = step(x, y, values)
-        for function, out in zip(compiled, outs, strict=True):
-            np.copyto(out, function(x, y, values))
+        results, _ = outputs_and_shared(x, y)
+        for result, out in zip(results, outs, strict=True):
+            np.copyto(out, result)
 
     evaluate.into = evaluate_into
     return evaluate
