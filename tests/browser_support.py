@@ -21,6 +21,18 @@ PHONE = {"width": 390, "height": 844}
 #: the projectors a classroom has: 16:9 and 4:3
 PROJECTOR = {"width": 1280, "height": 720}
 PROJECTOR_4_3 = {"width": 1024, "height": 768}
+
+#: Every page with a chart as the screenshot tests open it: (name, URL path, heading, charts drawn);
+#: Compare shows the ellipse (``objective=ellipse``), whose title is its heading.
+PAGES_WITH_CHARTS = [
+    ("compare", "", "Ellipse (x² + 10y²)", 3),
+    ("sweep", "sweep", "Hyperparameter sweep", 1),
+    ("conventions", "conventions", "Why does my PyTorch run differ from my Keras run?", 2),
+    ("lesson", "lesson", "RMSProp, the lesson live", 2),
+    ("anatomy", "anatomy", "Update anatomy", 1),
+    ("decay", "decay", "Decay-rate explorer: what ρ does", 2),
+    ("mission", "mission", "Space mission: dock the ship", 1),
+]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

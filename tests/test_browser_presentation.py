@@ -10,6 +10,7 @@ from rmsprop_core import RMSProp, get_objective, optimize
 
 from .browser_support import (
     ARTIFACTS,
+    PAGES_WITH_CHARTS,
     PHONE,
     PROJECTOR,
     PROJECTOR_4_3,
@@ -135,13 +136,8 @@ def test_the_switch_turns_it_on_and_the_menu_keeps_it(served_app, browser):
 
 
 PAGES = [
-    ("", "compare", "Ellipse (x² + 10y²)", 3, "&objective=ellipse"),
-    ("sweep", "sweep", "Hyperparameter sweep", 1, ""),
-    ("conventions", "conventions", "Why does my PyTorch run differ from my Keras run?", 2, ""),
-    ("lesson", "lesson", "RMSProp, the lesson live", 2, ""),
-    ("anatomy", "anatomy", "Update anatomy", 1, ""),
-    ("decay", "decay", "Decay-rate explorer: what ρ does", 2, ""),
-    ("mission", "mission", "Space mission: dock the ship", 1, ""),
+    (path, name, heading, charts, "&objective=ellipse" if name == "compare" else "")
+    for name, path, heading, charts in PAGES_WITH_CHARTS
 ]
 
 
