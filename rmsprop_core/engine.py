@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import compiled
 from .optimizers import Optimizer
 
 #: How many steps pass between divergence checks in the loop. A diverging point becomes
@@ -246,6 +247,13 @@ class _GradientNoise:
         self.generator = np.random.default_rng(seed)
         self.draw = np.empty(shape)
 
+    def draws(self, count: int) -> np.ndarray:
+        """The next ``count`` steps' noise at once, ``(count, 2, N)``: the same numbers as ``count``
+        calls of ``add_to``, which draw the generator's stream in the same order."""
+        draws = self.generator.standard_normal((count, *self.shape))
+        draws *= self.sigma
+        return draws
+
     def add_to(self, gradient: np.ndarray) -> None:
         self.generator.standard_normal(self.shape, out=self.draw)
         self.draw *= self.sigma
@@ -290,6 +298,11 @@ def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
     if record_state:
         present = spec.block(slice(0, 0)).init_state((2, 0))  # the recorded fields this configuration keeps
         history = {name: np.empty((steps + 1, 2, size)) for name in spec.recorded_fields if name in present}
+    compiled_plan = compiled.plan(spec, objective, size)
+    if compiled_plan is not None:
+        draws_for = _GradientNoise(noise, seed, (2, size)).draws if noise > 0 else lambda count: None
+        compiled.run_path(compiled_plan, points, diverged_at, history, _divergence_box(objective), draws_for)
+        return points, diverged_at, history
     for columns in _blocks(size, noise):
         block_history = None if history is None else {name: array[:, :, columns] for name, array in history.items()}
         _points_block(
@@ -467,7 +480,11 @@ def sweep_outcomes(
     # each block's run sets its columns from the start
     final, final_loss = np.empty_like(start_points), np.empty(size)
     reached, diverged_at = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
-    for columns in _blocks(size, 0.0):
+    compiled_plan = compiled.plan(spec, objective, size)
+    if compiled_plan is not None:
+        outcome = (final, final_loss, reached, diverged_at)
+        compiled.run_outcomes(compiled_plan, start_points, steps, target, _divergence_box(objective), outcome)
+    for columns in _blocks(size, 0.0) if compiled_plan is None else ():
         _outcome_block(
             spec.block(columns),
             objective,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -44,6 +45,13 @@ class Objective:
 
 
 # --- the formulas -----------------------------------------------------------------------------
+# Element by element, with arithmetic and NumPy ufuncs only: the same functions run on whole arrays
+# here and compiled on single floats in ``compiled.py``.
+
+
+def divide_or_zero(numerator, denominator):
+    """``numerator / denominator`` where the denominator is positive, else 0."""
+    return np.divide(numerator, denominator, out=np.zeros(np.shape(denominator)), where=denominator > 0)
 
 
 def _bowl(x, y):
@@ -80,10 +88,9 @@ def _rosenbrock_grad_into(x, y, gx, gy):
 
 
 def _rosenbrock_grad(x, y):
-    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
-    gx, gy = np.empty(shape), np.empty(shape)
-    _rosenbrock_grad_into(x, y, gx, gy)
-    return gx, gy
+    # the same operations in the same order as _rosenbrock_grad_into, element by element
+    gy = 200.0 * (y - x * x)
+    return 2.0 * (x - x * gy - 1.0), gy
 
 
 def _beale_terms(x, y):
@@ -137,7 +144,7 @@ def _ackley_grad(x, y):
     waves = 0.5 * (np.cos(_TAU * x) + np.cos(_TAU * y))
     # with dr/dx = 0.5 x / r, d/dx of -20 exp(-0.2 r) is 4 exp(-0.2 r) * 0.5 x / r = 2 exp(-0.2 r) x / r.
     # At r = 0 (the cone's tip) we use the subgradient 0, the limit of the symmetric difference.
-    cone = np.divide(2.0 * np.exp(-0.2 * radius), radius, out=np.zeros(np.shape(radius)), where=radius > 0)
+    cone = divide_or_zero(2.0 * np.exp(-0.2 * radius), radius)
     ripple = np.exp(waves) * np.pi
     return cone * x + ripple * np.sin(_TAU * x), cone * y + ripple * np.sin(_TAU * y)
 
@@ -388,6 +395,16 @@ OBJECTIVES: dict[str, Objective] = {
 }
 
 
+def _valley(cos, sin, kappa, x, y):
+    along, across = cos * x + sin * y, -sin * x + cos * y
+    return along * along + kappa * across * across
+
+
+def _valley_grad(cos, sin, kappa, x, y):
+    along, across = 2.0 * (cos * x + sin * y), 2.0 * kappa * (-sin * x + cos * y)
+    return cos * along - sin * across, sin * along + cos * across
+
+
 MAX_CONDITION = 1e4
 VALLEY_START = (-4.0, 0.3)  # (along, across) the valley; rotated with it, so every angle starts alike
 
@@ -408,16 +425,9 @@ def quadratic_valley(condition: float = 100.0, angle_degrees: float = 0.0) -> Ob
         raise ValueError(f"angle_degrees must be a finite number, got {angle_degrees}")
     kappa = float(condition)
     radians = np.deg2rad(angle_degrees)
-    cos, sin = float(np.cos(radians)), float(np.sin(radians))
-
-    def f(x, y):
-        along, across = cos * x + sin * y, -sin * x + cos * y
-        return along * along + kappa * across * across
-
-    def grad(x, y):
-        along, across = 2.0 * (cos * x + sin * y), 2.0 * kappa * (-sin * x + cos * y)
-        return cos * along - sin * across, sin * along + cos * across
-
+    turn = (float(np.cos(radians)), float(np.sin(radians)), kappa)
+    f, grad = partial(_valley, *turn), partial(_valley_grad, *turn)
+    cos, sin = turn[:2]
     u0, v0 = VALLEY_START
     return Objective(
         "valley",

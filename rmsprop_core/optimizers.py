@@ -8,8 +8,10 @@ whole sweep. The engine (``engine.optimize``) flattens the batch, then per step 
     spec.update(grad, state, step, out)     # writes the amount to subtract from w into ``out``
 
 ``update`` mutates ``state`` and ``out`` in place (no temporaries in the hot loop) and reads like
-the formula in its docstring, one block per formula line; ``reference_update`` is the same formula
-written out of place, plainly, and the tests hold the two equal. The engine records the arrays named
+the formula in its docstring, one block per formula line. Each optimizer's formula is also written
+once out of place, element by element (``sgd_formula`` ... ``adagrad_formula``): ``reference_update``
+applies it to arrays, the optional compiled engine (``compiled.py``) to each coordinate's floats,
+and the tests hold all of them equal, bit for bit. The engine records the arrays named
 in ``recorded_fields`` at every step when asked, and ``public_state`` turns that history into the
 named arrays a ``Trajectory`` exposes.
 
@@ -52,6 +54,65 @@ def _divide_treating_zero_over_zero_as_zero(numerator, denominator, out):
     zero_over_zero = (numerator == 0) & (denominator == 0)  # before ``out`` may overwrite numerator
     np.divide(numerator, denominator, out=out)
     np.copyto(out, 0.0, where=zero_over_zero)
+
+
+def zero_safe_divide(numerator, denominator):
+    """``numerator / denominator``, except 0/0 = 0 (eps = 0 with a zero gradient: no move)."""
+    return np.where((numerator == 0) & (denominator == 0), 0.0, numerator / denominator)
+
+
+# The formulas, element by element: plain arithmetic and NumPy ufuncs only, so the same function
+# runs on arrays (``reference_update``, under ``np.errstate``) and compiled on floats (``compiled.py``).
+
+
+def sgd_formula(g, lr):
+    """``w -= lr * g``: returns the move."""
+    return lr * g
+
+
+def momentum_formula(g, b, lr, momentum, nesterov):
+    """``b = mu * b + g``; ``w -= lr * (g + mu * b)`` with Nesterov, else ``lr * b``: returns
+    ``(move, b)``."""
+    b = momentum * b + g
+    move = lr * (momentum * b + g) if nesterov else lr * b
+    return move, b
+
+
+def rmsprop_formula(g, s, m, b, lr, rho, eps, momentum, centered, eps_in_sqrt, uses_momentum):
+    """``s = rho s + (1 - rho) g^2``; centered: ``m = rho m + (1 - rho) g``, ``v = max(s - m^2, 0)``,
+    else ``v = s``; ``d = sqrt(v + eps)`` or ``sqrt(v) + eps``; momentum: ``b = mu b + g / d``,
+    ``w -= lr * b``, else ``w -= lr g / d``: returns ``(move, s, m, b, d)``."""
+    s = rho * s + (1.0 - rho) * (g * g)
+    variance = s
+    if centered:
+        m = rho * m + (1.0 - rho) * g
+        variance = np.maximum(s - m * m, 0.0)
+    d = np.sqrt(variance + eps) if eps_in_sqrt else np.sqrt(variance) + eps
+    if uses_momentum:
+        b = momentum * b + zero_safe_divide(g, d)
+        return lr * b, s, m, b, d
+    return zero_safe_divide(lr * g, d), s, m, b, d
+
+
+def adam_bias_corrections(beta1, beta2, step):
+    """``(1 - beta1^t, 1 - beta2^t)``."""
+    return 1.0 - beta1**step, 1.0 - beta2**step
+
+
+def adam_formula(g, m, s, lr, beta1, beta2, eps, bias_correction1, bias_correction2):
+    """``m = b1 m + (1 - b1) g``; ``s = b2 s + (1 - b2) g^2``;
+    ``w -= lr / (1 - b1^t) * m / (sqrt(s) / sqrt(1 - b2^t) + eps)``: returns ``(move, m, s)``."""
+    m = beta1 * m + (1.0 - beta1) * g
+    s = beta2 * s + (1.0 - beta2) * (g * g)
+    d = np.sqrt(s) / np.sqrt(bias_correction2) + eps
+    return zero_safe_divide(m, d) * (lr / bias_correction1), m, s
+
+
+def adagrad_formula(g, s, lr, eps):
+    """``s = s + g^2``; ``d = sqrt(s) + eps``; ``w -= lr * (g / d)``: returns ``(move, s, d)``."""
+    s = s + g * g
+    d = np.sqrt(s) + eps
+    return zero_safe_divide(g, d) * lr, s, d
 
 
 class _Spec:
@@ -124,7 +185,7 @@ class SGD(_Spec):
         np.multiply(self.lr, grad, out=out)
 
     def reference_update(self, grad, state, step):
-        return self.lr * grad, {}
+        return sgd_formula(grad, self.lr), {}
 
     def public_state(self, history) -> dict:
         return {}
@@ -171,8 +232,7 @@ class Momentum(_Spec):
             np.multiply(self.lr, buffer, out=out)
 
     def reference_update(self, grad, state, step):
-        buffer = self.momentum * state["b"] + grad
-        move = self.lr * (self.momentum * buffer + grad) if self.nesterov else self.lr * buffer
+        move, buffer = momentum_formula(grad, state["b"], self.lr, self.momentum, self.nesterov)
         return move, {"b": buffer}
 
     def public_state(self, history) -> dict:
@@ -270,22 +330,23 @@ class RMSProp(_Spec):
             self._divide(out, denominator, out)
 
     def reference_update(self, grad, state, step):
-        s = self.rho * state["s"] + (1.0 - self.rho) * (grad * grad)
-        new_state = {"s": s}
-        variance = s
-        if self.centered:
-            m = self.rho * state["m"] + (1.0 - self.rho) * grad
-            variance = np.maximum(s - m * m, 0.0)
-            new_state["m"] = m
-        d = np.sqrt(variance + self.eps) if self.eps_in_sqrt else np.sqrt(variance) + self.eps
-        new_state["d"] = d
         with np.errstate(divide="ignore", invalid="ignore"):
-            if "b" in state:
-                b = self.momentum * state["b"] + np.where((grad == 0) & (d == 0), 0.0, grad / d)
-                new_state["b"] = b
-                return self.lr * b, new_state
-            scaled_grad = self.lr * grad
-            return np.where((scaled_grad == 0) & (d == 0), 0.0, scaled_grad / d), new_state
+            move, s, m, b, d = rmsprop_formula(
+                grad,
+                state["s"],
+                state.get("m", 0.0),
+                state.get("b", 0.0),
+                self.lr,
+                self.rho,
+                self.eps,
+                self.momentum,
+                self.centered,
+                self.eps_in_sqrt,
+                "b" in state,
+            )
+        new_state = {"s": s, "d": d}
+        new_state.update({name: value for name, value in (("m", m), ("b", b)) if name in state})
+        return move, new_state
 
     def public_state(self, history) -> dict:
         """``s``, the effective ``step_size`` lr / d per coordinate, and ``m`` / ``b`` when used."""
@@ -345,8 +406,7 @@ class Adam(_Spec):
         scratch *= self._one_minus_beta2
         second += scratch
         # w -= lr / (1 - beta1^t) * m / (sqrt(s) / sqrt(1 - beta2^t) + eps)
-        bias_correction1 = 1.0 - self._beta1**step
-        bias_correction2 = 1.0 - self._beta2**step
+        bias_correction1, bias_correction2 = adam_bias_corrections(self._beta1, self._beta2, step)
         np.sqrt(second, out=scratch)
         scratch /= self._sqrt(bias_correction2)
         scratch += self.eps
@@ -354,11 +414,19 @@ class Adam(_Spec):
         out *= self.lr / bias_correction1
 
     def reference_update(self, grad, state, step):
-        m = self.beta1 * state["m"] + (1.0 - self.beta1) * grad
-        s = self.beta2 * state["s"] + grad * grad * (1.0 - self.beta2)
-        d = np.sqrt(s) / np.sqrt(1.0 - self._beta2**step) + self.eps
+        bias_correction1, bias_correction2 = adam_bias_corrections(self._beta1, self._beta2, step)
         with np.errstate(divide="ignore", invalid="ignore"):
-            move = np.where((m == 0) & (d == 0), 0.0, m / d) * (self.lr / (1.0 - self._beta1**step))
+            move, m, s = adam_formula(
+                grad,
+                state["m"],
+                state["s"],
+                self.lr,
+                self.beta1,
+                self.beta2,
+                self.eps,
+                bias_correction1,
+                bias_correction2,
+            )
         return move, {"m": m, "s": s}
 
     def public_state(self, history) -> dict:
@@ -408,10 +476,8 @@ class Adagrad(_Spec):
         out *= self.lr
 
     def reference_update(self, grad, state, step):
-        s = state["s"] + grad * grad
-        d = np.sqrt(s) + self.eps
         with np.errstate(divide="ignore", invalid="ignore"):
-            move = np.where((grad == 0) & (d == 0), 0.0, grad / d) * self.lr
+            move, s, d = adagrad_formula(grad, state["s"], self.lr, self.eps)
         return move, {"s": s, "d": d}
 
     def public_state(self, history) -> dict:

@@ -1,0 +1,160 @@
+"""The compiled step loops (numba) give the NumPy engine's numbers, bit for bit, for every run they
+cover, and leave every other run to the NumPy engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, compiled, get_objective, optimize, sweep_outcomes
+from rmsprop_core.formula import parse_objective
+from rmsprop_core.objectives import OBJECTIVES, quadratic_valley, scaled
+
+
+def test_numba_is_installed_for_the_tests():
+    assert compiled.enabled(), "numba (requirements.txt) is missing: the compiled loops would go untested"
+
+
+SPECS = [
+    SGD(lr=0.01),
+    Momentum(lr=0.01, momentum=0.9),
+    Momentum(lr=0.01, momentum=0.8, nesterov=True),
+    RMSProp(lr=0.01, rho=0.9, eps=1e-6),
+    RMSProp(lr=0.05, rho=0.99, eps=0.0),
+    RMSProp(lr=0.01, rho=0.9, eps=1e-8, centered=True),
+    RMSProp(lr=0.01, rho=0.9, eps=1e-7, eps_in_sqrt=True, initial_accumulator=1.0),
+    RMSProp(lr=0.01, rho=0.95, eps=1e-6, momentum=0.9, centered=True),
+    Adam(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8),
+    Adam(lr=0.1, beta1=0.5, beta2=0.9, eps=0.0),
+    Adagrad(lr=0.5, eps=1e-10),
+    Adagrad(lr=0.5, eps=0.0, initial_accumulator=0.1),
+]
+COVERED = [name for name in OBJECTIVES if name != "ackley"]
+
+
+def _both(monkeypatch, run):
+    """``run()`` with the compiled loops, then with the NumPy engine only."""
+    monkeypatch.delenv("RMSPROP_LAB_ENGINE", raising=False)
+    fast = run()
+    monkeypatch.setenv("RMSPROP_LAB_ENGINE", "numpy")
+    slow = run()
+    monkeypatch.delenv("RMSPROP_LAB_ENGINE")
+    return fast, slow
+
+
+def _starts(objective, count=5, seed=3):
+    """Starts across the domain, one far outside it (diverged at step 0) and one non-finite."""
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    points = np.random.default_rng(seed).uniform((xmin, ymin), (xmax, ymax), (count, 2))
+    return np.vstack([points, [[1e30, 0.0], [np.nan, 1.0]]])
+
+
+def _assert_same_trajectory(fast, slow):
+    np.testing.assert_array_equal(fast.diverged_at, slow.diverged_at)
+    np.testing.assert_array_equal(fast.points, slow.points)  # NaN where NaN, every bit of the rest
+    np.testing.assert_array_equal(fast.losses, slow.losses)
+    assert fast.state.keys() == slow.state.keys()
+    for name in slow.state:
+        np.testing.assert_array_equal(fast.state[name], slow.state[name], err_msg=name)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: repr(spec))
+@pytest.mark.parametrize("name", COVERED)
+def test_paths_are_the_numpy_engines_bit_for_bit(monkeypatch, spec, name):
+    objective = get_objective(name)
+    starts = _starts(objective)
+    fast, slow = _both(monkeypatch, lambda: optimize(spec, objective, starts, 300, record_state=True))
+    _assert_same_trajectory(fast, slow)
+
+
+@pytest.mark.parametrize("spec", SPECS[3:8] + SPECS[10:], ids=lambda spec: repr(spec))
+def test_sweeps_with_broadcast_hyperparameters_and_divergence_are_the_same(monkeypatch, spec):
+    objective = get_objective("rosenbrock")
+    lrs = np.geomspace(1e-4, 1e8, 9)[:, None]  # steps of about lr: the largest rates leave the box
+    swept = type(spec)(**{**spec.hyperparameters(), "lr": lrs, "eps": np.array([0.0, 1e-8, 1e-3])[None, :]})
+    start = np.array(objective.start)
+    fast, slow = _both(monkeypatch, lambda: optimize(swept, objective, start, 200))
+    assert (slow.diverged_at >= 0).any() and (slow.diverged_at < 0).any()
+    _assert_same_trajectory(fast, slow)
+
+
+def test_noise_draws_are_the_same_numbers_in_both_engines(monkeypatch):
+    objective = get_objective("ellipse")
+    spec = RMSProp(lr=0.05, rho=0.9, momentum=0.5)
+    run = lambda: optimize(spec, objective, _starts(objective), 400, noise=2.0, seed=11, record_state=True)  # noqa: E731
+    fast, slow = _both(monkeypatch, run)
+    _assert_same_trajectory(fast, slow)
+    # draws come in windows of steps; a long run crosses windows in the middle of its steps
+    monkeypatch.setattr(compiled, "NOISE_WINDOW_ELEMENTS", 2 * 7 * 3)
+    fast, slow = _both(monkeypatch, run)
+    _assert_same_trajectory(fast, slow)
+
+
+def test_an_overflowing_square_average_diverges_at_the_same_step(monkeypatch):
+    objective = get_objective("goldstein_price")  # values to a million: g^2 overflows far out
+    starts = np.array([[1.9, -1.9], [1e150, 1e150], [-1e160, 0.5]])
+    for spec in (RMSProp(lr=1e-3), Adam(lr=1e-3), Adagrad(lr=1e-3)):
+        fast, slow = _both(monkeypatch, lambda spec=spec: optimize(spec, objective, starts, 50, record_state=True))
+        _assert_same_trajectory(fast, slow)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: repr(spec))
+@pytest.mark.parametrize("name", ["rosenbrock", "himmelblau", "saddle", "valley", "rastrigin"])
+def test_sweep_outcomes_are_the_numpy_engines(monkeypatch, spec, name):
+    objective = get_objective(name)
+    near_minimum = np.add(objective.minima[:1], [[0.0, 0.0], [0.01, -0.02]]) if objective.minima else np.empty((0, 2))
+    starts = np.vstack([_starts(objective, count=40), near_minimum])
+    fast, slow = _both(monkeypatch, lambda: sweep_outcomes(spec, objective, starts, 150, tolerance=1e-3))
+    assert (slow.steps_to_tolerance >= 0).any() == bool(objective.minima)
+    for field in ("final_points", "final_losses", "steps_to_tolerance", "diverged_at"):
+        np.testing.assert_array_equal(getattr(fast, field), getattr(slow, field), err_msg=field)
+
+
+def test_the_compiled_loops_run_the_runs_they_cover(monkeypatch):
+    from rmsprop_core import numba_loops
+
+    calls = []
+    for loop in ("path_steps", "outcome_steps"):
+        original = getattr(numba_loops, loop)
+        monkeypatch.setattr(
+            numba_loops, loop, lambda *args, loop=loop, original=original: (calls.append(loop), original(*args))
+        )
+    objective = quadratic_valley(100.0, 30.0)
+    optimize(RMSProp(), objective, objective.start, 10)
+    sweep_outcomes(Adam(), objective, [objective.start], 10, tolerance=0.1)
+    assert calls == ["path_steps", "outcome_steps"]
+
+
+@pytest.mark.parametrize(
+    "spec, objective",
+    [
+        (RMSProp(), get_objective("ackley")),  # np.exp rounds unlike the C library's exp
+        (RMSProp(), scaled(get_objective("bowl"), 3.0)),
+        (RMSProp(), parse_objective("x^2 + 3*y^2")),
+        (Adam(beta1=np.array([0.8, 0.9])), get_objective("bowl")),  # np.power on arrays
+    ],
+    ids=["ackley", "scaled", "formula", "adam-array-betas"],
+)
+def test_runs_the_compiled_loops_would_not_reproduce_go_to_numpy(spec, objective):
+    assert compiled.plan(spec.flattened((2,)), objective, 2) is None
+
+
+def test_the_environment_can_turn_the_compiled_loops_off(monkeypatch):
+    objective = get_objective("bowl")
+    assert compiled.plan(RMSProp(), objective, 1) is not None
+    monkeypatch.setenv("RMSPROP_LAB_ENGINE", "NumPy")
+    assert compiled.plan(RMSProp(), objective, 1) is None
+
+
+@pytest.mark.parametrize("name", COVERED)
+def test_compiled_objective_functions_are_numpys(name):
+    from rmsprop_core import numba_loops
+
+    objective = get_objective(name)
+    kind, parameters = compiled._objective_kind(objective)
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    points = np.random.default_rng(7).uniform((2 * xmin, 2 * ymin), (2 * xmax, 2 * ymax), (2000, 2))
+    values = np.array([numba_loops.loss(kind, parameters, x, y) for x, y in points])
+    gradients = np.array([numba_loops.gradient(kind, parameters, x, y) for x, y in points])
+    np.testing.assert_array_equal(values, objective.f(points[:, 0], points[:, 1]))
+    np.testing.assert_array_equal(gradients, np.column_stack(objective.grad(points[:, 0], points[:, 1])))
