@@ -8,13 +8,17 @@ Targets:
 - one path of 1000 steps with its state and losses (what Compare computes per slider value):
   RMSProp and Adam each <= 10 ms CPU;
 - sweeps, all points kept and outcomes only, engine / the plainest fused numba loop (steps
-  outermost, gradient and update inline, every point stored): <= 1.5 from 128^2 to 256^2,
+  outermost, gradient and update inline, every point stored in a new array, as the engine
+  returns one): <= 1.5 from 128^2 to 256^2,
   <= 3 at 32^2, for 100 to 2000 steps, RMSProp and Adam; ``sweep_outcomes`` not slower than
   ``optimize`` with the losses it needs;
 - Rosenbrock typed as a formula: <= 1.3x the built-in on a 128^2 x 500 sweep and on a single path;
 - the lesson's loop (one ``rmsprop_update`` call per configuration per step) against the engine.
 
-numba is a bench-only dependency (requirements-dev.txt); the engine stays NumPy.
+The engine runs catalogue objectives through its compiled loops when numba is installed
+(``rmsprop_core/compiled.py``); typed formulas always run on NumPy, so the formula row compares
+both sides on the NumPy engine (``RMSPROP_LAB_ENGINE=numpy``), which is what it measures: the cost of
+evaluating a typed formula against the built-in function's. ``--numpy`` runs every row that way.
 
     python bench/bench_engine.py [--rounds 5] [--quick]
 """
@@ -31,7 +35,16 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from rmsprop_core import Adam, RMSProp, get_objective, optimize, parse_objective, rmsprop_update, sweep_outcomes
+from rmsprop_core import (
+    Adam,
+    RMSProp,
+    compiled,
+    get_objective,
+    optimize,
+    parse_objective,
+    rmsprop_update,
+    sweep_outcomes,
+)
 from rmsprop_core.metrics import steps_to_tolerance
 
 START = (-1.5, 2.0)
@@ -123,8 +136,9 @@ def fused_loops():
 
     def make(move, corrections_at):
         @numba.njit
-        def all_points(lr, second, beta1, beta2, eps, steps, out):
+        def all_points(lr, second, beta1, beta2, eps, steps):
             size = lr.size
+            out = np.empty((steps + 1, 2, size))  # a new array per run, as the engine returns
             s = np.zeros((2, size))
             m = np.zeros((2, size))
             out[0, 0, :] = START[0]
@@ -182,19 +196,17 @@ def sweep_rows(fused, rounds: int, quick: bool) -> list[tuple]:
         for grid, steps in cases:
             spec = sweep_hyperparameters(kind, grid)
             flat = flat_hyperparameters(spec, grid)
-            out = np.empty((steps + 1, 2, grid * grid))
             engine_points = optimize(spec, ROSENBROCK, START, steps).points
-            fused_points = all_points(*flat, steps, out).transpose(0, 2, 1).reshape(engine_points.shape)
+            fused_points = all_points(*flat, steps).transpose(0, 2, 1).reshape(engine_points.shape)
             agrees = np.allclose(engine_points, fused_points, rtol=1e-9, atol=1e-12, equal_nan=True)
             del engine_points, fused_points
             engine_time, fused_time, ratio = interleaved(
                 lambda spec=spec, steps=steps: optimize(spec, ROSENBROCK, START, steps).points,
-                lambda flat=flat, steps=steps, out=out, loop=all_points: loop(*flat, steps, out),
+                lambda flat=flat, steps=steps, loop=all_points: loop(*flat, steps),
                 rounds,
             )
             target = 3.0 if grid <= 32 else 1.5
             rows.append((f"{kind} {grid}^2 x {steps}, all points", engine_time, fused_time, ratio, target, agrees))
-            del out
         for grid, steps in outcome_cases:
             spec = sweep_hyperparameters(kind, grid)
             flat = flat_hyperparameters(spec, grid)
@@ -243,6 +255,18 @@ def single_path_rows(rounds: int) -> list[tuple]:
 
 
 def formula_rows(rounds: int) -> list[tuple]:
+    previous = os.environ.get("RMSPROP_LAB_ENGINE")
+    os.environ["RMSPROP_LAB_ENGINE"] = "numpy"
+    try:
+        return _formula_rows(rounds)
+    finally:
+        if previous is None:
+            del os.environ["RMSPROP_LAB_ENGINE"]
+        else:
+            os.environ["RMSPROP_LAB_ENGINE"] = previous
+
+
+def _formula_rows(rounds: int) -> list[tuple]:
     typed = parse_objective("(1 - x)^2 + 100*(y - x^2)^2", ROSENBROCK.domain)
     spec = sweep_hyperparameters("rmsprop", 128)
     sweep = interleaved(
@@ -297,8 +321,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per comparison")
     parser.add_argument("--quick", action="store_true", help="fewer sweep sizes")
+    parser.add_argument("--numpy", action="store_true", help="the NumPy engine only (no compiled loops)")
     args = parser.parse_args()
+    if args.numpy:
+        os.environ["RMSPROP_LAB_ENGINE"] = "numpy"
+    engine = "compiled loops (numba)" if compiled.enabled() else "NumPy"
     print(f"start: {load()}   (2-core machine; CPU times of this thread; ratio = median of per-round ratios)")
+    print(f"engine: {engine}")
 
     print("\nOne path of 1000 steps on Rosenbrock with its state and losses (median CPU time):")
     for label, seconds in single_path_rows(args.rounds):
@@ -317,7 +346,7 @@ def main() -> None:
         f"{optimize_time * 1e3:.0f} ms, ratio {ratio:.2f}  {verdict(ratio, 1.0)}"
     )
 
-    print("\nRosenbrock typed as a formula / built in (interleaved):")
+    print("\nRosenbrock typed as a formula / built in, both on the NumPy engine (interleaved):")
     for label, typed_time, built_in_time, ratio in formula_rows(args.rounds):
         print(
             f"  {label:28s} formula {typed_time * 1e3:8.1f} ms  built-in {built_in_time * 1e3:8.1f} ms  "

@@ -11,13 +11,17 @@ them equal). Runs the compiled loops would not reproduce exactly go to the NumPy
 - Ackley, whose ``np.exp`` rounds differently from the C library's ``exp`` that compiled code calls;
 - Adam with array betas, whose bias corrections NumPy raises to powers with its own ``np.power``.
 
-``RMSPROP_LAB_ENGINE=numpy`` in the environment turns the compiled loops off. They are compiled
-once and cached on disk (numba's ``cache=True``), so later processes load them.
+``RMSPROP_LAB_ENGINE=numpy`` in the environment turns the compiled loops off. Each loop is compiled
+once, in a background thread, and cached on disk (numba's ``cache=True``), so later processes load
+it; until it is ready, small runs go to NumPy (the same numbers), and large ones wait for it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, partial
 
 import numpy as np
@@ -46,22 +50,25 @@ CATALOGUE = (
 #: Optimizer kinds in the compiled loops; the hyperparameters follow each spec's ``numeric_fields``.
 OPTIMIZER_KINDS = ("sgd", "momentum", "rmsprop", "adam", "adagrad")
 
-#: Slots of the state array ``(4, 2, N)``: one name per quantity, as in ``optimizers``.
+#: The state the compiled loops keep per coordinate: one name per quantity, as in ``optimizers``.
 STATE_SLOTS = ("s", "d", "m", "b")
+
+#: A run of at least this many element-steps waits for its loop to be compiled (about a second, or
+#: a tenth loaded from disk); a smaller one runs on NumPy while the loop compiles in the background.
+WAIT_FOR_COMPILING_FROM = 20_000_000
+
+#: With gradient noise, the draws for this many numbers (steps x 2 x N) are made at a time.
+NOISE_WINDOW_ELEMENTS = 1 << 20
 
 
 def enabled() -> bool:
-    return os.environ.get("RMSPROP_LAB_ENGINE", "").lower() != "numpy" and _loops() is not None
+    """Whether numba is installed and the environment has not asked for NumPy only."""
+    return os.environ.get("RMSPROP_LAB_ENGINE", "").lower() != "numpy" and _numba_installed()
 
 
 @cache
-def _loops():
-    """The compiled loops, or None without numba (compiled on first use, then loaded from disk)."""
-    try:
-        from . import numba_loops
-    except ImportError:  # numba is not installed
-        return None
-    return numba_loops
+def _numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
 
 
 def _objective_kind(objective):
@@ -75,37 +82,85 @@ def _objective_kind(objective):
         kind = CATALOGUE.index((f, grad))
     except ValueError:
         return None
-    padded = np.zeros(3)
-    padded[: len(parameters)] = parameters
-    return kind, padded
+    return kind, tuple(float(value) for value in parameters) + (0.0,) * (3 - len(parameters))
+
+
+class _Compiler:
+    """Compiles (or loads from disk) each loop once, in one background thread, so a page never
+    waits for numba; ``loop`` hands out a loop once it is ready."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.futures: dict[tuple, Future] = {}
+        self.executor = None
+
+    def loop(self, name: str, key: tuple, wait: bool):
+        with self.lock:
+            future = self.futures.get((name, key))
+            if future is None:
+                if self.executor is None:
+                    self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numba-compile")
+                future = self.futures[(name, key)] = self.executor.submit(_compile, name, key)
+        if not (wait or future.done()):
+            return None
+        try:
+            return future.result()
+        except Exception:  # a loop numba cannot build leaves its runs on NumPy, which gives the same numbers
+            return None
+
+
+_compiler = _Compiler()
+
+
+def _compile(name: str, key: tuple):
+    """Loop ``name`` for ``key`` (optimizer kind, flags, objective kind), compiled by a first call
+    on empty arrays of the types every later call passes."""
+    from . import numba_loops
+
+    loop = getattr(numba_loops, name)(*key)
+    empty, indices = np.zeros((1, 2, 0)), np.zeros(0, dtype=np.int64)
+    box, parameters = (0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0)
+    hyperparameters, state, bias = np.zeros((0, HYPERPARAMETER_COLUMNS)), np.zeros((0, 8)), np.zeros((2, 2))
+    if name == "path_steps":
+        loop(hyperparameters, parameters, empty, 0, state, empty, empty, empty, empty, bias, indices, box, empty)
+    else:
+        finals = np.zeros((2, 0)), np.zeros(0), indices, indices.copy()
+        loop(hyperparameters, parameters, empty[0], 1, 0.0, state, bias, box, *finals)
+    numba_loops.check_start(0, parameters, empty[0], indices, box)
+    return loop
+
+
+#: Columns of the hyperparameter table: the most any optimizer has (RMSProp's five).
+HYPERPARAMETER_COLUMNS = 5
 
 
 class Plan:
     """What the compiled loops need of one run: the optimizer's kind, flags and per-element
-    hyperparameters ``(N, H)``, Adam's bias corrections per step, and the objective's kind."""
+    hyperparameters ``(N, 5)``, Adam's bias corrections per step, and the objective's kind."""
 
     def __init__(self, spec, objective_kind, objective_parameters, size: int):
         self.spec = spec
         self.kind = OPTIMIZER_KINDS.index(spec.kind)
         self.objective_kind, self.objective_parameters = objective_kind, objective_parameters
-        columns = [
-            np.broadcast_to(np.asarray(getattr(spec, name), dtype=float), (size,)) for name in spec.numeric_fields
-        ]
-        self.hyperparameters = np.ascontiguousarray(np.stack(columns, axis=1))
-        uses_momentum = "b" in spec.block(slice(0, 0)).init_state((2, 0))
+        # five columns whatever the optimizer, so every loop reads a row alike (zeros pad the rest)
+        self.hyperparameters = np.zeros((size, HYPERPARAMETER_COLUMNS))
+        for column, name in enumerate(spec.numeric_fields):
+            self.hyperparameters[:, column] = getattr(spec, name)
         self.flags = (
             bool(getattr(spec, "nesterov", False) or getattr(spec, "centered", False)),
             bool(getattr(spec, "eps_in_sqrt", False)),
-            uses_momentum,
+            "b" in spec.block(slice(0, 0)).init_state((2, 0)),
         )
+        self.key = (self.kind, self.flags, self.objective_kind)
 
     def initial_state(self, size: int) -> np.ndarray:
-        """``(4, 2, N)``, the spec's own ``init_state`` in ``STATE_SLOTS`` order (zeros where unused)."""
-        state, initial = np.zeros((len(STATE_SLOTS), 2, size)), self.spec.init_state((2, size))
+        """``(N, 8)``: per element, ``STATE_SLOTS`` of x then of y, from the spec's own
+        ``init_state`` (zeros where unused), so each element's state is one cache line."""
+        state, initial = np.zeros((size, 2, len(STATE_SLOTS))), self.spec.init_state((2, size))
         for slot, name in enumerate(STATE_SLOTS):
             if name in initial:
-                state[slot] = initial[name]
-        return state
+                state[:, :, slot] = initial[name].T
+        return state.reshape(size, 2 * len(STATE_SLOTS))
 
     def bias_corrections(self, steps: int) -> np.ndarray:
         """``(steps + 1, 2)``: Adam's ``(1 - beta1^t, 1 - beta2^t)`` per step, computed as the NumPy
@@ -117,9 +172,11 @@ class Plan:
         return table
 
 
-def plan(spec, objective, size: int) -> Plan | None:
-    """The compiled loops' plan for ``spec`` (flattened to the batch) on ``objective``, or None when
-    the NumPy engine runs it (see the module docstring)."""
+def plan(spec, objective, size: int, steps: int, loop: str) -> tuple[Plan, object] | None:
+    """``(plan, compiled loop)`` for ``spec`` (flattened to the batch) on ``objective``; ``loop``
+    is ``"path_steps"`` or ``"outcome_steps"``. None when the NumPy engine runs it: numba missing
+    or turned off, a run the loops would not reproduce (see the module docstring), or a small run
+    whose loop is still compiling."""
     if not enabled():
         return None
     found = _objective_kind(objective)
@@ -127,58 +184,59 @@ def plan(spec, objective, size: int) -> Plan | None:
         return None
     if spec.kind == "adam" and (np.ndim(spec._beta1) or np.ndim(spec._beta2)):
         return None
-    return Plan(spec, *found, size)
+    run_plan = Plan(spec, *found, size)
+    compiled_loop = _compiler.loop(loop, run_plan.key, wait=size * steps >= WAIT_FOR_COMPILING_FROM)
+    return None if compiled_loop is None else (run_plan, compiled_loop)
 
 
-def run_path(plan: Plan, points, diverged_at, history, box, draws_for) -> None:
+def run_path(planned, points, diverged_at, history, box, noise) -> None:
     """The compiled twin of the engine's step loop: fills ``points[1:]`` (``(steps + 1, 2, N)``)
-    from ``points[0]``, ``diverged_at`` and ``history`` (dict of recorded fields, or None).
-    ``draws_for(count)`` gives the next ``count`` steps' gradient noise, ``(count, 2, N)``, or None."""
+    from ``points[0]``, ``diverged_at`` and ``history`` (dict of recorded fields, or None);
+    unlike the NumPy loop it also dates a non-finite loss, so ``diverged_at`` is final.
+    ``noise`` is the engine's ``_GradientNoise`` or None; its draws come a window of steps at a time."""
+    from . import numba_loops
+
+    run_plan, loop = planned
     steps, size = points.shape[0] - 1, points.shape[2]
-    loops = _loops()
-    state = plan.initial_state(size)
+    state = run_plan.initial_state(size)
     recorded = _recorded(history, state)
-    bias = plan.bias_corrections(steps)
-    centre, half_width = (np.ascontiguousarray(np.asarray(part, dtype=float).ravel()) for part in box)
+    bias = run_plan.bias_corrections(steps)
+    box = _scalars(box)
     diverged_at[:] = -1
-    loops.check_start(points[0], diverged_at, centre, half_width)
-    no_noise = np.zeros((0, 2, size))
-    window = max(1, NOISE_WINDOW_ELEMENTS // max(1, 2 * size))
-    first = 0
-    while first < steps:
-        count = min(window, steps - first)
-        draws = draws_for(count)
-        loops.path_steps(
-            plan.kind, plan.flags, plan.hyperparameters, plan.objective_kind, plan.objective_parameters,
-            points[first : first + count + 1], first, state, *recorded, bias, diverged_at, centre, half_width,
-            no_noise if draws is None else draws,
-        )  # fmt: skip
-        first += count
-    return None
-
-
-#: Gradient noise is drawn for this many elements (steps x 2 x N) at a time.
-NOISE_WINDOW_ELEMENTS = 1 << 20
+    numba_loops.check_start(run_plan.objective_kind, run_plan.objective_parameters, points[0], diverged_at, box)
+    length = steps if noise is None else max(1, NOISE_WINDOW_ELEMENTS // (2 * size))
+    for first in range(0, steps, max(length, 1)):
+        count = min(length, steps - first)
+        draws = np.zeros((0, 2, size)) if noise is None else noise.draws(count)
+        window = slice(first, first + count + 1)
+        loop(run_plan.hyperparameters, run_plan.objective_parameters, points[window], first, state, *recorded, bias,
+             diverged_at, box, draws)  # fmt: skip
 
 
 def _recorded(history, state) -> list[np.ndarray]:
     """One target per ``STATE_SLOTS`` entry: the history array to record into, or an empty one."""
-    empty = np.zeros((0, 2, state.shape[2]))
+    empty = np.zeros((0, 2, state.shape[0]))
     if history is None:
         return [empty] * len(STATE_SLOTS)
+    by_slot = state.reshape(-1, 2, len(STATE_SLOTS))
     for name, array in history.items():
-        array[0] = state[STATE_SLOTS.index(name)]
+        array[0] = by_slot[:, :, STATE_SLOTS.index(name)].T
     return [history.get(name, empty) for name in STATE_SLOTS]
 
 
-def run_outcomes(plan: Plan, start, steps: int, target: float, box, outcome) -> None:
-    """The compiled twin of ``sweep_outcomes``' loop: each element runs all its steps with its state
-    in registers, filling the views ``outcome = (final, final_loss, reached, diverged_at)``."""
+def run_outcomes(planned, start, steps: int, target: float, box, outcome) -> None:
+    """The compiled twin of ``sweep_outcomes``' loop, filling the views ``outcome = (final,
+    final_loss, reached, diverged_at)``."""
+    run_plan, loop = planned
     final, final_loss, reached, diverged_at = outcome
     size = start.shape[1]
-    centre, half_width = (np.ascontiguousarray(np.asarray(part, dtype=float).ravel()) for part in box)
-    _loops().outcome_steps(
-        plan.kind, plan.flags, plan.hyperparameters, plan.objective_kind, plan.objective_parameters,
-        np.ascontiguousarray(start), steps, float(target), plan.initial_state(size), plan.bias_corrections(steps),
-        centre, half_width, final, final_loss, reached, diverged_at,
-    )  # fmt: skip
+    loop(run_plan.hyperparameters, run_plan.objective_parameters, np.ascontiguousarray(start), steps, float(target),
+         run_plan.initial_state(size), run_plan.bias_corrections(steps), _scalars(box), final, final_loss, reached,
+         diverged_at)  # fmt: skip
+
+
+def _scalars(box) -> tuple[float, float, float, float]:
+    """The divergence box ``(centre, half_width)`` as four floats: scalars the compiled loops keep
+    in registers (an array there could alias the arrays they write, which stops vectorisation)."""
+    (centre_x, centre_y), (half_x, half_y) = (np.asarray(part, dtype=float).ravel() for part in box)
+    return float(centre_x), float(centre_y), float(half_x), float(half_y)

@@ -132,6 +132,7 @@ class Trajectory:
         noise=0.0,
         seed=0,
         state_history=None,
+        divergence_final=False,
     ):
         self.optimizer = optimizer
         self.objective = objective
@@ -142,6 +143,9 @@ class Trajectory:
         self._points_cf = coordinate_first_points
         self._diverged_in_loop = diverged_at
         self._state_history = state_history
+        if divergence_final:
+            # the compiled loops evaluate the losses as they go and date a non-finite one themselves
+            self.__dict__["diverged_at"] = diverged_at.reshape(batch_shape)
 
     def _public(self, coordinate_first: np.ndarray) -> np.ndarray:
         """``(T, 2, N)`` -> ``(T, *B, 2)`` view, handed out only once divergence is final (finding
@@ -188,7 +192,7 @@ class Trajectory:
         history = self._state_history
         if history is None:
             start = self._points_cf[0].copy()
-            _, _, history = _step_loop(spec, self.objective, start, self.steps, self.noise, self.seed, True)
+            _, _, history, _ = _step_loop(spec, self.objective, start, self.steps, self.noise, self.seed, True)
         self._state_history = None  # the public arrays below are derived from it; no second copy kept
         with np.errstate(all="ignore"):
             public = spec.public_state(history)
@@ -281,15 +285,27 @@ def optimize(
     steps = _check_steps(steps)
     noise, seed = _check_noise(noise, seed)
     batch_shape, spec, flat_start = _prepare_batch(optimizer, start)
-    points, diverged_at, state_history = _step_loop(spec, objective, flat_start, steps, noise, seed, record_state)
+    points, diverged_at, state_history, divergence_final = _step_loop(
+        spec, objective, flat_start, steps, noise, seed, record_state
+    )
     return Trajectory(
-        optimizer, objective, points, batch_shape, diverged_at, noise=noise, seed=seed, state_history=state_history
+        optimizer,
+        objective,
+        points,
+        batch_shape,
+        diverged_at,
+        noise=noise,
+        seed=seed,
+        state_history=state_history,
+        divergence_final=divergence_final,
     )
 
 
 def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
     """The points ``(steps + 1, 2, N)``, the divergence steps found on the way (non-finite or
-    outside the box, or an overflowed ``s``), and the state history if asked; block by block."""
+    outside the box, or an overflowed ``s``), the state history if asked, and whether those steps
+    are final (the compiled loops also date a non-finite loss; the NumPy loop leaves that to the
+    ``Trajectory``); block by block."""
     size = flat_start.shape[1]
     points = np.empty((steps + 1, 2, size))
     points[0] = flat_start
@@ -298,17 +314,19 @@ def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
     if record_state:
         present = spec.block(slice(0, 0)).init_state((2, 0))  # the recorded fields this configuration keeps
         history = {name: np.empty((steps + 1, 2, size)) for name in spec.recorded_fields if name in present}
-    compiled_plan = compiled.plan(spec, objective, size)
+    compiled_plan = compiled.plan(spec, objective, size, steps, "path_steps")
     if compiled_plan is not None:
-        draws_for = _GradientNoise(noise, seed, (2, size)).draws if noise > 0 else lambda count: None
-        compiled.run_path(compiled_plan, points, diverged_at, history, _divergence_box(objective), draws_for)
-        return points, diverged_at, history
+        gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
+        losses = compiled.run_path(
+            compiled_plan, points, diverged_at, history, _divergence_box(objective), gradient_noise
+        )
+        return points, diverged_at, history, losses
     for columns in _blocks(size, noise):
         block_history = None if history is None else {name: array[:, :, columns] for name, array in history.items()}
         _points_block(
             spec.block(columns), objective, points[:, :, columns], diverged_at[columns], noise, seed, block_history
         )
-    return points, diverged_at, history
+    return points, diverged_at, history, False
 
 
 def _points_block(spec, objective, points, diverged_at, noise, seed, history) -> None:
@@ -480,7 +498,7 @@ def sweep_outcomes(
     # each block's run sets its columns from the start
     final, final_loss = np.empty_like(start_points), np.empty(size)
     reached, diverged_at = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
-    compiled_plan = compiled.plan(spec, objective, size)
+    compiled_plan = compiled.plan(spec, objective, size, steps, "outcome_steps")
     if compiled_plan is not None:
         outcome = (final, final_loss, reached, diverged_at)
         compiled.run_outcomes(compiled_plan, start_points, steps, target, _divergence_box(objective), outcome)

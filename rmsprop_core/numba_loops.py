@@ -2,11 +2,15 @@
 
 The catalogue's functions and the optimizers' formulas are called as they are, compiled for
 floats; only ``zero_safe_divide``, which NumPy writes with ``np.where``, gets a float version here.
+Each loop is compiled per optimizer kind, its flags and objective kind, all constants, so the
+compiler keeps only that optimizer's and that objective's code in the loop: chosen per element at
+run time, they made the loop about five times slower. Compiled loops are cached on disk.
 """
 
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numba
 from numba import extending
@@ -31,14 +35,15 @@ for _function in (
 @extending.overload(optimizers.zero_safe_divide, jit_options={"error_model": "numpy"})
 def _zero_safe_divide(numerator, denominator):
     def divide(numerator, denominator):
-        if numerator == 0.0 and denominator == 0.0:
-            return 0.0
-        return numerator / denominator
+        # a select, not a branch, so loops calling it still vectorise
+        quotient = numerator / denominator
+        return 0.0 if (numerator == 0.0) & (denominator == 0.0) else quotient
 
     return divide
 
 
 _jit = numba.njit(cache=True, error_model="numpy")
+_inline = numba.njit(cache=True, error_model="numpy", inline="always")
 
 (
     (_bowl, _bowl_grad),
@@ -137,100 +142,153 @@ def coordinate_update(kind, flags, h, g, s, d, m, b, bias_correction1, bias_corr
 
 
 @_jit
-def outside(x, y, centre, half_width):
-    """Non-finite or outside the divergence box (written as "not inside", so NaN is outside)."""
-    return not (abs(x - centre[0]) <= half_width[0] and abs(y - centre[1]) <= half_width[1])
+def outside(x, y, box):
+    """Non-finite or outside the divergence box ``(centre x, centre y, half-width x, half-width y)``
+    (written as "not inside", so NaN is outside)."""
+    return not (abs(x - box[0]) <= box[2] and abs(y - box[1]) <= box[3])
 
 
 @_jit
-def check_start(start, diverged_at, centre, half_width):
-    """Step 0: a start outside the box has diverged before any update."""
+def check_start(objective_kind, parameters, start, diverged_at, box):
+    """Step 0: a start outside the box or with a non-finite loss has diverged before any update."""
     for i in range(start.shape[1]):
-        if outside(start[0, i], start[1, i], centre, half_width):
+        x, y = start[0, i], start[1, i]
+        if outside(x, y, box) or not math.isfinite(loss(objective_kind, parameters, x, y)):
             diverged_at[i] = 0
 
 
-#: Elements per block of the path loop: a block's state and points stay in the L2 cache.
+@_jit
+def _row(hyperparameters, i):
+    """Element ``i``'s hyperparameters (five columns) as floats rather than a view of the row,
+    which the compiler would have to assume the loop's stores could change."""
+    return (
+        hyperparameters[i, 0], hyperparameters[i, 1], hyperparameters[i, 2], hyperparameters[i, 3],
+        hyperparameters[i, 4],
+    )  # fmt: skip
+
+
+#: Elements per block: a block's state and current points stay in the L2 cache.
 BLOCK = 4096
 
 
 @_jit
-def path_steps(
-    kind, flags, hyperparameters, objective_kind, parameters, points, first_step, state,
-    history_s, history_d, history_m, history_b, bias, diverged_at, centre, half_width, noise,
-):  # fmt: skip
-    """Fill ``points[1:]`` (steps ``first_step + 1`` on) from ``points[0]``, updating ``state``
-    (``(4, 2, N)``: s, d, m, b), the non-empty histories and ``diverged_at``. A diverged element
-    stops: its points after the divergence step are NaN. An ``s`` that is not finite makes the
-    move NaN (the NumPy engine's state guard), so that step's point diverges."""
-    size = points.shape[2]
-    record = history_s.shape[0] > 0, history_d.shape[0] > 0, history_m.shape[0] > 0, history_b.shape[0] > 0
-    for block_start in range(0, size, BLOCK):
-        for index in range(1, points.shape[0]):
-            step = first_step + index
-            bias_correction1, bias_correction2 = bias[step, 0], bias[step, 1]
-            for i in range(block_start, min(size, block_start + BLOCK)):
-                if 0 <= diverged_at[i] < step:
-                    points[index, 0, i] = math.nan
-                    points[index, 1, i] = math.nan
-                    continue
-                g = gradient(objective_kind, parameters, points[index - 1, 0, i], points[index - 1, 1, i])
-                for c in range(2):
-                    grad = g[c] + noise[index - 1, c, i] if noise.shape[0] > 0 else g[c]
-                    move, s, d, m, b = coordinate_update(
-                        kind, flags, hyperparameters[i], grad, state[0, c, i], state[1, c, i], state[2, c, i],
-                        state[3, c, i], bias_correction1, bias_correction2,
-                    )  # fmt: skip
-                    if not math.isfinite(s):
-                        move = math.nan
-                    state[0, c, i], state[1, c, i], state[2, c, i], state[3, c, i] = s, d, m, b
-                    points[index, c, i] = points[index - 1, c, i] - move
-                    if record[0]:
-                        history_s[step, c, i] = s
-                    if record[1]:
-                        history_d[step, c, i] = d
-                    if record[2]:
-                        history_m[step, c, i] = m
-                    if record[3]:
-                        history_b[step, c, i] = b
-                if diverged_at[i] < 0 and outside(points[index, 0, i], points[index, 1, i], centre, half_width):
-                    diverged_at[i] = step
+def _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1, bias_correction2):
+    """Element ``i``'s moves (x, y), its state (``state[i]``: s, d, m, b of x, then of y) updated;
+    an ``s`` that is not finite makes the move NaN (the NumPy engine's state guard)."""
+    h = _row(hyperparameters, i)
+    # state[i, k] indexed directly: views of the row would cost more than the step
+    move_x, state[i, 0], state[i, 1], state[i, 2], state[i, 3] = coordinate_update(
+        kind, flags, h, gx, state[i, 0], state[i, 1], state[i, 2], state[i, 3], bias_correction1, bias_correction2
+    )
+    move_y, state[i, 4], state[i, 5], state[i, 6], state[i, 7] = coordinate_update(
+        kind, flags, h, gy, state[i, 4], state[i, 5], state[i, 6], state[i, 7], bias_correction1, bias_correction2
+    )
+    return (move_x if math.isfinite(state[i, 0]) else math.nan), (move_y if math.isfinite(state[i, 4]) else math.nan)
 
 
-@_jit
-def outcome_steps(
-    kind, flags, hyperparameters, objective_kind, parameters, start, steps, target, state, bias, centre,
-    half_width, final, final_loss, reached, diverged_at,
-):  # fmt: skip
-    """``sweep_outcomes`` element by element: the final (last live) point and its loss, the first
-    step whose loss is within ``target``, and the divergence step (outside the box, a non-finite
-    loss, or an ``s`` that is not finite)."""
-    for i in range(start.shape[1]):
-        x, y = start[0, i], start[1, i]
-        s0, d0, m0, b0 = state[0, 0, i], state[1, 0, i], state[2, 0, i], state[3, 0, i]
-        s1, d1, m1, b1 = state[0, 1, i], state[1, 1, i], state[2, 1, i], state[3, 1, i]
-        final[0, i], final[1, i], final_loss[i], reached[i], diverged_at[i] = x, y, math.nan, -1, -1
-        value = loss(objective_kind, parameters, x, y)
-        if outside(x, y, centre, half_width) or not math.isfinite(value):
-            diverged_at[i] = 0
-            continue
-        final_loss[i] = value
-        if value <= target:
-            reached[i] = 0
-        h = hyperparameters[i]
-        for step in range(1, steps + 1):
-            gx, gy = gradient(objective_kind, parameters, x, y)
-            move_x, s0, d0, m0, b0 = coordinate_update(kind, flags, h, gx, s0, d0, m0, b0, bias[step, 0], bias[step, 1])
-            move_y, s1, d1, m1, b1 = coordinate_update(kind, flags, h, gy, s1, d1, m1, b1, bias[step, 0], bias[step, 1])
-            x = x - (move_x if math.isfinite(s0) else math.nan)
-            y = y - (move_y if math.isfinite(s1) else math.nan)
-            if outside(x, y, centre, half_width):
-                diverged_at[i] = step
-                break
+@cache
+def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
+    """The path loop of optimizer ``kind`` with ``flags`` on objective ``objective_kind``."""
+
+    @_jit
+    def path_steps(
+        hyperparameters, parameters, points, first_step, state,
+        history_s, history_d, history_m, history_b, bias, diverged_at, box, noise,
+    ):  # fmt: skip
+        """Fill ``points[1:]`` (steps ``first_step + 1`` on) from ``points[0]``, updating ``state``
+        (``(N, 8)``), the non-empty histories and ``diverged_at``: the first step whose point is
+        outside the box or whose loss is not finite. A diverged element stops: its points after
+        that step are NaN.
+
+        Block by block: first every step's update, with no branch per element (so the compiler
+        vectorises it), then one pass over the block's new points that evaluates the losses,
+        dates each divergence and blanks what follows it (the losses themselves are not kept:
+        the engine evaluates them again, with the same numbers, when they are asked for). Until
+        that pass a diverged element keeps moving; nothing it computes then is kept."""
+        size = points.shape[2]
+        noisy = noise.shape[0] > 0
+        record_s, record_d = history_s.shape[0] > 0, history_d.shape[0] > 0
+        record_m, record_b = history_m.shape[0] > 0, history_b.shape[0] > 0
+        for block_start in range(0, size, BLOCK):
+            block = range(block_start, min(size, block_start + BLOCK))
+            for index in range(1, points.shape[0]):
+                step = first_step + index
+                bias_correction1, bias_correction2 = bias[step, 0], bias[step, 1]
+                for i in block:
+                    x, y = points[index - 1, 0, i], points[index - 1, 1, i]
+                    gx, gy = gradient(objective_kind, parameters, x, y)
+                    if noisy:
+                        gx += noise[index - 1, 0, i]
+                        gy += noise[index - 1, 1, i]
+                    move_x, move_y = _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1,
+                                             bias_correction2)  # fmt: skip
+                    points[index, 0, i], points[index, 1, i] = x - move_x, y - move_y
+                    if record_s:
+                        history_s[step, 0, i], history_s[step, 1, i] = state[i, 0], state[i, 4]
+                    if record_d:
+                        history_d[step, 0, i], history_d[step, 1, i] = state[i, 1], state[i, 5]
+                    if record_m:
+                        history_m[step, 0, i], history_m[step, 1, i] = state[i, 2], state[i, 6]
+                    if record_b:
+                        history_b[step, 0, i], history_b[step, 1, i] = state[i, 3], state[i, 7]
+            for index in range(1, points.shape[0]):
+                step = first_step + index
+                for i in block:
+                    if diverged_at[i] >= 0:
+                        if diverged_at[i] < step:
+                            points[index, 0, i] = points[index, 1, i] = math.nan
+                        continue
+                    x, y = points[index, 0, i], points[index, 1, i]
+                    if outside(x, y, box) or not math.isfinite(loss(objective_kind, parameters, x, y)):
+                        diverged_at[i] = step
+
+    return path_steps
+
+
+@cache
+def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
+    """The ``sweep_outcomes`` loop of optimizer ``kind`` with ``flags`` on objective ``objective_kind``."""
+
+    @_jit
+    def outcome_steps(
+        hyperparameters, parameters, start, steps, target, state, bias, box,
+        final, final_loss, reached, diverged_at,
+    ):  # fmt: skip
+        """Only the current point of each element: its final (last live) point and loss, the
+        first step whose loss is within ``target``, and the divergence step (outside the box, a
+        non-finite loss, or an ``s`` that is not finite). Each step is two passes over a block,
+        as in the path loop: the updates with no branch per element, then the bookkeeping."""
+        size = start.shape[1]
+        current = start.copy()
+        for i in range(size):
+            x, y = start[0, i], start[1, i]
+            final[0, i], final[1, i], reached[i], diverged_at[i] = x, y, -1, -1
             value = loss(objective_kind, parameters, x, y)
-            if not math.isfinite(value):
-                diverged_at[i] = step
-                break
-            final[0, i], final[1, i], final_loss[i] = x, y, value
-            if reached[i] < 0 and value <= target:
-                reached[i] = step
+            final_loss[i] = value
+            if outside(x, y, box) or not math.isfinite(value):
+                final_loss[i], diverged_at[i] = math.nan, 0
+            elif value <= target:
+                reached[i] = 0
+        for block_start in range(0, size, BLOCK):
+            block = range(block_start, min(size, block_start + BLOCK))
+            for step in range(1, steps + 1):
+                bias_correction1, bias_correction2 = bias[step, 0], bias[step, 1]
+                for i in block:
+                    x, y = current[0, i], current[1, i]
+                    gx, gy = gradient(objective_kind, parameters, x, y)
+                    move_x, move_y = _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1,
+                                             bias_correction2)  # fmt: skip
+                    current[0, i], current[1, i] = x - move_x, y - move_y
+                for i in block:
+                    if diverged_at[i] >= 0:
+                        continue
+                    x, y = current[0, i], current[1, i]
+                    value = loss(objective_kind, parameters, x, y)
+                    if outside(x, y, box) or not math.isfinite(value):
+                        diverged_at[i] = step
+                        continue
+                    final[0, i], final[1, i], final_loss[i] = x, y, value
+                    if reached[i] < 0 and value <= target:
+                        reached[i] = step
+
+    return outcome_steps
