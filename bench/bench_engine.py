@@ -325,6 +325,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.numpy:
         os.environ["RMSPROP_LAB_ENGINE"] = "numpy"
+    # steady state: every run waits for its compiled loop, so the warm-up call compiles it
+    compiled.WAIT_FOR_COMPILING_FROM = 0
     engine = "compiled loops (numba)" if compiled.enabled() else "NumPy"
     print(f"start: {load()}   (2-core machine; CPU times of this thread; ratio = median of per-round ratios)")
     print(f"engine: {engine}")

@@ -317,10 +317,8 @@ def _step_loop(spec, objective, flat_start, steps, noise, seed, record_state):
     compiled_plan = compiled.plan(spec, objective, size, steps, "path_steps")
     if compiled_plan is not None:
         gradient_noise = _GradientNoise(noise, seed, (2, size)) if noise > 0 else None
-        losses = compiled.run_path(
-            compiled_plan, points, diverged_at, history, _divergence_box(objective), gradient_noise
-        )
-        return points, diverged_at, history, losses
+        compiled.run_path(compiled_plan, points, diverged_at, history, _divergence_box(objective), gradient_noise)
+        return points, diverged_at, history, True
     for columns in _blocks(size, noise):
         block_history = None if history is None else {name: array[:, :, columns] for name, array in history.items()}
         _points_block(

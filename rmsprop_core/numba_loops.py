@@ -200,11 +200,10 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
         outside the box or whose loss is not finite. A diverged element stops: its points after
         that step are NaN.
 
-        Block by block: first every step's update, with no branch per element (so the compiler
-        vectorises it), then one pass over the block's new points that evaluates the losses,
-        dates each divergence and blanks what follows it (the losses themselves are not kept:
-        the engine evaluates them again, with the same numbers, when they are asked for). Until
-        that pass a diverged element keeps moving; nothing it computes then is kept."""
+        Block by block, step by step: first the block's updates, with no branch per element (so
+        the compiler vectorises them), then a pass over the block's new points that evaluates the
+        losses, dates each divergence and blanks the point after it (the losses themselves are not
+        kept: the engine evaluates them again, with the same numbers, when they are asked for)."""
         size = points.shape[2]
         noisy = noise.shape[0] > 0
         record_s, record_d = history_s.shape[0] > 0, history_d.shape[0] > 0
@@ -231,8 +230,6 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
                         history_m[step, 0, i], history_m[step, 1, i] = state[i, 2], state[i, 6]
                     if record_b:
                         history_b[step, 0, i], history_b[step, 1, i] = state[i, 3], state[i, 7]
-            for index in range(1, points.shape[0]):
-                step = first_step + index
                 for i in block:
                     if diverged_at[i] >= 0:
                         if diverged_at[i] < step:
