@@ -145,7 +145,7 @@ def coordinate_update(kind, flags, h, g, s, d, m, b, bias_correction1, bias_corr
 def outside(x, y, box):
     """Non-finite or outside the divergence box ``(centre x, centre y, half-width x, half-width y)``
     (written as "not inside", so NaN is outside)."""
-    return not (abs(x - box[0]) <= box[2] and abs(y - box[1]) <= box[3])
+    return not ((abs(x - box[0]) <= box[2]) & (abs(y - box[1]) <= box[3]))  # & not and: no branch
 
 
 @_jit
@@ -231,12 +231,11 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
                     if record_b:
                         history_b[step, 0, i], history_b[step, 1, i] = state[i, 3], state[i, 7]
                 for i in block:
-                    if diverged_at[i] >= 0:
-                        if diverged_at[i] < step:
-                            points[index, 0, i] = points[index, 1, i] = math.nan
-                        continue
                     x, y = points[index, 0, i], points[index, 1, i]
-                    if outside(x, y, box) or not math.isfinite(loss(objective_kind, parameters, x, y)):
+                    bad = outside(x, y, box) | (not math.isfinite(loss(objective_kind, parameters, x, y)))
+                    if diverged_at[i] >= 0:  # diverged at an earlier step: blank the point after it
+                        points[index, 0, i] = points[index, 1, i] = math.nan
+                    elif bad:
                         diverged_at[i] = step
 
     return path_steps
@@ -277,15 +276,16 @@ def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int
                                              bias_correction2)  # fmt: skip
                     current[0, i], current[1, i] = x - move_x, y - move_y
                 for i in block:
-                    if diverged_at[i] >= 0:
-                        continue
                     x, y = current[0, i], current[1, i]
                     value = loss(objective_kind, parameters, x, y)
-                    if outside(x, y, box) or not math.isfinite(value):
+                    bad = outside(x, y, box) | (not math.isfinite(value))
+                    if diverged_at[i] >= 0:
+                        continue
+                    if bad:
                         diverged_at[i] = step
                         continue
                     final[0, i], final[1, i], final_loss[i] = x, y, value
-                    if reached[i] < 0 and value <= target:
+                    if (reached[i] < 0) & (value <= target):
                         reached[i] = step
 
     return outcome_steps
