@@ -57,6 +57,9 @@ STATE_SLOTS = ("s", "d", "m", "b")
 #: a tenth loaded from disk); a smaller one runs on NumPy while the loop compiles in the background.
 WAIT_FOR_COMPILING_FROM = 20_000_000
 
+#: Columns of the hyperparameter table: the most any optimizer has (RMSProp's five).
+HYPERPARAMETER_COLUMNS = 5
+
 #: With gradient noise, the draws for this many numbers (steps x 2 x N) are made at a time.
 NOISE_WINDOW_ELEMENTS = 1 << 20
 
@@ -128,10 +131,6 @@ def _compile(name: str, key: tuple):
         loop(hyperparameters, parameters, empty[0], 1, 0.0, state, bias, box, *finals)
     numba_loops.check_start(0, parameters, empty[0], indices, box)
     return loop
-
-
-#: Columns of the hyperparameter table: the most any optimizer has (RMSProp's five).
-HYPERPARAMETER_COLUMNS = 5
 
 
 class Plan:

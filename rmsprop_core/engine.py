@@ -4,6 +4,9 @@ Internally the batch is flattened and points are stored coordinate-first, ``(ste
 so every array the step loop touches is contiguous and every operation is one vectorised NumPy
 call over the whole batch. The loop records the points, and the optimizer's state when asked;
 losses and gradients are derived afterwards, on first access, in vectorised passes.
+
+When numba is installed, runs on catalogue functions go through the compiled twin of this loop
+(``compiled.py``), which calls the same formulas and gives the same numbers, bit for bit.
 """
 
 from __future__ import annotations

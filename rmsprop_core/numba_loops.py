@@ -43,7 +43,6 @@ def _zero_safe_divide(numerator, denominator):
 
 
 _jit = numba.njit(cache=True, error_model="numpy")
-_inline = numba.njit(cache=True, error_model="numpy", inline="always")
 
 (
     (_bowl, _bowl_grad),
