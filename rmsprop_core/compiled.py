@@ -29,8 +29,8 @@ import numpy as np
 from . import objectives as catalogue
 from . import optimizers
 
-#: The objectives the compiled loops evaluate, as (f, gradient) pairs: entry ``k`` is objective
-#: kind ``k`` in ``_loss`` and ``_gradient`` below.
+#: The objectives the compiled loops evaluate, as (f, gradient) pairs; objective kind ``k`` is
+#: entry ``k``.
 CATALOGUE = (
     (catalogue._bowl, catalogue._bowl_grad),
     (catalogue._ellipse, catalogue._ellipse_grad),
@@ -46,6 +46,9 @@ CATALOGUE = (
     (catalogue._saddle, catalogue._saddle_grad),
     (catalogue._valley, catalogue._valley_grad),  # parameters (cos, sin, kappa) first
 )
+
+#: How many parameters each catalogue function takes before (x, y): the valley's cos, sin, kappa.
+_PARAMETER_COUNTS = tuple(3 if f is catalogue._valley else 0 for f, _ in CATALOGUE)
 
 #: Optimizer kinds in the compiled loops; the hyperparameters follow each spec's ``numeric_fields``.
 OPTIMIZER_KINDS = ("sgd", "momentum", "rmsprop", "adam", "adagrad")
@@ -85,7 +88,7 @@ def _objective_kind(objective):
         kind = CATALOGUE.index((f, grad))
     except ValueError:
         return None
-    return kind, tuple(float(value) for value in parameters) + (0.0,) * (3 - len(parameters))
+    return kind, tuple(float(value) for value in parameters)
 
 
 class _Compiler:
@@ -122,14 +125,13 @@ def _compile(name: str, key: tuple):
 
     loop = getattr(numba_loops, name)(*key)
     empty, indices = np.zeros((1, 2, 0)), np.zeros(0, dtype=np.int64)
-    box, parameters = (0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.0)
+    box, parameters = (0.0, 0.0, 1.0, 1.0), (0.0,) * _PARAMETER_COUNTS[key[2]]
     hyperparameters, state, bias = np.zeros((0, HYPERPARAMETER_COLUMNS)), np.zeros((0, 8)), np.zeros((2, 2))
     if name == "path_steps":
         loop(hyperparameters, parameters, empty, 0, state, empty, empty, empty, empty, bias, indices, box, empty)
     else:
         finals = np.zeros((2, 0)), np.zeros(0), indices, indices.copy()
         loop(hyperparameters, parameters, empty[0], 1, 0.0, state, bias, box, *finals)
-    numba_loops.check_start(0, parameters, empty[0], indices, box)
     return loop
 
 
@@ -193,8 +195,6 @@ def run_path(planned, points, diverged_at, history, box, noise) -> None:
     from ``points[0]``, ``diverged_at`` and ``history`` (dict of recorded fields, or None);
     unlike the NumPy loop it also dates a non-finite loss, so ``diverged_at`` is final.
     ``noise`` is the engine's ``_GradientNoise`` or None; its draws come a window of steps at a time."""
-    from . import numba_loops
-
     run_plan, loop = planned
     steps, size = points.shape[0] - 1, points.shape[2]
     state = run_plan.initial_state(size)
@@ -202,7 +202,6 @@ def run_path(planned, points, diverged_at, history, box, noise) -> None:
     bias = run_plan.bias_corrections(steps)
     box = _scalars(box)
     diverged_at[:] = -1
-    numba_loops.check_start(run_plan.objective_kind, run_plan.objective_parameters, points[0], diverged_at, box)
     length = steps if noise is None else max(1, NOISE_WINDOW_ELEMENTS // (2 * size))
     for first in range(0, steps, max(length, 1)):
         count = min(length, steps - first)

@@ -2,9 +2,9 @@
 
 The catalogue's functions and the optimizers' formulas are called as they are, compiled for
 floats; only ``zero_safe_divide``, which NumPy writes with ``np.where``, gets a float version here.
-Each loop is compiled per optimizer kind, its flags and objective kind, all constants, so the
-compiler keeps only that optimizer's and that objective's code in the loop: chosen per element at
-run time, they made the loop about five times slower. Compiled loops are cached on disk.
+Each loop is compiled per optimizer kind, its flags and objective, all constants, so the compiler
+keeps only that optimizer's and that objective's code in the loop: chosen per element at run time,
+they made the loop about five times slower. Compiled loops are cached on disk.
 """
 
 from __future__ import annotations
@@ -44,82 +44,6 @@ def _zero_safe_divide(numerator, denominator):
 
 _jit = numba.njit(cache=True, error_model="numpy")
 
-(
-    (_bowl, _bowl_grad),
-    (_ellipse, _ellipse_grad),
-    (_rosenbrock, _rosenbrock_grad),
-    (_beale, _beale_grad),
-    (_himmelblau, _himmelblau_grad),
-    (_rastrigin, _rastrigin_grad),
-    (_booth, _booth_grad),
-    (_matyas, _matyas_grad),
-    (_six_hump_camel, _six_hump_camel_grad),
-    (_three_hump_camel, _three_hump_camel_grad),
-    (_goldstein_price, _goldstein_price_grad),
-    (_saddle, _saddle_grad),
-    (_valley, _valley_grad),
-) = CATALOGUE
-
-
-@_jit
-def loss(kind, parameters, x, y):
-    """f of catalogue objective ``kind`` (``compiled.CATALOGUE``) at the point (x, y)."""
-    if kind == 0:
-        return _bowl(x, y)
-    if kind == 1:
-        return _ellipse(x, y)
-    if kind == 2:
-        return _rosenbrock(x, y)
-    if kind == 3:
-        return _beale(x, y)
-    if kind == 4:
-        return _himmelblau(x, y)
-    if kind == 5:
-        return _rastrigin(x, y)
-    if kind == 6:
-        return _booth(x, y)
-    if kind == 7:
-        return _matyas(x, y)
-    if kind == 8:
-        return _six_hump_camel(x, y)
-    if kind == 9:
-        return _three_hump_camel(x, y)
-    if kind == 10:
-        return _goldstein_price(x, y)
-    if kind == 11:
-        return _saddle(x, y)
-    return _valley(parameters[0], parameters[1], parameters[2], x, y)
-
-
-@_jit
-def gradient(kind, parameters, x, y):
-    """The gradient of catalogue objective ``kind`` at the point (x, y)."""
-    if kind == 0:
-        return _bowl_grad(x, y)
-    if kind == 1:
-        return _ellipse_grad(x, y)
-    if kind == 2:
-        return _rosenbrock_grad(x, y)
-    if kind == 3:
-        return _beale_grad(x, y)
-    if kind == 4:
-        return _himmelblau_grad(x, y)
-    if kind == 5:
-        return _rastrigin_grad(x, y)
-    if kind == 6:
-        return _booth_grad(x, y)
-    if kind == 7:
-        return _matyas_grad(x, y)
-    if kind == 8:
-        return _six_hump_camel_grad(x, y)
-    if kind == 9:
-        return _three_hump_camel_grad(x, y)
-    if kind == 10:
-        return _goldstein_price_grad(x, y)
-    if kind == 11:
-        return _saddle_grad(x, y)
-    return _valley_grad(parameters[0], parameters[1], parameters[2], x, y)
-
 
 @_jit
 def coordinate_update(kind, flags, h, g, s, d, m, b, bias_correction1, bias_correction2):
@@ -145,15 +69,6 @@ def outside(x, y, box):
     """Non-finite or outside the divergence box ``(centre x, centre y, half-width x, half-width y)``
     (written as "not inside", so NaN is outside)."""
     return not ((abs(x - box[0]) <= box[2]) & (abs(y - box[1]) <= box[3]))  # & not and: no branch
-
-
-@_jit
-def check_start(objective_kind, parameters, start, diverged_at, box):
-    """Step 0: a start outside the box or with a non-finite loss has diverged before any update."""
-    for i in range(start.shape[1]):
-        x, y = start[0, i], start[1, i]
-        if outside(x, y, box) or not math.isfinite(loss(objective_kind, parameters, x, y)):
-            diverged_at[i] = 0
 
 
 @_jit
@@ -188,6 +103,7 @@ def _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1, bi
 @cache
 def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
     """The path loop of optimizer ``kind`` with ``flags`` on objective ``objective_kind``."""
+    f, grad = CATALOGUE[objective_kind]
 
     @_jit
     def path_steps(
@@ -204,6 +120,11 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
         losses, dates each divergence and blanks the point after it (the losses themselves are not
         kept: the engine evaluates them again, with the same numbers, when they are asked for)."""
         size = points.shape[2]
+        if first_step == 0:  # step 0: a start outside the box or with a non-finite loss has diverged
+            for i in range(size):
+                x, y = points[0, 0, i], points[0, 1, i]
+                if outside(x, y, box) | (not math.isfinite(f(*parameters, x, y))):
+                    diverged_at[i] = 0
         noisy = noise.shape[0] > 0
         record_s, record_d = history_s.shape[0] > 0, history_d.shape[0] > 0
         record_m, record_b = history_m.shape[0] > 0, history_b.shape[0] > 0
@@ -214,7 +135,7 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
                 bias_correction1, bias_correction2 = bias[step, 0], bias[step, 1]
                 for i in block:
                     x, y = points[index - 1, 0, i], points[index - 1, 1, i]
-                    gx, gy = gradient(objective_kind, parameters, x, y)
+                    gx, gy = grad(*parameters, x, y)
                     if noisy:
                         gx += noise[index - 1, 0, i]
                         gy += noise[index - 1, 1, i]
@@ -231,7 +152,7 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
                         history_b[step, 0, i], history_b[step, 1, i] = state[i, 3], state[i, 7]
                 for i in block:
                     x, y = points[index, 0, i], points[index, 1, i]
-                    bad = outside(x, y, box) | (not math.isfinite(loss(objective_kind, parameters, x, y)))
+                    bad = outside(x, y, box) | (not math.isfinite(f(*parameters, x, y)))
                     if diverged_at[i] >= 0:  # diverged at an earlier step: blank the point after it
                         points[index, 0, i] = points[index, 1, i] = math.nan
                     elif bad:
@@ -243,6 +164,7 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
 @cache
 def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
     """The ``sweep_outcomes`` loop of optimizer ``kind`` with ``flags`` on objective ``objective_kind``."""
+    f, grad = CATALOGUE[objective_kind]
 
     @_jit
     def outcome_steps(
@@ -258,7 +180,7 @@ def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int
         for i in range(size):
             x, y = start[0, i], start[1, i]
             final[0, i], final[1, i], reached[i], diverged_at[i] = x, y, -1, -1
-            value = loss(objective_kind, parameters, x, y)
+            value = f(*parameters, x, y)
             final_loss[i] = value
             if outside(x, y, box) or not math.isfinite(value):
                 final_loss[i], diverged_at[i] = math.nan, 0
@@ -270,13 +192,13 @@ def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int
                 bias_correction1, bias_correction2 = bias[step, 0], bias[step, 1]
                 for i in block:
                     x, y = current[0, i], current[1, i]
-                    gx, gy = gradient(objective_kind, parameters, x, y)
+                    gx, gy = grad(*parameters, x, y)
                     move_x, move_y = _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1,
                                              bias_correction2)  # fmt: skip
                     current[0, i], current[1, i] = x - move_x, y - move_y
                 for i in block:
                     x, y = current[0, i], current[1, i]
-                    value = loss(objective_kind, parameters, x, y)
+                    value = f(*parameters, x, y)
                     bad = outside(x, y, box) | (not math.isfinite(value))
                     if diverged_at[i] >= 0:
                         continue
