@@ -8,7 +8,7 @@ operations, so both engines give the same numbers, bit for bit (``tests/test_com
 them equal). Runs the compiled loops would not reproduce exactly go to the NumPy engine:
 
 - objectives that are not catalogue functions (typed formulas, ``scaled`` ones);
-- Ackley, whose ``np.exp`` rounds differently from the C library's ``exp`` that compiled code calls;
+- Ackley (``NOT_COMPILED``), whose ``np.exp`` rounds differently from the C library's ``exp``;
 - Adam with array betas, whose bias corrections NumPy raises to powers with its own ``np.power``.
 
 ``RMSPROP_LAB_ENGINE=numpy`` in the environment turns the compiled loops off. Each loop is compiled
@@ -26,29 +26,28 @@ from functools import cache, partial
 
 import numpy as np
 
-from . import objectives as catalogue
 from . import optimizers
+from .objectives import OBJECTIVES
+
+#: Catalogue objectives the compiled loops leave to NumPy, and why.
+NOT_COMPILED = {"ackley": "its np.exp rounds differently from the C library's exp that compiled code calls"}
+
+
+def _functions(objective):
+    """``(f, gradient, parameters)``: the module functions behind ``objective`` and the arguments
+    bound before (x, y) (the valley's cos, sin and kappa)."""
+    f, grad = objective.f, objective.grad
+    if isinstance(f, partial) and isinstance(grad, partial) and f.args == grad.args and not f.keywords | grad.keywords:
+        return f.func, grad.func, grad.args
+    return f, grad, ()
+
 
 #: The objectives the compiled loops evaluate, as (f, gradient) pairs; objective kind ``k`` is
-#: entry ``k``.
-CATALOGUE = (
-    (catalogue._bowl, catalogue._bowl_grad),
-    (catalogue._ellipse, catalogue._ellipse_grad),
-    (catalogue._rosenbrock, catalogue._rosenbrock_grad),
-    (catalogue._beale, catalogue._beale_grad),
-    (catalogue._himmelblau, catalogue._himmelblau_grad),
-    (catalogue._rastrigin, catalogue._rastrigin_grad),
-    (catalogue._booth, catalogue._booth_grad),
-    (catalogue._matyas, catalogue._matyas_grad),
-    (catalogue._six_hump_camel, catalogue._six_hump_camel_grad),
-    (catalogue._three_hump_camel, catalogue._three_hump_camel_grad),
-    (catalogue._goldstein_price, catalogue._goldstein_price_grad),
-    (catalogue._saddle, catalogue._saddle_grad),
-    (catalogue._valley, catalogue._valley_grad),  # parameters (cos, sin, kappa) first
+#: entry ``k``, and ``_PARAMETER_COUNTS[k]`` the number of arguments its functions take before (x, y).
+CATALOGUE = tuple(_functions(objective)[:2] for name, objective in OBJECTIVES.items() if name not in NOT_COMPILED)
+_PARAMETER_COUNTS = tuple(
+    len(_functions(objective)[2]) for name, objective in OBJECTIVES.items() if name not in NOT_COMPILED
 )
-
-#: How many parameters each catalogue function takes before (x, y): the valley's cos, sin, kappa.
-_PARAMETER_COUNTS = tuple(3 if f is catalogue._valley else 0 for f, _ in CATALOGUE)
 
 #: Optimizer kinds in the compiled loops; the hyperparameters follow each spec's ``numeric_fields``.
 OPTIMIZER_KINDS = ("sgd", "momentum", "rmsprop", "adam", "adagrad")
@@ -79,11 +78,7 @@ def _numba_installed() -> bool:
 
 def _objective_kind(objective):
     """``(kind, parameters)`` of a catalogue objective the loops reproduce exactly, else None."""
-    f, grad, parameters = objective.f, objective.grad, ()
-    if isinstance(f, partial) and isinstance(grad, partial):
-        if f.args != grad.args or f.keywords or grad.keywords:
-            return None
-        f, grad, parameters = f.func, grad.func, grad.args
+    f, grad, parameters = _functions(objective)
     try:
         kind = CATALOGUE.index((f, grad))
     except ValueError:
