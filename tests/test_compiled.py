@@ -200,3 +200,19 @@ def test_compiled_objective_functions_are_numpys(name):
     gradients = np.array([gradient(x, y) for x, y in points])
     np.testing.assert_array_equal(values, objective.f(points[:, 0], points[:, 1]))
     np.testing.assert_array_equal(gradients, np.column_stack(objective.grad(points[:, 0], points[:, 1])))
+
+
+def test_a_compiled_run_dates_undefined_losses_itself(monkeypatch):
+    """The compiled loops evaluate each loss as they go, so the path needs no NumPy pass over
+    every loss to finish dating its divergence (for a large sweep that pass cost more than the run)."""
+    from rmsprop_core import engine
+
+    passes = []
+    original = engine._date_undefined_losses
+    monkeypatch.setattr(engine, "_date_undefined_losses", lambda *args: (passes.append(1), original(*args))[1])
+    objective = get_objective("rosenbrock")
+    run = optimize(RMSProp(lr=np.array([0.01, 1e9])), objective, objective.start, 50)
+    assert run.diverged_at.tolist() == [-1, 1] and not passes
+    monkeypatch.setenv("RMSPROP_LAB_ENGINE", "numpy")
+    assert optimize(RMSProp(lr=np.array([0.01, 1e9])), objective, objective.start, 50).diverged_at.tolist() == [-1, 1]
+    assert passes == [1]
