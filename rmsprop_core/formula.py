@@ -136,7 +136,7 @@ def _real_abs():
 
 
 def _where(node: ast.AST) -> str:
-    return f" at column {node.col_offset + 1}" if hasattr(node, "col_offset") else ""
+    return f" at column {node.col_offset + 1}"
 
 
 def _is_constant(node: ast.AST) -> bool:
@@ -199,10 +199,9 @@ def _log10(value: complex) -> float:
 
 
 def _growth(kind: str, values: tuple[complex, ...]) -> float | None:
-    """An upper bound on log10 of the result's magnitude, for the operations that can overflow."""
+    """An upper bound on log10 of the result's magnitude, for the operations that can grow beyond
+    every float in one step (a sum reaches at most twice the largest float: its value says)."""
     first = values[0]
-    if kind == "add" or kind == "sub":
-        return math.log10(abs(first) + abs(values[1])) if first or values[1] else -math.inf
     if kind == "mul":
         return _log10(first) + _log10(values[1])
     if kind == "div":
@@ -225,7 +224,8 @@ def _too_large_constant(node: ast.AST, log10: float | None) -> FormulaError:
 
 
 def _constant_value(node: ast.AST, kind: str, values: tuple[complex, ...]) -> complex:
-    """The value of a constant operation, refused when it would be beyond every float."""
+    """The value of a constant operation, refused when it would be beyond every float (complex
+    powers and functions can end in NaN rather than overflow: bounded before they are computed)."""
     if any(cmath.isnan(value) for value in values):
         return _UNDEFINED
     if (kind == "div" and values[1] == 0) or (kind == "pow" and values[0] == 0 and values[1].real < 0):
@@ -238,8 +238,8 @@ def _constant_value(node: ast.AST, kind: str, values: tuple[complex, ...]) -> co
     except (ValueError, ZeroDivisionError):  # log(0), atan(±i): undefined, as sympy will find
         return _UNDEFINED
     except OverflowError:
-        raise _too_large_constant(node, growth) from None
-    if cmath.isinf(value):
+        value = complex(math.inf)
+    if cmath.isinf(value):  # a sum, or a rounding at the bound
         raise _too_large_constant(node, growth)
     return value
 
@@ -274,13 +274,8 @@ class _Builder:
         part = self._build(node)
         if part.value is None and (part.expression.is_Rational or part.expression.is_Float):
             # a constant that sympy found (x - x + 1000.0): bound what is built from it as well
-            try:
-                value = complex(float(part.expression))
-            except OverflowError:
-                value = complex(math.inf)
-            if cmath.isinf(value):
-                raise _too_large_constant(node, None)
-            return part._replace(value=value)
+            # (it is no larger than the parts it came from, each of which a float holds)
+            return part._replace(value=complex(float(part.expression)))
         return part
 
     def _build(self, node: ast.AST) -> _Part:
@@ -466,7 +461,7 @@ def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> tuple[tuple, dict
             return ("pow", lower(node.base, what), lower(node.exp, what))
         if node.func in names and len(node.args) == 1:
             return (names[node.func], lower(node.args[0], what))
-        name = getattr(node.func, "__name__", type(node).__name__)
+        name = type(node).__name__
         raise FormulaError(f"the formula's {what} needs '{name}', which this app cannot evaluate")
 
     shared = tuple(lower(expression, "shared part") for _, expression in replacements)
@@ -558,11 +553,9 @@ def _is_negation(node: tuple) -> bool:
 
 
 def _combined(operation, left, left_constant, right_node, compile_node):
-    """``operation(left, right)`` as one closure, with a constant operand inlined: formulas are
-    evaluated at every step of a run, so each closure call saved counts."""
-    if right_node[0] == "number":
-        value = right_node[1]
-        return lambda x, y, values: operation(left(x, y, values), value)
+    """``operation(left, right)`` as one closure, with a constant first operand inlined (sympy puts
+    a sum's or product's number first): formulas are evaluated at every step of a run, so each
+    closure call saved counts."""
     right = compile_node(right_node)
     if left_constant is not None:
         return lambda x, y, values: operation(left_constant, right(x, y, values))
@@ -627,8 +620,6 @@ def analyse_formula(text: str, domain=None) -> FormulaAnalysis:
     builder = _Builder()
     try:
         expression = builder.build(tree).expression
-        if not expression.free_symbols <= {builder.x, builder.y}:
-            raise FormulaError("the formula may only use x and y")
         if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds):
             raise FormulaError("the formula divides by zero (or is undefined) everywhere")
         if expression.has(sympy.I):
