@@ -190,7 +190,8 @@ class _Part(NamedTuple):
     #: upper bounds on log10 of the numerators and denominators of the exact numbers in it
     numerator: float
     denominator: float
-    #: the value of a constant piece, approximately (NaN where undefined); None for one in x or y
+    #: the value of a constant piece, approximately (NaN where undefined); None for one in x or y,
+    #: and for a plain number until :meth:`_Builder.build` reads it from sympy's
     value: complex | None
 
 
@@ -273,8 +274,8 @@ class _Builder:
     def build(self, node: ast.AST) -> _Part:
         part = self._build(node)
         if part.value is None and (part.expression.is_Rational or part.expression.is_Float):
-            # a constant that sympy found (x - x + 1000.0): bound what is built from it as well
-            # (it is no larger than the parts it came from, each of which a float holds)
+            # a number: typed (1000), or found by sympy (x - x + 1000.0), no larger than the parts
+            # it came from, each of which a float holds; bound what is built from it
             return part._replace(value=complex(float(part.expression)))
         return part
 
@@ -289,9 +290,9 @@ class _Builder:
                 raise FormulaError(f"the number {node.value!r}{_where(node)} is larger than {MAX_LITERAL:g}")
             value = node.value
             if isinstance(value, int):
-                return _Part(sympy.Integer(value), _log10(value) if value else 0.0, 0.0, complex(value))
+                return _Part(sympy.Integer(value), _log10(value) if value else 0.0, 0.0, None)
             # a float stays a float in sympy, whose size its exponent holds: it builds no long number
-            return _Part(sympy.Float(value), 0.0, 0.0, complex(value))
+            return _Part(sympy.Float(value), 0.0, 0.0, None)
         if isinstance(node, ast.Name):
             if node.id == "x":
                 return _Part(self.x, 0.0, 0.0, None)
@@ -391,7 +392,7 @@ def _syntax_tree(source: str) -> ast.Expression:
         return ast.parse(source, mode="eval")
     except SyntaxError as error:
         column = f" at column {error.offset}" if error.offset else ""
-        reason = (error.msg or "invalid syntax").replace("'(' was never closed", "expected ')'")
+        reason = error.msg.replace("'(' was never closed", "expected ')'")
         raise FormulaError(f"{reason}{column}") from None
     except (ValueError, MemoryError, RecursionError):
         raise FormulaError("the formula cannot be read") from None
@@ -451,10 +452,7 @@ def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> tuple[tuple, dict
         if node == y_symbol:
             return ("y",)
         if node.is_Number or node.is_NumberSymbol:
-            try:
-                return ("number", float(node))
-            except OverflowError:
-                return ("number", math.inf if node > 0 else -math.inf)
+            return ("number", float(node))  # ±inf beyond every float (a gradient's 50·10^308)
         if node.is_Add or node.is_Mul:
             return ("add" if node.is_Add else "mul", *(lower(arg, what) for arg in node.args))
         if node.is_Pow:

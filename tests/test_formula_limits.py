@@ -291,3 +291,36 @@ def test_an_analysis_is_plain_data_with_its_shared_parts():
     analysis = analyse_formula("2^(x*y) + x*y")
     assert analysis.shared[0] == ("mul", ("x",), ("y",))
     assert analysis.value == ("add", ("shared", 0), ("shared", 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # exp and a product that round beyond the largest float, their bound a hair below it
+        ("exp(709.7827128933841)*x", _constant("exp(709.7827128933841)", "about 10^308")),
+        (
+            "(1000000*10)^44*1.7976931348623173*x",
+            _constant("(1000000 * 10) ** 44 * 1.7976931348623173", "about 10^308"),
+        ),
+    ],
+)
+def test_constants_that_round_beyond_every_float_are_refused(text, message):
+    assert refusal(text) == message
+
+
+@pytest.mark.parametrize("text", ["-" * 100_000 + "x", "x" + "+x" * 100_000])
+def test_text_python_cannot_parse_is_refused_under_a_longer_limit(monkeypatch, text):
+    monkeypatch.setattr(formula, "MAX_LENGTH", 300_000)
+    assert refusal(text) == "the formula cannot be read"
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "value"),
+    [("x*abs(x)", (-(10**10), 0), -1e20), ("y*abs(y)", (0, 10**10), 1e20)],
+)
+def test_integer_inputs_are_read_as_floats(text, point, value):
+    assert float(parse_objective(text).f(*point)) == value
+
+
+def test_abs_of_a_real_part_is_sympys_abs():
+    assert parse_objective("abs(x)^2").latex == "f(x, y) = x^{2}"  # |x|² of a real x is x²
