@@ -324,3 +324,8 @@ def test_integer_inputs_are_read_as_floats(text, point, value):
 
 def test_abs_of_a_real_part_is_sympys_abs():
     assert parse_objective("abs(x)^2").latex == "f(x, y) = x^{2}"  # |x|² of a real x is x²
+
+
+def test_a_constant_whose_bound_is_exactly_the_largest_floats_is_accepted():
+    # 709.782712893384·log10(e) is log10 of the largest float to the last bit; e to it is a float
+    assert float(parse_objective("exp(709.782712893384)*x").f(1.0, 0.0)) == pytest.approx(1.7976931348622732e308)
