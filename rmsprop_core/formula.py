@@ -136,7 +136,7 @@ def _real_abs():
 
 
 def _where(node: ast.AST) -> str:
-    return f" at column {node.col_offset + 1}" if hasattr(node, "col_offset") else ""
+    return f" at column {node.col_offset + 1}"
 
 
 def _is_constant(node: ast.AST) -> bool:
@@ -190,7 +190,8 @@ class _Part(NamedTuple):
     #: upper bounds on log10 of the numerators and denominators of the exact numbers in it
     numerator: float
     denominator: float
-    #: the value of a constant piece, approximately (NaN where undefined); None for one in x or y
+    #: the value of a constant piece, approximately (NaN where undefined); None for one in x or y,
+    #: and for a plain number until :meth:`_Builder.build` reads it from sympy's
     value: complex | None
 
 
@@ -199,10 +200,9 @@ def _log10(value: complex) -> float:
 
 
 def _growth(kind: str, values: tuple[complex, ...]) -> float | None:
-    """An upper bound on log10 of the result's magnitude, for the operations that can overflow."""
+    """An upper bound on log10 of the result's magnitude, for the operations that can grow beyond
+    every float in one step (a sum reaches at most twice the largest float: its value says)."""
     first = values[0]
-    if kind == "add" or kind == "sub":
-        return math.log10(abs(first) + abs(values[1])) if first or values[1] else -math.inf
     if kind == "mul":
         return _log10(first) + _log10(values[1])
     if kind == "div":
@@ -225,7 +225,8 @@ def _too_large_constant(node: ast.AST, log10: float | None) -> FormulaError:
 
 
 def _constant_value(node: ast.AST, kind: str, values: tuple[complex, ...]) -> complex:
-    """The value of a constant operation, refused when it would be beyond every float."""
+    """The value of a constant operation, refused when it would be beyond every float (complex
+    powers and functions can end in NaN rather than overflow: bounded before they are computed)."""
     if any(cmath.isnan(value) for value in values):
         return _UNDEFINED
     if (kind == "div" and values[1] == 0) or (kind == "pow" and values[0] == 0 and values[1].real < 0):
@@ -238,8 +239,8 @@ def _constant_value(node: ast.AST, kind: str, values: tuple[complex, ...]) -> co
     except (ValueError, ZeroDivisionError):  # log(0), atan(±i): undefined, as sympy will find
         return _UNDEFINED
     except OverflowError:
-        raise _too_large_constant(node, growth) from None
-    if cmath.isinf(value):
+        value = complex(math.inf)
+    if cmath.isinf(value):  # a sum, or a rounding at the bound
         raise _too_large_constant(node, growth)
     return value
 
@@ -273,14 +274,9 @@ class _Builder:
     def build(self, node: ast.AST) -> _Part:
         part = self._build(node)
         if part.value is None and (part.expression.is_Rational or part.expression.is_Float):
-            # a constant that sympy found (x - x + 1000.0): bound what is built from it as well
-            try:
-                value = complex(float(part.expression))
-            except OverflowError:
-                value = complex(math.inf)
-            if cmath.isinf(value):
-                raise _too_large_constant(node, None)
-            return part._replace(value=value)
+            # a number: typed (1000), or found by sympy (x - x + 1000.0), no larger than the parts
+            # it came from, each of which a float holds; bound what is built from it
+            return part._replace(value=complex(float(part.expression)))
         return part
 
     def _build(self, node: ast.AST) -> _Part:
@@ -294,9 +290,9 @@ class _Builder:
                 raise FormulaError(f"the number {node.value!r}{_where(node)} is larger than {MAX_LITERAL:g}")
             value = node.value
             if isinstance(value, int):
-                return _Part(sympy.Integer(value), _log10(value) if value else 0.0, 0.0, complex(value))
+                return _Part(sympy.Integer(value), _log10(value) if value else 0.0, 0.0, None)
             # a float stays a float in sympy, whose size its exponent holds: it builds no long number
-            return _Part(sympy.Float(value), 0.0, 0.0, complex(value))
+            return _Part(sympy.Float(value), 0.0, 0.0, None)
         if isinstance(node, ast.Name):
             if node.id == "x":
                 return _Part(self.x, 0.0, 0.0, None)
@@ -396,7 +392,7 @@ def _syntax_tree(source: str) -> ast.Expression:
         return ast.parse(source, mode="eval")
     except SyntaxError as error:
         column = f" at column {error.offset}" if error.offset else ""
-        reason = (error.msg or "invalid syntax").replace("'(' was never closed", "expected ')'")
+        reason = error.msg.replace("'(' was never closed", "expected ')'")
         raise FormulaError(f"{reason}{column}") from None
     except (ValueError, MemoryError, RecursionError):
         raise FormulaError("the formula cannot be read") from None
@@ -456,17 +452,14 @@ def _evaluator_trees(expressions: dict, x_symbol, y_symbol) -> tuple[tuple, dict
         if node == y_symbol:
             return ("y",)
         if node.is_Number or node.is_NumberSymbol:
-            try:
-                return ("number", float(node))
-            except OverflowError:
-                return ("number", math.inf if node > 0 else -math.inf)
+            return ("number", float(node))  # ±inf beyond every float (a gradient's 50·10^308)
         if node.is_Add or node.is_Mul:
             return ("add" if node.is_Add else "mul", *(lower(arg, what) for arg in node.args))
         if node.is_Pow:
             return ("pow", lower(node.base, what), lower(node.exp, what))
         if node.func in names and len(node.args) == 1:
             return (names[node.func], lower(node.args[0], what))
-        name = getattr(node.func, "__name__", type(node).__name__)
+        name = type(node).__name__
         raise FormulaError(f"the formula's {what} needs '{name}', which this app cannot evaluate")
 
     shared = tuple(lower(expression, "shared part") for _, expression in replacements)
@@ -558,11 +551,9 @@ def _is_negation(node: tuple) -> bool:
 
 
 def _combined(operation, left, left_constant, right_node, compile_node):
-    """``operation(left, right)`` as one closure, with a constant operand inlined: formulas are
-    evaluated at every step of a run, so each closure call saved counts."""
-    if right_node[0] == "number":
-        value = right_node[1]
-        return lambda x, y, values: operation(left(x, y, values), value)
+    """``operation(left, right)`` as one closure, with a constant first operand inlined (sympy puts
+    a sum's or product's number first): formulas are evaluated at every step of a run, so each
+    closure call saved counts."""
     right = compile_node(right_node)
     if left_constant is not None:
         return lambda x, y, values: operation(left_constant, right(x, y, values))
@@ -627,8 +618,6 @@ def analyse_formula(text: str, domain=None) -> FormulaAnalysis:
     builder = _Builder()
     try:
         expression = builder.build(tree).expression
-        if not expression.free_symbols <= {builder.x, builder.y}:
-            raise FormulaError("the formula may only use x and y")
         if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds):
             raise FormulaError("the formula divides by zero (or is undefined) everywhere")
         if expression.has(sympy.I):
