@@ -141,6 +141,32 @@ def test_download_csv_and_read_it_back(served_app, browser):
     page.close()
 
 
+def test_downloads_outside_the_fragment_follow_its_presses(served_app, browser):
+    """The downloads sit below the fragment that a press reruns, so a press does not redraw them:
+    each file is built on click from the fragment's last run (a new ρ, Adam switched on)."""
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
+    page.get_by_role("slider", name="Decay rate").focus()
+    page.keyboard.press("ArrowRight")  # 0.9 -> 0.95, a fragment-only rerun
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('rho=0.95')")
+    page.locator(".st-key-compare-_panel").get_by_role("radio", name="Adam", exact=True).click()
+    wait_settled(page)
+    page.get_by_text("Show Adam").click()
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('adam=1')")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download trajectories (CSV)").click()
+    runs = read_trajectories_csv(download_info.value.path().read_text(encoding="utf-8"))
+    assert list(runs) == ["SGD", "Momentum", "RMSProp", "Adam"]
+    expected = optimize(RMSProp(lr=0.005, rho=0.95), get_objective("rosenbrock"), (-1.5, 2.0), 1000)
+    np.testing.assert_array_equal(runs["RMSProp"].points, expected.points)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download this view (HTML)").click()
+    html = download_info.value.path().read_text(encoding="utf-8")
+    assert "rho = 0.95" in html and "Adam: " in html and "rho=0.95" in html and "adam=1" in html
+    page.close()
+
+
 def test_shared_url_opens_the_same_view(served_app, browser):
     page = open_page(browser, f"{served_app.url}/?objective=beale&rho=0.99&eps=1e-08&view=side+by+side", charts=3)
     assert page.get_by_text("Beale", exact=True).first.is_visible()
