@@ -127,7 +127,9 @@ def adagrad_controls() -> None:
     settings.toggle("ada", "Show Adagrad")
     settings.ladder("ada_lr", "Learning rate α")
     settings.ladder("ada_eps", "Epsilon ε")
-    st.caption("Adagrad is RMSProp's ancestor: s is a sum of every g² so far, never an average, so its steps shrink for ever.")
+    st.caption(
+        "Adagrad is RMSProp's ancestor: s is a sum of every g² so far, never an average, so its steps shrink for ever."
+    )
 
 
 #: the optimizers whose controls the panel shows, one at a time: kind -> (name, its switch, its controls)
