@@ -11,7 +11,14 @@ import streamlit as st
 from rmsprop_core import trajectories_to_csv
 from rmsprop_core.metrics import steps_to_escape, summarize
 from rmsprop_lab import figures, presentation, runs, view_file
-from rmsprop_lab.controls import PageSettings, WidgetView, function_title, resolve_function, show_notices
+from rmsprop_lab.controls import (
+    PageSettings,
+    WidgetView,
+    function_title,
+    markdown_table,
+    resolve_function,
+    show_notices,
+)
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder
 from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
@@ -302,7 +309,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     with tolerance_column:
         settings.ladder("tol", "Tolerance for “reached the minimum” (f − f* ≤ tol)")
     if results:
-        st.table(results_table(results, objective, settings["tol"]))
+        st.markdown(markdown_table(results_table(results, objective, settings["tol"])))
         if minimum_note:
             st.caption(minimum_note)
         settings.toggle("sensitivity", "Show how each optimizer's outcome depends on α")

@@ -81,12 +81,13 @@ def test_a_control_that_changes_no_chart_redraws_none(served_app, browser):
             }
         }"""
     )
-    before = page.locator("[data-testid=stTable]").inner_text()
+    before = page.locator("[data-testid=stMarkdownContainer] table").inner_text()
     page.get_by_role("slider", name="Tolerance").focus()
     page.keyboard.press("ArrowLeft")
     wait_settled(page)
     page.wait_for_function("() => location.search.includes('tol=')")
-    assert page.locator("[data-testid=stTable]").inner_text() != before
+    assert page.locator("[data-testid=stMarkdownContainer] table").inner_text() != before
+    assert "steps to settle (f − f* ≤ tol)" in before  # the results table, its Markdown escaped
     assert page.evaluate("() => window.__draws") == 0
     page.close()
 

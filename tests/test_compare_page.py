@@ -10,7 +10,7 @@ from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tole
 from rmsprop_lab.options import LR_OPTIONS
 from rmsprop_lab.schemas import COMPARE
 
-from .apptest_helpers import charts, figure, fresh_app, path_points, table, trace
+from .apptest_helpers import charts, figure, fresh_app, markdown_tables, path_points, table, trace
 
 
 def key(name):
@@ -89,7 +89,7 @@ def test_optimizer_switches(app):
     for name in ("mom", "rms", "adam"):
         shown(app, name).toggle(key=key(name)).set_value(False).run()
     assert any("Switch on at least one optimizer" in info.value for info in app.info)
-    assert not app.table
+    assert not markdown_tables(app)
 
 
 @pytest.mark.parametrize(
@@ -373,3 +373,10 @@ def test_one_optimizers_controls_at_a_time_and_none_of_them_forgotten(app):
     assert shown(app, "beta1").select_slider(key=key("beta1")).value == 0.8
     assert app.query_params["rho"] == "0.99" and app.query_params["beta1"] == "0.8"
     np.testing.assert_array_equal(path_points(app, "RMSProp"), engine_path(RMSProp(lr=0.005, rho=0.99)).points)
+
+
+def test_the_results_table_shows_every_cell_as_it_is(app):
+    """The results are a Markdown table: its Markdown characters (the * of f*) are escaped, not markup."""
+    assert "steps to settle (f − f* ≤ tol)" in table(app)["SGD"]
+    (results,) = [element.value for element in app.markdown if element.value.startswith("| optimizer |")]
+    assert "f − f\\* ≤ tol" in results
