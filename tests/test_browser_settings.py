@@ -37,7 +37,9 @@ def every_optimizer_control(page) -> list:
         option = page.locator(".st-key-compare-_panel").get_by_role("radio", name=name, exact=True)
         option.click()
         wait_settled(page)
-        page.wait_for_function("(option) => option.getAttribute('aria-checked') === 'true'", arg=option.element_handle())
+        page.wait_for_function(
+            "(option) => option.getAttribute('aria-checked') === 'true'", arg=option.element_handle()
+        )
         wait_settled(page)
         found.append((name, shown_controls(page)))
     return found
