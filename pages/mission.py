@@ -96,20 +96,27 @@ def settings_text(spec) -> str:
 
 
 def flight_computers() -> None:
+    """The ships' hyperparameters in one row above the map (a square map needs the page's width)."""
     st.markdown("##### Flight computers")
-    settings.ladder("sgd_lr", "SGD α")
-    settings.ladder("mom_lr", "Momentum α")
-    settings.ladder("mom_mu", "Momentum μ")
-    settings.ladder("rms_lr", "RMSProp α")
-    settings.ladder("rho", "RMSProp ρ")
+    for column, (name, label) in zip(
+        st.columns(5),
+        (
+            ("sgd_lr", "SGD α"),
+            ("mom_lr", "Momentum α"),
+            ("mom_mu", "Momentum μ"),
+            ("rms_lr", "RMSProp α"),
+            ("rho", "RMSProp ρ"),
+        ),
+        strict=True,
+    ):
+        with column:
+            settings.ladder(name, label)
 
 
 @st.fragment
 def flight_lab(mission: Mission, steps: int) -> None:
-    """The flight computers beside the map, with the flights and reports they change."""
-    map_column, controls_column = st.columns([2.7, 1], gap="medium")
-    with controls_column:
-        flight_computers()
+    """The flight computers above the map, with the flights and reports they change."""
+    flight_computers()
     settings.publish()
     specs = {
         "SGD": SGD(lr=settings["sgd_lr"]),
@@ -139,8 +146,7 @@ def flight_lab(mission: Mission, steps: int) -> None:
         colourbar_beside=presentation.presenting(),
         uirevision=repr(mission),
     )
-    with map_column:
-        live_chart(flight_map, key="mission_map")
+    live_chart(flight_map, key="mission_map")
     values, link = settings.values(), settings.link()
     st.download_button(
         "Download this view (HTML)",
