@@ -2,7 +2,8 @@
 
 The problem (function, start, steps) lives in the sidebar and reruns the page. Everything that
 moves while the user tweaks hyperparameters (the optimizer controls, the charts, the results)
-is one fragment, so a slider move reruns and redraws only that part of the page.
+is one fragment, so a slider move reruns and redraws only that part of the page. It shows one
+optimizer's controls at a time; the downloads and save/load sit below it, built when clicked.
 """
 
 import numpy as np
