@@ -16,8 +16,10 @@ Playwright, and reports:
   chart redrawn and to all three charts redrawn (the page's own log of each swap), to the start of
   the next frame, and the size of the largest WebSocket message while the ladder was fetched;
 - interleaved with the naive app (both servers up, one press on each view per round, the same
-  key): Compare's rho and the Decay explorer's learning rate against the naive app's slider, the
-  median of the per-round ratios, and each server's CPU time per press;
+  key): a slider of every page with one (Compare's rho, the Decay explorer's learning rate, the
+  Sweep's fixed epsilon, Conventions' learning rate, the Lesson's rho, Mission's RMSProp rho)
+  against the naive app's slider, the median of the per-round ratios, and each server's CPU time
+  per press (``--interleaved-only``: the cold start and these rounds alone);
 - for reference, the same probe on a naive ~30-line Streamlit app (one 500-step RMSProp path on a
   200x200 go.Contour), run in the same way.
 
@@ -26,7 +28,7 @@ chart that shows the changed value has drawn since (Plotly's afterplot/react eve
 mounted chart with its SVG) and ``data-test-script-state`` says the app is not running; then two
 animation frames are awaited.
 
-    python bench/bench_ui.py [--presses 20] [--moves 40]
+    python bench/bench_ui.py [--presses 20] [--moves 40] [--interleaved-only]
 """
 
 from __future__ import annotations
