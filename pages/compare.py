@@ -2,7 +2,8 @@
 
 The problem (function, start, steps) lives in the sidebar and reruns the page. Everything that
 moves while the user tweaks hyperparameters (the optimizer controls, the charts, the results)
-is one fragment, so a slider move reruns and redraws only that part of the page.
+is one fragment, so a slider move reruns and redraws only that part of the page. It shows one
+optimizer's controls at a time; the downloads and save/load sit below it, built when clicked.
 """
 
 import numpy as np
@@ -11,7 +12,14 @@ import streamlit as st
 from rmsprop_core import trajectories_to_csv
 from rmsprop_core.metrics import steps_to_escape, summarize
 from rmsprop_lab import figures, presentation, runs, view_file
-from rmsprop_lab.controls import PageSettings, WidgetView, function_title, resolve_function, show_notices
+from rmsprop_lab.controls import (
+    PageSettings,
+    WidgetView,
+    function_title,
+    markdown_table,
+    resolve_function,
+    show_notices,
+)
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder
 from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
@@ -34,6 +42,8 @@ SCRUBBED = {"rho": ("rmsprop", "rho"), "eps": ("rmsprop", "eps")} | {key: (kind,
 CHARTS = {"main": "compare_main", "loss": "compare_loss", "step": "compare_step_size"}
 SCRUB_KEY = "compare_scrub"
 TUNED_NOTE = settings.key("_tuned")
+#: the fragment's last results, for the downloads outside it
+LATEST = settings.key("_latest")
 
 
 def restart_replay(_settings: dict) -> dict:
@@ -86,39 +96,78 @@ def tuned_note(current: dict, start, steps: int) -> None:
     )
 
 
+def sgd_controls() -> None:
+    settings.toggle("sgd", "Show SGD")
+    settings.ladder("sgd_lr", "Learning rate α")
+
+
+def momentum_controls() -> None:
+    settings.toggle("mom", "Show Momentum")
+    settings.ladder("mom_lr", "Learning rate α")
+    settings.ladder("mom_mu", "Momentum μ")
+    settings.checkbox("nesterov", "Nesterov")
+
+
+def rmsprop_controls() -> None:
+    settings.toggle("rms", "Show RMSProp")
+    settings.ladder("rms_lr", "Learning rate α")
+    settings.ladder(
+        "rho",
+        "Decay rate ρ (gamma, alpha, decay)",
+        help="Weight of the old running average of g². PyTorch calls it alpha, Keras rho, optax decay, "
+        "many courses gamma.",
+    )
+    settings.ladder("eps", "Epsilon ε")
+    settings.checkbox("eps_in_sqrt", "ε inside the square root (Keras 3, optax)")
+    settings.checkbox("centered", "Centered (divide by the gradient's variance)")
+    settings.ladder("rms_mu", "Momentum μ")
+
+
+def adam_controls() -> None:
+    settings.toggle("adam", "Show Adam")
+    settings.ladder("adam_lr", "Learning rate α")
+    settings.ladder("beta1", "β₁")
+    settings.ladder("beta2", "β₂")
+    settings.ladder("adam_eps", "Epsilon ε")
+
+
+def adagrad_controls() -> None:
+    settings.toggle("ada", "Show Adagrad")
+    settings.ladder("ada_lr", "Learning rate α")
+    settings.ladder("ada_eps", "Epsilon ε")
+    st.caption(
+        "Adagrad is RMSProp's ancestor: s is a sum of every g² so far, never an average, so its steps shrink for ever."
+    )
+
+
+#: the optimizers whose controls the panel shows, one at a time: kind -> (name, its switch, its controls)
+PANELS = {
+    "sgd": ("SGD", "sgd", sgd_controls),
+    "momentum": ("Momentum", "mom", momentum_controls),
+    "rmsprop": ("RMSProp", "rms", rmsprop_controls),
+    "adam": ("Adam", "adam", adam_controls),
+    "adagrad": ("Adagrad", "ada", adagrad_controls),
+}
+PANEL_KEY = settings.key("_panel")
+
+
 def optimizer_controls() -> None:
-    with st.expander("SGD", expanded=False):
-        settings.toggle("sgd", "Show SGD")
-        settings.ladder("sgd_lr", "Learning rate α")
-    with st.expander("Momentum", expanded=False):
-        settings.toggle("mom", "Show Momentum")
-        settings.ladder("mom_lr", "Learning rate α")
-        settings.ladder("mom_mu", "Momentum μ")
-        settings.checkbox("nesterov", "Nesterov")
-    with st.expander("RMSProp", expanded=True):
-        settings.toggle("rms", "Show RMSProp")
-        settings.ladder("rms_lr", "Learning rate α")
-        settings.ladder(
-            "rho",
-            "Decay rate ρ (gamma, alpha, decay)",
-            help="Weight of the old running average of g². PyTorch calls it alpha, Keras rho, optax decay, "
-            "many courses gamma.",
-        )
-        settings.ladder("eps", "Epsilon ε")
-        settings.checkbox("eps_in_sqrt", "ε inside the square root (Keras 3, optax)")
-        settings.checkbox("centered", "Centered (divide by the gradient's variance)")
-        settings.ladder("rms_mu", "Momentum μ")
-    with st.expander("Adam", expanded=False):
-        settings.toggle("adam", "Show Adam")
-        settings.ladder("adam_lr", "Learning rate α")
-        settings.ladder("beta1", "β₁")
-        settings.ladder("beta2", "β₂")
-        settings.ladder("adam_eps", "Epsilon ε")
-    with st.expander("Adagrad (RMSProp's ancestor)", expanded=False):
-        settings.toggle("ada", "Show Adagrad")
-        settings.ladder("ada_lr", "Learning rate α")
-        settings.ladder("ada_eps", "Epsilon ε")
-        st.caption("s is a sum of every g² so far, never an average: its steps shrink for ever.")
+    """One optimizer's controls at a time (the one picked above them): a press reruns and redraws
+    at most 7 controls, not 26."""
+    # wrapped onto two lines in the narrow column, rather than scrolled out of sight
+    st.pills(
+        "Settings of",
+        list(PANELS),
+        default="rmsprop",
+        required=True,
+        # fixed labels: the picked option is sent back by its label, which must not change between runs
+        format_func=lambda kind: PANELS[kind][0],
+        key=PANEL_KEY,
+        persist_state="session",
+        wrap=True,
+        help="Each optimizer's settings are kept while another one's are shown; its switch is the first of them.",
+    )
+    PANELS[st.session_state[PANEL_KEY]][2]()
 
 
 def scrubbing(specs, choice: runs.FunctionChoice, start, steps: int, noise: float) -> None:
@@ -261,7 +310,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     with tolerance_column:
         settings.ladder("tol", "Tolerance for “reached the minimum” (f − f* ≤ tol)")
     if results:
-        st.table(results_table(results, objective, settings["tol"]))
+        st.markdown(markdown_table(results_table(results, objective, settings["tol"])))
         if minimum_note:
             st.caption(minimum_note)
         settings.toggle("sensitivity", "Show how each optimizer's outcome depends on α")
@@ -286,39 +335,54 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
                 "★ marks the α that “Tune learning rates” picks. A wide valley means an optimizer forgiving of α."
             )
 
-        def build_csv() -> str:
-            return trajectories_to_csv({r.label: (r.optimizer(), objective, r) for r in results})
+    # what the downloads below the fragment build when clicked (they are not redrawn by a press)
+    st.session_state.setdefault(LATEST, {}).update(
+        choice=choice, objective=objective, surface=surface, results=results, paths=paths
+    )
+    settings.publish()
 
+
+def downloads() -> None:
+    """The trajectories, the view and the settings as files. Outside the fragment, so a press does
+    not redraw them: each file is built when clicked, from the last run of the fragment."""
+    latest = st.session_state[LATEST]
+    store, base = settings.current(), settings.base_url()
+
+    def build_csv() -> str:
+        return trajectories_to_csv({r.label: (r.optimizer(), latest["objective"], r) for r in latest["results"]})
+
+    def build_view() -> str:
+        values, objective, surface, paths = store(), latest["objective"], latest["surface"], latest["paths"]
+        if values["view"] == SURFACE_3D:
+            figure = figures.surface_3d_figure(surface, paths)
+        else:
+            figure = figures.animated_contour_figure(surface, paths)
+        runs_text = [f"{r.label}: {', '.join(f'{k} = {v}' for k, v in r.hyperparameters)}" for r in latest["results"]]
+        return view_file.view_html(
+            figure,
+            title=f"RMSProp Lab: {function_title(latest['choice'], objective)}",
+            notes=[objective.description, *runs_text],
+            schema=COMPARE,
+            values=values,
+            link=settings.link_to(values, base),
+        )
+
+    csv_column, view_column, file_column = st.columns([1, 1, 1.3])
+    with csv_column:
         st.download_button(
             "Download trajectories (CSV)",
             data=build_csv,
-            file_name=f"rmsprop-lab_{objective.name}.csv",
+            file_name=f"rmsprop-lab_{latest['objective'].name}.csv",
             mime="text/csv",
             on_click="ignore",
             key="compare_download",
             icon=":material/download:",
         )
-        values, link = settings.values(), settings.link()
-
-        def build_view() -> str:
-            if values["view"] == SURFACE_3D:
-                figure = figures.surface_3d_figure(surface, paths)
-            else:
-                figure = figures.animated_contour_figure(surface, paths)
-            runs_text = [f"{r.label}: {', '.join(f'{k} = {v}' for k, v in r.hyperparameters)}" for r in results]
-            return view_file.view_html(
-                figure,
-                title=f"RMSProp Lab: {function_title(choice, objective)}",
-                notes=[objective.description, *runs_text],
-                schema=COMPARE,
-                values=values,
-                link=link,
-            )
-
+    with view_column:
         st.download_button(
             "Download this view (HTML)",
             data=build_view,
-            file_name=f"rmsprop-lab_compare_{objective.name}.html",
+            file_name=f"rmsprop-lab_compare_{latest['objective'].name}.html",
             mime="text/html",
             on_click="ignore",
             key="compare_download_view",
@@ -326,9 +390,8 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             help="One file that opens offline in any browser: the surface, the paths and their playback, every "
             "setting and the link that reopens them here.",
         )
-    with st.expander("Save or load these settings", expanded=settings.file_message_pending()):
+    with file_column, st.expander("Save or load these settings", expanded=settings.file_message_pending()):
         settings.file_controls()
-    settings.publish()
 
 
 def leaves_view(points: np.ndarray, surface: figures.Surface) -> bool:
@@ -411,3 +474,4 @@ if choice.name == "valley":
 optimizer_lab(
     choice, (settings["x0"], settings["y0"]), int(settings["steps"]), (settings["noise"], int(settings["seed"]))
 )
+downloads()

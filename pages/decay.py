@@ -10,7 +10,7 @@ import streamlit as st
 
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
 from rmsprop_lab import figures, presentation, runs
-from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
+from rmsprop_lab.controls import PageSettings, markdown_table, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
 from rmsprop_lab.schemas import DECAY
@@ -79,7 +79,6 @@ def decay_charts(choice, objective, symbol: str, rhos: list, steps: int) -> None
         if at >= 0:
             st.error(f"{label} diverged at step {int(at)}.")
 
-    st.latex(objective.latex)
     surface = runs.surface(choice, 400)
     live_chart(
         figures.contour_figure(surface, paths, height=520, uirevision=f"decay-{choice}"),
@@ -125,15 +124,18 @@ def decay_charts(choice, objective, symbol: str, rhos: list, steps: int) -> None
         ),
         key="decay_step_size",
     )
-    st.table(
-        {
-            symbol: [f"{rho:g}" for rho in rhos],
-            f"memory ≈ 1 / (1 − {symbol}) steps": ["∞" if rho == 1 else f"{1 / (1 - rho):.4g}" for rho in rhos],
-            "steps to settle": [str(int(r)) if r >= 0 else "not settled" for r in settled],
-            "first touch": [str(int(r)) if r >= 0 else "not reached" for r in reached],
-            "final loss": ["—" if d >= 0 else f"{losses[-1, i]:.6g}" for i, d in enumerate(diverged)],
-        }
+    st.markdown(
+        markdown_table(
+            {
+                symbol: [f"{rho:g}" for rho in rhos],
+                f"memory ≈ 1 / (1 − {symbol}) steps": ["∞" if rho == 1 else f"{1 / (1 - rho):.4g}" for rho in rhos],
+                "steps to settle": [str(int(r)) if r >= 0 else "not settled" for r in settled],
+                "first touch": [str(int(r)) if r >= 0 else "not reached" for r in reached],
+                "final loss": ["—" if d >= 0 else f"{losses[-1, i]:.6g}" for i, d in enumerate(diverged)],
+            }
+        )
     )
 
 
+st.latex(objective.latex)  # the function's formula is no part of the fragment: a press does not redraw it
 decay_lab(choice, objective, symbol, steps)

@@ -59,85 +59,98 @@ with symbols_column:
 
 st.subheader("The lesson's example, live")
 st.caption("f(x, y) = x² + y², started at (5, 4). Change anything and the output and path follow.")
-controls, output = st.columns([1, 2.2], gap="large")
-with controls:
-    settings.ladder("lr", "Learning rate α")
-    settings.ladder("rho", "Decay rate ρ")
-    settings.ladder("eps", "Epsilon ε")
-    # one row of columns per pair, so that a phone stacks them in reading order
-    for (first, first_label, first_step), (second, second_label, second_step) in (
-        (("x0", "Start x", 0.5), ("y0", "Start y", 0.5)),
-        (("updates", "Updates", 10), ("every", "Print every", 5)),
-    ):
-        left, right = st.columns(2)
-        with left:
-            settings.number(first, first_label, step=first_step)
-        with right:
-            settings.number(second, second_label, step=second_step)
-    st.button("Back to the lesson's settings", on_click=reset_to_lesson, key=settings.key("reset"))
-
 show_notices(notices)
-current = settings.values()
-spec = RMSProp(lr=current["lr"], rho=current["rho"], eps=current["eps"])
-result = runs.path(spec, BOWL, (current["x0"], current["y0"]), int(current["updates"]))
 
-with output:
-    # the lesson prints the point after update e + 1 as "Epoch e"; lesson_output_lines does the same
-    printed = lesson_output_lines(result, int(current["every"]))
-    st.code("\n".join(printed), language="text")
-    if current == LESSON_PAGE.defaults():
-        st.success("These are the lesson's settings: the lines above are its printed output, character for character.")
-    if result.diverged_at >= 0:
-        st.error(f"Diverged at update {result.diverged_at}: the later lines show nan.")
-    epochs = list(range(0, len(result.points) - 1, int(current["every"])))
-    st.table(
-        {
-            "epoch": epochs,
-            "x": [f"{result.points[e + 1, 0]:.8g}" for e in epochs],
-            "y": [f"{result.points[e + 1, 1]:.8g}" for e in epochs],
-            "f(x, y)": [f"{result.losses[e + 1]:.6g}" for e in epochs],
-        }
-    )
 
-surface = runs.surface(BOWL, 300)
-live_chart(
-    figures.contour_figure(surface, [result.path()], height=480, uirevision="lesson"),
-    key="lesson_path",
-)
+@st.fragment
+def lesson_lab() -> None:
+    """The live example and the running-average chart: every control of the page and all it changes."""
+    controls, output = st.columns([1, 2.2], gap="large")
+    with controls:
+        settings.ladder("lr", "Learning rate α")
+        settings.ladder("rho", "Decay rate ρ")
+        settings.ladder("eps", "Epsilon ε")
+        # one row of columns per pair, so that a phone stacks them in reading order
+        for (first, first_label, first_step), (second, second_label, second_step) in (
+            (("x0", "Start x", 0.5), ("y0", "Start y", 0.5)),
+            (("updates", "Updates", 10), ("every", "Print every", 5)),
+        ):
+            left, right = st.columns(2)
+            with left:
+                settings.number(first, first_label, step=first_step)
+            with right:
+                settings.number(second, second_label, step=second_step)
+        st.button("Back to the lesson's settings", on_click=reset_to_lesson, key=settings.key("reset"))
 
-st.subheader("Where the lesson simplifies")
-st.markdown(
-    f"""
-**ρ is not a momentum parameter.** The lesson calls ρ "the momentum parameter". Momentum
-averages the *gradients* and moves along that average. RMSProp's ρ averages the *squared*
-gradients and only decides how big the step is. It never changes the step's direction: each
-coordinate still moves against its own current gradient. ρ is the decay rate of that average.
-PyTorch calls it `alpha`, Keras `rho`, optax `decay`, and many courses `gamma`. Below, the x
-coordinate of the run above with noisy gradients (σ = {MINI_BATCH_NOISE:g}, as a mini-batch gives them):
-g² jumps around from step to step, while s follows it smoothly, with a memory of about
-1 / (1 − ρ) steps.
-"""
-)
-noisy = runs.path(spec, BOWL, (current["x0"], current["y0"]), int(current["updates"]), noise=MINI_BATCH_NOISE)
-if current["rho"] < 1:
-    steps_axis = np.arange(1, len(noisy.points))
-    s_x = noisy.state["s"][:, 0]
-    # the g² the optimizer saw (noise included), from its own update s = ρ·s_prev + (1 − ρ)·g²
-    g2_x = (s_x[1:] - current["rho"] * s_x[:-1]) / (1 - current["rho"])
+    current = settings.values()
+    spec = RMSProp(lr=current["lr"], rho=current["rho"], eps=current["eps"])
+    result = runs.path(spec, BOWL, (current["x0"], current["y0"]), int(current["updates"]))
+
+    with output:
+        # the lesson prints the point after update e + 1 as "Epoch e"; lesson_output_lines does the same
+        printed = lesson_output_lines(result, int(current["every"]))
+        st.code("\n".join(printed), language="text")
+        if current == LESSON_PAGE.defaults():
+            st.success(
+                "These are the lesson's settings: the lines above are its printed output, character for character."
+            )
+        if result.diverged_at >= 0:
+            st.error(f"Diverged at update {result.diverged_at}: the later lines show nan.")
+        epochs = list(range(0, len(result.points) - 1, int(current["every"])))
+        st.table(
+            {
+                "epoch": epochs,
+                "x": [f"{result.points[e + 1, 0]:.8g}" for e in epochs],
+                "y": [f"{result.points[e + 1, 1]:.8g}" for e in epochs],
+                "f(x, y)": [f"{result.losses[e + 1]:.6g}" for e in epochs],
+            }
+        )
+
+    surface = runs.surface(BOWL, 300)
     live_chart(
-        figures.line_figure(
-            [
-                figures.Series("g² (x coordinate)", figures.SERIES_COLOURS[0], steps_axis, g2_x, "dot"),
-                figures.Series("s, its running average", figures.colour_for("rmsprop"), steps_axis, s_x[1:]),
-            ],
-            title="The squared gradient and its running average s (x coordinate)",
-            y_title="log scale",
-            log_y=True,
-        ),
-        key="lesson_average",
+        figures.contour_figure(surface, [result.path()], height=480, uirevision="lesson"),
+        key="lesson_path",
     )
-else:
-    st.info("With ρ = 1, s keeps its starting value 0 and sees no gradient at all: pick ρ < 1 to see it average g².")
+
+    st.subheader("Where the lesson simplifies")
+    st.markdown(
+        f"""
+    **ρ is not a momentum parameter.** The lesson calls ρ "the momentum parameter". Momentum
+    averages the *gradients* and moves along that average. RMSProp's ρ averages the *squared*
+    gradients and only decides how big the step is. It never changes the step's direction: each
+    coordinate still moves against its own current gradient. ρ is the decay rate of that average.
+    PyTorch calls it `alpha`, Keras `rho`, optax `decay`, and many courses `gamma`. Below, the x
+    coordinate of the run above with noisy gradients (σ = {MINI_BATCH_NOISE:g}, as a mini-batch gives them):
+    g² jumps around from step to step, while s follows it smoothly, with a memory of about
+    1 / (1 − ρ) steps.
+    """
+    )
+    noisy = runs.path(spec, BOWL, (current["x0"], current["y0"]), int(current["updates"]), noise=MINI_BATCH_NOISE)
+    if current["rho"] < 1:
+        steps_axis = np.arange(1, len(noisy.points))
+        s_x = noisy.state["s"][:, 0]
+        # the g² the optimizer saw (noise included), from its own update s = ρ·s_prev + (1 − ρ)·g²
+        g2_x = (s_x[1:] - current["rho"] * s_x[:-1]) / (1 - current["rho"])
+        live_chart(
+            figures.line_figure(
+                [
+                    figures.Series("g² (x coordinate)", figures.SERIES_COLOURS[0], steps_axis, g2_x, "dot"),
+                    figures.Series("s, its running average", figures.colour_for("rmsprop"), steps_axis, s_x[1:]),
+                ],
+                title="The squared gradient and its running average s (x coordinate)",
+                y_title="log scale",
+                log_y=True,
+            ),
+            key="lesson_average",
+        )
+    else:
+        st.info(
+            "With ρ = 1, s keeps its starting value 0 and sees no gradient at all: pick ρ < 1 to see it average g²."
+        )
+    settings.publish()
+
+
+lesson_lab()
 
 
 def steps_by_rho(lr: float) -> tuple[list[int], list[int]]:

@@ -40,12 +40,6 @@ with st.sidebar:
         settings.number("ship_y", "Ship y", step=0.5)
         settings.number("station_y", "Station y", step=0.5)
     settings.number("radius", "Docking radius", step=0.05)
-    st.subheader("Flight computers")
-    settings.ladder("sgd_lr", "SGD α")
-    settings.ladder("mom_lr", "Momentum α")
-    settings.ladder("mom_mu", "Momentum μ")
-    settings.ladder("rms_lr", "RMSProp α")
-    settings.ladder("rho", "RMSProp ρ")
     settings.number("steps", "Steps", step=100)
 
 show_notices(notices)
@@ -87,37 +81,6 @@ mission = Mission(
     hazards=hazards_from_text(settings["hazards"]),  # as the URL has them, so a link flies the same
     docking_radius=float(settings["radius"]),
 )
-specs = {
-    "SGD": SGD(lr=settings["sgd_lr"]),
-    "Momentum": Momentum(lr=settings["mom_lr"], momentum=settings["mom_mu"]),
-    "RMSProp": RMSProp(lr=settings["rms_lr"], rho=settings["rho"]),
-}
-steps = int(settings["steps"])
-
-flights = {}
-for label, spec in specs.items():
-    flight = runs.mission_flight(mission, spec, steps, label)
-    report = flight_report(flight.points, mission)
-    # a ship stops where it docks or crashes: on the map and in the animation
-    end = report.crashed_at_step if report.crashed else report.docked_at_step if report.docked else None
-    path = flight.path()
-    if end is not None:
-        path = replace(path, points=path.points[: end + 1], losses=path.losses[: end + 1])
-    flights[label] = (path, report)
-
-st.latex(mission_objective(mission).latex)
-flight_map = figures.flight_figure(
-    runs.mission_surface(mission),
-    [path for path, _ in flights.values()],
-    station=mission.station,
-    docking_radius=mission.docking_radius,
-    hazards=[(h.centre, h.core_radius) for h in mission.hazards],
-    crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
-    # a projector's screen is wide and short: the square map takes its height, the colour bar goes beside it
-    colourbar_beside=presentation.presenting(),
-    uirevision=repr(mission),
-)
-live_chart(flight_map, key="mission_map")
 
 
 def outcome(report) -> str:
@@ -128,38 +91,97 @@ def outcome(report) -> str:
     return "did not dock"
 
 
-values, link = settings.values(), settings.link()
-st.download_button(
-    "Download this view (HTML)",
-    data=lambda: view_file.view_html(
-        flight_map,
-        title="RMSProp Lab: space mission",
-        notes=[
-            f"{label} ({', '.join(f'{k} = {v}' for k, v in specs[label].hyperparameters().items())}): {outcome(report)}"
-            for label, (_, report) in flights.items()
-        ],
-        schema=MISSION,
-        values=values,
-        link=link,
-    ),
-    file_name="rmsprop-lab_mission.html",
-    mime="text/html",
-    on_click="ignore",
-    key="mission_download_view",
-    icon=":material/download:",
-    help="One file that opens offline in any browser: the map, the flights and ▶ Fly, every setting and the link "
-    "that reopens them here.",
-)
-st.markdown("##### Flight reports")
-st.table(
-    {
-        "flight": list(flights),
-        "outcome": [outcome(report) for _, report in flights.values()],
-        "steps taken": [str(report.steps_taken) for _, report in flights.values()],
-        "fuel used (path length)": [f"{report.fuel_used:.3f}" for _, report in flights.values()],
-        "closest approach to a hazard centre": [
-            "—" if math.isinf(report.closest_hazard_distance) else f"{report.closest_hazard_distance:.3f}"
-            for _, report in flights.values()
-        ],
+def settings_text(spec) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in spec.hyperparameters().items())
+
+
+def flight_computers() -> None:
+    """The ships' hyperparameters in one row above the map (a square map needs the page's width)."""
+    st.markdown("##### Flight computers")
+    for column, (name, label) in zip(
+        st.columns(5),
+        (
+            ("sgd_lr", "SGD α"),
+            ("mom_lr", "Momentum α"),
+            ("mom_mu", "Momentum μ"),
+            ("rms_lr", "RMSProp α"),
+            ("rho", "RMSProp ρ"),
+        ),
+        strict=True,
+    ):
+        with column:
+            settings.ladder(name, label)
+
+
+@st.fragment
+def flight_lab(mission: Mission, steps: int) -> None:
+    """The flight computers above the map, with the flights and reports they change."""
+    flight_computers()
+    settings.publish()
+    specs = {
+        "SGD": SGD(lr=settings["sgd_lr"]),
+        "Momentum": Momentum(lr=settings["mom_lr"], momentum=settings["mom_mu"]),
+        "RMSProp": RMSProp(lr=settings["rms_lr"], rho=settings["rho"]),
     }
-)
+
+    flights = {}
+    for label, spec in specs.items():
+        flight = runs.mission_flight(mission, spec, steps, label)
+        report = flight_report(flight.points, mission)
+        # a ship stops where it docks or crashes: on the map and in the animation
+        end = report.crashed_at_step if report.crashed else report.docked_at_step if report.docked else None
+        path = flight.path()
+        if end is not None:
+            path = replace(path, points=path.points[: end + 1], losses=path.losses[: end + 1])
+        flights[label] = (path, report)
+
+    flight_map = figures.flight_figure(
+        runs.mission_surface(mission),
+        [path for path, _ in flights.values()],
+        station=mission.station,
+        docking_radius=mission.docking_radius,
+        hazards=[(h.centre, h.core_radius) for h in mission.hazards],
+        crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
+        # a projector's screen is wide and short: the square map takes its height, the colour bar goes beside it
+        colourbar_beside=presentation.presenting(),
+        uirevision=repr(mission),
+    )
+    live_chart(flight_map, key="mission_map")
+    values, link = settings.values(), settings.link()
+    st.download_button(
+        "Download this view (HTML)",
+        data=lambda: view_file.view_html(
+            flight_map,
+            title="RMSProp Lab: space mission",
+            notes=[
+                f"{label} ({settings_text(specs[label])}): {outcome(report)}" for label, (_, report) in flights.items()
+            ],
+            schema=MISSION,
+            values=values,
+            link=link,
+        ),
+        file_name="rmsprop-lab_mission.html",
+        mime="text/html",
+        on_click="ignore",
+        key="mission_download_view",
+        icon=":material/download:",
+        help="One file that opens offline in any browser: the map, the flights and ▶ Fly, every setting and the link "
+        "that reopens them here.",
+    )
+    st.markdown("##### Flight reports")
+    st.table(
+        {
+            "flight": list(flights),
+            "outcome": [outcome(report) for _, report in flights.values()],
+            "steps taken": [str(report.steps_taken) for _, report in flights.values()],
+            "fuel used (path length)": [f"{report.fuel_used:.3f}" for _, report in flights.values()],
+            "closest approach to a hazard centre": [
+                "—" if math.isinf(report.closest_hazard_distance) else f"{report.closest_hazard_distance:.3f}"
+                for _, report in flights.values()
+            ],
+        }
+    )
+
+
+st.latex(mission_objective(mission).latex)
+flight_lab(mission, int(settings["steps"]))

@@ -59,6 +59,7 @@ class PageSettings:
         self._notices_key = self.key("_notices")
         self._published_key = self.key("_published")
         self._loaded_key = self.key("_loaded")
+        self._latest_key = self.key("_latest_store")
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"
@@ -88,7 +89,7 @@ class PageSettings:
         else:
             settings, notices = self.schema.corrected(st.session_state[self._store_key])
         notices = [*st.session_state.pop(self._notices_key, []), *notices]
-        st.session_state[self._store_key] = settings
+        self._store(settings)
         self._write_widgets(settings)
         self.publish()
         return notices
@@ -99,15 +100,26 @@ class PageSettings:
         if self.schema.subject in changes and any(param.follows for param in self.schema.params):
             settings = {**self.schema.with_subject(settings, changes[self.schema.subject]), **changes}
         settings, corrections = self.schema.corrected(settings)
-        st.session_state[self._store_key] = settings
+        self._store(settings)
         st.session_state[self._notices_key] = corrections
         self._write_widgets(settings)
 
     def remember(self, changes: dict) -> None:
         """Change settings that no widget shows (a table's rows, a picked cell), at any point of a
         run, and mirror them into the URL."""
-        st.session_state[self._store_key] = {**st.session_state[self._store_key], **changes}
+        self._store({**st.session_state[self._store_key], **changes})
         self.publish()
+
+    def _store(self, settings: dict) -> None:
+        st.session_state[self._store_key] = settings
+        # the same dict object for the whole session: a file built on click reads it (below)
+        st.session_state.setdefault(self._latest_key, {})["values"] = settings
+
+    def current(self) -> Callable[[], dict]:
+        """A function that returns the settings as they are when it is called, even outside a run:
+        for a download built on click (``data=callable``), which Streamlit calls with no session."""
+        latest = st.session_state.setdefault(self._latest_key, {"values": st.session_state[self._store_key]})
+        return lambda: dict(latest["values"])
 
     def publish(self) -> None:
         """Mirror the non-default settings into the URL."""
@@ -119,11 +131,21 @@ class PageSettings:
     def link(self) -> str:
         """The URL that opens this page with the current settings (relative when the browser's own
         URL is unknown)."""
-        query = urllib.parse.urlencode(self.schema.to_query(st.session_state[self._store_key]))
-        base = st.context.url or f"/{self.page}"
+        return self.link_to(st.session_state[self._store_key])
+
+    def link_to(self, settings: dict, base: str | None = None) -> str:
+        """The URL that opens this page with ``settings``; ``base``: the page's address, when no run
+        is under way to ask the browser's (a file built on click)."""
+        query = urllib.parse.urlencode(self.schema.to_query(settings))
+        base = base or self.base_url()
+        return f"{base}?{query}" if query else base
+
+    def base_url(self) -> str:
+        """This page's address, as the browser has it (relative when unknown)."""
+        base = (st.context.url or f"/{self.page}").split("?", 1)[0]
         if not urllib.parse.urlsplit(base).path:
             base += "/"  # the default page's URL is the bare host
-        return f"{base}?{query}" if query else base
+        return base
 
     def _widget_value(self, name: str, settings: dict):
         if name in self.ranges:
@@ -159,7 +181,12 @@ class PageSettings:
         self.update(changes)
 
     def _bound(self, name: str, also: Callable[[dict], dict] | None) -> dict:
-        return {"key": self.key(name), "on_change": self._changed, "args": (name, also)}
+        key = self.key(name)
+        if key not in st.session_state:
+            # a widget that the last runs did not draw (another optimizer's controls were shown, in a
+            # fragment's run that bind did not precede): Streamlit dropped its value, the store has it
+            st.session_state[key] = self._widget_value(name, st.session_state[self._store_key])
+        return {"key": key, "on_change": self._changed, "args": (name, also)}
 
     # --- widgets, their options from the schema ---------------------------------------------
 
@@ -299,10 +326,11 @@ class PageSettings:
             st.session_state[self._loaded_key] = settings
             st.session_state[message_key] = ("success", f"Loaded the settings from {quote_user_text(upload.name)}.")
 
+        current = self.current()
         st.download_button(
             "Download settings (JSON)",
-            # built on every run (a few hundred bytes) from the store, which callbacks keep current
-            data=self.schema.to_document(self.values(), self.page),
+            # built on click from the store as it is then: the button is not redrawn by a fragment's run
+            data=lambda: self.schema.to_document(current(), self.page),
             file_name=f"rmsprop-lab_{self.page}_settings.json",
             mime="application/json",
             on_click="ignore",
@@ -317,6 +345,23 @@ class PageSettings:
         if message_key in st.session_state:
             kind, message = st.session_state.pop(message_key)
             (st.error if kind == "error" else st.success)(message)
+
+
+MARKDOWN_SPECIALS = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|~$"})
+
+
+def markdown_table(columns: dict[str, list[str]]) -> str:
+    """A table of text as Markdown, every cell shown as it is (Markdown's characters escaped).
+    Cheaper than ``st.table``, which goes through a pandas DataFrame and Arrow on every run (and
+    imports pandas, about 0.7 s, on a server's first run)."""
+
+    def row(cells) -> str:
+        return "| " + " | ".join(str(cell).translate(MARKDOWN_SPECIALS) for cell in cells) + " |"
+
+    header = list(columns)
+    lines = [row(header), "|" + "---|" * len(header)]
+    lines += [row(cells) for cells in zip(*columns.values(), strict=True)]
+    return "\n".join(lines)
 
 
 def show_notices(notices: list[str]) -> None:

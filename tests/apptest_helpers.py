@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 import streamlit as st
@@ -74,7 +75,22 @@ def path_points(at: AppTest, name: str, chart: int = 0) -> np.ndarray:
     return np.column_stack([decode_array(data["x"]), decode_array(data["y"])])
 
 
+def markdown_tables(at: AppTest) -> list[list[dict[str, str]]]:
+    """Every Markdown table (``controls.markdown_table``) as rows of {column: cell}, unescaped."""
+    found = []
+    for element in at.markdown:
+        lines = element.value.splitlines()
+        if len(lines) < 2 or not lines[0].startswith("| ") or not lines[1].startswith("|---"):
+            continue
+        cells = [
+            [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines
+        ]
+        found.append([dict(zip(cells[0], row, strict=True)) for row in cells[2:]])
+    return found
+
+
 def table(at: AppTest, index: int = 0) -> dict[str, dict[str, str]]:
-    """The results table as {optimizer: {column: cell}}."""
-    frame = at.table[index].value
-    return {row["optimizer"]: dict(row) for row in frame.to_dict("records")}
+    """The results table as {optimizer: {column: cell}} (a Markdown table on Compare, an
+    ``st.table`` elsewhere)."""
+    rows = markdown_tables(at)[index] if markdown_tables(at) else at.table[index].value.to_dict("records")
+    return {row["optimizer"]: dict(row) for row in rows}

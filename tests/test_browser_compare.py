@@ -81,12 +81,13 @@ def test_a_control_that_changes_no_chart_redraws_none(served_app, browser):
             }
         }"""
     )
-    before = page.locator("[data-testid=stTable]").inner_text()
+    before = page.locator("[data-testid=stMarkdownContainer] table").inner_text()
     page.get_by_role("slider", name="Tolerance").focus()
     page.keyboard.press("ArrowLeft")
     wait_settled(page)
     page.wait_for_function("() => location.search.includes('tol=')")
-    assert page.locator("[data-testid=stTable]").inner_text() != before
+    assert page.locator("[data-testid=stMarkdownContainer] table").inner_text() != before
+    assert "steps to settle (f − f* ≤ tol)" in before  # the results table, its Markdown escaped
     assert page.evaluate("() => window.__draws") == 0
     page.close()
 
@@ -138,6 +139,32 @@ def test_download_csv_and_read_it_back(served_app, browser):
     np.testing.assert_array_equal(runs["RMSProp"].state["s"], expected.state["s"])
     np.testing.assert_array_equal(runs["RMSProp"].state["step_size"], expected.state["step_size"])
     assert runs["SGD"].state == {} and set(runs["Momentum"].state) == {"b"}
+    page.close()
+
+
+def test_downloads_outside_the_fragment_follow_its_presses(served_app, browser):
+    """The downloads sit below the fragment that a press reruns, so a press does not redraw them:
+    each file is built on click from the fragment's last run (a new ρ, Adam switched on)."""
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
+    page.get_by_role("slider", name="Decay rate").focus()
+    page.keyboard.press("ArrowRight")  # 0.9 -> 0.95, a fragment-only rerun
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('rho=0.95')")
+    page.locator(".st-key-compare-_panel").get_by_role("radio", name="Adam", exact=True).click()
+    wait_settled(page)
+    page.get_by_text("Show Adam").click()
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('adam=1')")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download trajectories (CSV)").click()
+    runs = read_trajectories_csv(download_info.value.path().read_text(encoding="utf-8"))
+    assert list(runs) == ["SGD", "Momentum", "RMSProp", "Adam"]
+    expected = optimize(RMSProp(lr=0.005, rho=0.95), get_objective("rosenbrock"), (-1.5, 2.0), 1000)
+    np.testing.assert_array_equal(runs["RMSProp"].points, expected.points)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download this view (HTML)").click()
+    html = download_info.value.path().read_text(encoding="utf-8")
+    assert "rho = 0.95" in html and "Adam: " in html and "rho=0.95" in html and "adam=1" in html
     page.close()
 
 

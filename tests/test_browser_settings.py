@@ -26,12 +26,23 @@ def shown_controls(page) -> list:
     return sliders + boxes
 
 
-def open_all_expanders(page) -> None:
-    """The optimizer expanders start collapsed; open them so every slider is in the page."""
-    for summary in page.locator("[data-testid=stExpander] summary").all():
-        if summary.locator("xpath=..").get_attribute("open") is None:
-            summary.click()
-    wait_settled(page)
+OPTIMIZERS = ("SGD", "Momentum", "RMSProp", "Adam", "Adagrad")
+
+
+def every_optimizer_control(page) -> list:
+    """Compare shows one optimizer's controls at a time: every optimizer's, picked in turn (RMSProp's
+    last, as the page starts), and the controls outside the picker."""
+    found = []
+    for name in (*OPTIMIZERS[:2], *OPTIMIZERS[3:], "RMSProp"):
+        option = page.locator(".st-key-compare-_panel").get_by_role("radio", name=name, exact=True)
+        option.click()
+        wait_settled(page)
+        page.wait_for_function(
+            "(option) => option.getAttribute('aria-checked') === 'true'", arg=option.element_handle()
+        )
+        wait_settled(page)
+        found.append((name, shown_controls(page)))
+    return found
 
 
 def submit_formula(page, formula: str) -> None:
@@ -46,18 +57,17 @@ def test_a_formula_typo_then_its_fix_loses_no_setting(served_app, browser):
     the next runs reset every one of them to its ladder's first value and wrote that into the URL."""
     chosen = {"objective": "custom", "rho": "0.95", "sgd": "0", "adam": "1", "tol": "0.01", "eps": "1e-08"}
     page = open_page(browser, f"{served_app.url}/?{urllib.parse.urlencode(chosen)}", charts=3)
-    open_all_expanders(page)
-    before_controls, before_url = shown_controls(page), url_settings(page)
+    before_controls, before_url = every_optimizer_control(page), url_settings(page)
     assert {"rho": "0.95", "sgd": "0", "adam": "1"}.items() <= before_url.items()
-    assert ["Decay rate ρ (gamma, alpha, decay)", "0.95"] in before_controls
+    assert ["Decay rate ρ (gamma, alpha, decay)", "0.95"] in before_controls[-1][1]
+    assert ["Show Adam", True] in before_controls[2][1] and ["Show SGD", False] in before_controls[0][1]
 
     submit_formula(page, "x^2 + 10*y^2 +")
     assert page.get_by_text("This formula cannot be used").is_visible()
 
     submit_formula(page, "x^2 + 10*y^2")
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3")
-    open_all_expanders(page)
-    assert shown_controls(page) == before_controls
+    assert every_optimizer_control(page) == before_controls
     assert url_settings(page) == {**before_url, "formula": "x^2 + 10*y^2"}
 
     seed = page.get_by_role("spinbutton", name="Noise seed")
@@ -65,7 +75,7 @@ def test_a_formula_typo_then_its_fix_loses_no_setting(served_app, browser):
     seed.press("Enter")
     wait_settled(page)
     page.wait_for_function("() => location.search.includes('seed=7')")
-    assert shown_controls(page) == before_controls
+    assert every_optimizer_control(page) == before_controls
     assert url_settings(page) == {**before_url, "formula": "x^2 + 10*y^2", "seed": "7"}
     page.close()
 

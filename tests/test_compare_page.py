@@ -10,11 +10,29 @@ from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tole
 from rmsprop_lab.options import LR_OPTIONS
 from rmsprop_lab.schemas import COMPARE
 
-from .apptest_helpers import charts, figure, fresh_app, path_points, table, trace
+from .apptest_helpers import charts, figure, fresh_app, markdown_tables, path_points, table, trace
 
 
 def key(name):
     return f"compare.{name}"
+
+
+#: the optimizer whose controls show a setting (the page shows one optimizer's controls at a time)
+PANEL_OF = {
+    **dict.fromkeys(("sgd", "sgd_lr"), "sgd"),
+    **dict.fromkeys(("mom", "mom_lr", "mom_mu", "nesterov"), "momentum"),
+    **dict.fromkeys(("adam", "adam_lr", "beta1", "beta2", "adam_eps"), "adam"),
+    **dict.fromkeys(("ada", "ada_lr", "ada_eps"), "adagrad"),
+}
+
+
+def shown(app, name):
+    """``app`` with the controls of the optimizer that ``name`` belongs to picked (RMSProp's by default)."""
+    panel = PANEL_OF.get(name, "rmsprop")
+    picker = app.button_group(key=key("_panel"))
+    if picker.value != panel:
+        picker.set_value(panel).run()
+    return app
 
 
 def engine_path(spec, objective="rosenbrock", start=None, steps=1000):
@@ -65,13 +83,13 @@ def test_start_outside_the_box_is_refused_with_a_message(app):
 
 
 def test_optimizer_switches(app):
-    app.toggle(key=key("sgd")).set_value(False).run()
-    app.toggle(key=key("adam")).set_value(True).run()
+    shown(app, "sgd").toggle(key=key("sgd")).set_value(False).run()
+    shown(app, "adam").toggle(key=key("adam")).set_value(True).run()
     assert list(table(app)) == ["Momentum", "RMSProp", "Adam"]
     for name in ("mom", "rms", "adam"):
-        app.toggle(key=key(name)).set_value(False).run()
+        shown(app, name).toggle(key=key(name)).set_value(False).run()
     assert any("Switch on at least one optimizer" in info.value for info in app.info)
-    assert not app.table
+    assert not markdown_tables(app)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +105,7 @@ def test_optimizer_switches(app):
 )
 def test_each_slider_drives_its_optimizer(app, changes, label, spec):
     for name, value in changes.items():
-        app.select_slider(key=key(name)).set_value(value).run()
+        shown(app, name).select_slider(key=key(name)).set_value(value).run()
     np.testing.assert_array_equal(path_points(app, label), engine_path(spec).points)
     for name, value in changes.items():
         assert app.query_params[name] == repr(value)
@@ -102,16 +120,16 @@ def test_each_slider_drives_its_optimizer(app, changes, label, spec):
     ],
 )
 def test_each_checkbox_drives_its_variant(app, checkbox, label, spec):
-    app.checkbox(key=key(checkbox)).check().run()
+    shown(app, checkbox).checkbox(key=key(checkbox)).check().run()
     np.testing.assert_array_equal(path_points(app, label), engine_path(spec).points)
 
 
 def test_adam_controls(app):
-    app.toggle(key=key("adam")).set_value(True).run()
-    app.select_slider(key=key("adam_lr")).set_value(0.02).run()
-    app.select_slider(key=key("beta1")).set_value(0.8).run()
-    app.select_slider(key=key("beta2")).set_value(0.99).run()
-    app.select_slider(key=key("adam_eps")).set_value(1e-6).run()
+    shown(app, "adam").toggle(key=key("adam")).set_value(True).run()
+    shown(app, "adam_lr").select_slider(key=key("adam_lr")).set_value(0.02).run()
+    shown(app, "beta1").select_slider(key=key("beta1")).set_value(0.8).run()
+    shown(app, "beta2").select_slider(key=key("beta2")).set_value(0.99).run()
+    shown(app, "adam_eps").select_slider(key=key("adam_eps")).set_value(1e-6).run()
     expected = engine_path(Adam(lr=0.02, beta1=0.8, beta2=0.99, eps=1e-6))
     np.testing.assert_array_equal(path_points(app, "Adam"), expected.points)
 
@@ -153,7 +171,7 @@ def test_step_size_chart_shows_rmsprop_per_coordinate(app):
 
 
 def test_divergence_is_reported_and_the_page_still_renders(app):
-    app.select_slider(key=key("sgd_lr")).set_value(10.0).run()
+    shown(app, "sgd_lr").select_slider(key=key("sgd_lr")).set_value(10.0).run()
     expected = int(engine_path(SGD(lr=10.0)).diverged_at)
     assert any(f"SGD diverged at step {expected}" in error.value for error in app.error)
     assert table(app)["SGD"]["diverged at step"] == str(expected)
@@ -165,11 +183,11 @@ def test_shared_url_reproduces_the_view():
     first.selectbox(key=key("objective")).set_value("beale").run()
     first.select_slider(key=key("rho")).set_value(0.99).run()
     first.checkbox(key=key("centered")).check().run()
-    first.toggle(key=key("adam")).set_value(True).run()
+    shown(first, "adam").toggle(key=key("adam")).set_value(True).run()
     query = dict(first.query_params.items())
     second = fresh_app(query)
     for name in ("objective", "rho", "centered", "adam"):
-        widget = second.get(
+        widget = shown(second, name).get(
             "selectbox"
             if name == "objective"
             else "select_slider"
@@ -259,8 +277,8 @@ def test_gradient_noise_and_seed_controls():
 
 
 def test_adagrad_runs_beside_rmsprop_with_engine_numbers(app):
-    app.toggle(key=key("ada")).set_value(True).run()
-    app.select_slider(key=key("ada_lr")).set_value(0.5).run()
+    shown(app, "ada").toggle(key=key("ada")).set_value(True).run()
+    shown(app, "ada_lr").select_slider(key=key("ada_lr")).set_value(0.5).run()
     expected = engine_path(Adagrad(lr=0.5))
     np.testing.assert_array_equal(path_points(app, "Adagrad"), expected.points)
     assert table(app)["Adagrad"]["final loss"] == f"{expected.losses[-1]:.6g}"
@@ -304,17 +322,17 @@ def test_tuning_gives_each_optimizer_its_best_learning_rate_by_the_stated_criter
         settle = steps_to_settle(family.losses, 0.0, 1e-3)
         if (settle >= 0).any():
             best = lrs[np.argmin(np.where(settle >= 0, settle, 10**9))]
-            shown = str(int(settle[settle >= 0].min()))
+            settled = str(int(settle[settle >= 0].min()))
         else:  # none settles: the lowest final loss
             best = lrs[np.nanargmin(np.where(family.diverged_at < 0, family.losses[-1], np.nan))]
-            shown = "not settled"
-        assert at.select_slider(key=key(lr_key)).value == best, label
+            settled = "not settled"
+        assert shown(at, lr_key).select_slider(key=key(lr_key)).value == best, label
         assert at.query_params.get(lr_key) == repr(float(best)) or best == COMPARE.defaults("ellipse")[lr_key]
-        assert table(at)[label]["steps to settle (f − f* ≤ tol)"] == shown
+        assert table(at)[label]["steps to settle (f − f* ≤ tol)"] == settled
     note = next(s.value for s in at.success)
     assert "α tuned on this function and start" in note and "fewest steps to settle" in note
     # a changed learning rate makes the note stale: it goes
-    at.select_slider(key=key("rms_lr")).set_value(0.5).run()
+    shown(at, "rms_lr").select_slider(key=key("rms_lr")).set_value(0.5).run()
     assert not any("α tuned" in s.value for s in at.success)
 
 
@@ -342,3 +360,23 @@ def test_an_overflowing_squared_gradient_is_reported_as_divergence():
     for name in ("RMSProp", "Adam"):
         assert rows[name]["diverged at step"] == "1" and rows[name]["final loss"] == "—", rows[name]
         assert any(f"{name} diverged at step 1" in error.value for error in at.error)
+
+
+def test_one_optimizers_controls_at_a_time_and_none_of_them_forgotten(app):
+    """A press reruns the controls it shows: one optimizer's, picked above them. The others keep
+    their values (in the store, the URL and their widgets when shown again)."""
+    app.select_slider(key=key("rho")).set_value(0.99).run()
+    shown(app, "beta1").select_slider(key=key("beta1")).set_value(0.8).run()
+    keys = {slider.key for slider in app.select_slider}
+    assert {key("adam_lr"), key("beta1")} <= keys and key("rho") not in keys and key("sgd_lr") not in keys
+    assert shown(app, "rho").select_slider(key=key("rho")).value == 0.99
+    assert shown(app, "beta1").select_slider(key=key("beta1")).value == 0.8
+    assert app.query_params["rho"] == "0.99" and app.query_params["beta1"] == "0.8"
+    np.testing.assert_array_equal(path_points(app, "RMSProp"), engine_path(RMSProp(lr=0.005, rho=0.99)).points)
+
+
+def test_the_results_table_shows_every_cell_as_it_is(app):
+    """The results are a Markdown table: its Markdown characters (the * of f*) are escaped, not markup."""
+    assert "steps to settle (f − f* ≤ tol)" in table(app)["SGD"]
+    (results,) = [element.value for element in app.markdown if element.value.startswith("| optimizer |")]
+    assert "f − f\\* ≤ tol" in results

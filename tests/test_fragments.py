@@ -27,6 +27,11 @@ def load_client():
         ("", "objective=rosenbrock", "compare.rho", "0.95", "selectbox"),
         ("decay", "", "decay.lr", "0.01", "selectbox"),
         ("anatomy", "", "anatomy.step", 3.0, "selectbox"),
+        # the pages whose sliders sat in the sidebar: their hyperparameters now sit beside the charts
+        ("sweep", "", "sweep.eps", "3e-06", "selectbox"),
+        ("conventions", "", "conventions.lr", "0.0063", "number_input"),
+        ("lesson", "", "lesson.rho", "0.95", "page_link"),
+        ("mission", "", "mission.rho", "0.95", "selectbox"),
     ],
 )
 def test_a_slider_reruns_its_fragment_only(served_app, page, query, slider, label, stays):

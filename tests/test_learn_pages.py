@@ -10,7 +10,7 @@ from rmsprop_core.lesson import lesson_output_lines
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
 from rmsprop_core.mission import MISSION_PRESETS, flight_report, mission_objective
 
-from .apptest_helpers import charts, fresh_app, path_points, visit
+from .apptest_helpers import charts, fresh_app, markdown_tables, path_points, visit
 from .test_lesson import lesson_printed_lines
 
 LESSON_PAGE, ANATOMY_PAGE, DECAY_PAGE, MISSION_PAGE = (
@@ -163,7 +163,7 @@ def test_anatomy_quiz_checks_answers_against_the_engine():
 
 
 def decay_rows(at) -> list[dict]:
-    return rows_of(at.table[0])
+    return markdown_tables(at)[0]
 
 
 def test_decay_explorer_steps_to_settle_from_one_broadcast_run():
