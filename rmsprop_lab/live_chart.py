@@ -510,7 +510,21 @@ export default function ({ data, parentElement, setStateValue }) {
     // in view), when presentation mode first draws it
     if (figure.present && chart === firstChart() && !chart.__broughtToTop) {
       chart.__broughtToTop = true;
-      chart.scrollIntoView({ block: "end" });
+      const bringIntoView = () => chart.scrollIntoView({ block: "end" });
+      const fits = () => chart.getBoundingClientRect().bottom <= window.innerHeight + 1;
+      bringIntoView();
+      // the page below may not be drawn yet, so that scroll can stop short: scroll again as the
+      // page grows, until the chart's bottom reaches the screen's or the user scrolls themselves
+      if (!fits()) {
+        const events = ["wheel", "touchstart", "keydown", "mousedown"];
+        const growing = new ResizeObserver(() => { bringIntoView(); if (fits()) stop(); });
+        const stop = () => {
+          growing.disconnect();
+          for (const name of events) window.removeEventListener(name, stop);
+        };
+        for (const name of events) window.addEventListener(name, stop, { passive: true });
+        growing.observe(chart.closest("[data-testid=stMainBlockContainer]") || document.body);
+      }
     }
     if (!chart.__resizeObserver) {
       chart.style.background = "white";  // in full screen, around the plot too
