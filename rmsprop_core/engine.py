@@ -503,15 +503,16 @@ def sweep_outcomes(
     if compiled_plan is not None:
         outcome = (final, final_loss, reached, diverged_at)
         compiled.run_outcomes(compiled_plan, start_points, steps, target, _divergence_box(objective), outcome)
-    for columns in _blocks(size, 0.0) if compiled_plan is None else ():
-        _outcome_block(
-            spec.block(columns),
-            objective,
-            start_points[:, columns],
-            steps,
-            target,
-            (final[:, columns], final_loss[columns], reached[columns], diverged_at[columns]),
-        )
+    else:
+        for columns in _blocks(size, 0.0):
+            _outcome_block(
+                spec.block(columns),
+                objective,
+                start_points[:, columns],
+                steps,
+                target,
+                (final[:, columns], final_loss[columns], reached[columns], diverged_at[columns]),
+            )
     return SweepOutcome(
         final_points=np.moveaxis(final, 0, -1).reshape((*batch_shape, 2)),
         final_losses=final_loss.reshape(batch_shape),
