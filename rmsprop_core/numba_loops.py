@@ -65,10 +65,12 @@ def coordinate_update(kind, flags, h, g, s, d, m, b, bias_correction1, bias_corr
 
 
 @_jit
-def outside(x, y, box):
-    """Non-finite or outside the divergence box ``(centre x, centre y, half-width x, half-width y)``
-    (written as "not inside", so NaN is outside)."""
-    return not ((abs(x - box[0]) <= box[2]) & (abs(y - box[1]) <= box[3]))  # & not and: no branch
+def diverged(x, y, loss, box):
+    """Whether the point (x, y) with this loss has diverged: the point is non-finite or outside the
+    divergence box ``(centre x, centre y, half-width x, half-width y)`` (written as "not inside",
+    so NaN is outside), or the loss is not finite. ``&``/``|``, not ``and``/``or``: no branch."""
+    inside = (abs(x - box[0]) <= box[2]) & (abs(y - box[1]) <= box[3])
+    return (not inside) | (not math.isfinite(loss))
 
 
 @_jit
@@ -123,7 +125,7 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
         if first_step == 0:  # step 0: a start outside the box or with a non-finite loss has diverged
             for i in range(size):
                 x, y = points[0, 0, i], points[0, 1, i]
-                if outside(x, y, box) | (not math.isfinite(f(*parameters, x, y))):
+                if diverged(x, y, f(*parameters, x, y), box):
                     diverged_at[i] = 0
         noisy = noise.shape[0] > 0
         record_s, record_d = history_s.shape[0] > 0, history_d.shape[0] > 0
@@ -152,7 +154,7 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
                         history_b[step, 0, i], history_b[step, 1, i] = state[i, 3], state[i, 7]
                 for i in block:
                     x, y = points[index, 0, i], points[index, 1, i]
-                    bad = outside(x, y, box) | (not math.isfinite(f(*parameters, x, y)))
+                    bad = diverged(x, y, f(*parameters, x, y), box)
                     if diverged_at[i] >= 0:  # diverged at an earlier step: blank the point after it
                         points[index, 0, i] = points[index, 1, i] = math.nan
                     elif bad:
@@ -182,7 +184,7 @@ def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int
             final[0, i], final[1, i], reached[i], diverged_at[i] = x, y, -1, -1
             value = f(*parameters, x, y)
             final_loss[i] = value
-            if outside(x, y, box) or not math.isfinite(value):
+            if diverged(x, y, value, box):
                 final_loss[i], diverged_at[i] = math.nan, 0
             elif value <= target:
                 reached[i] = 0
@@ -199,7 +201,7 @@ def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int
                 for i in block:
                     x, y = current[0, i], current[1, i]
                     value = f(*parameters, x, y)
-                    bad = outside(x, y, box) | (not math.isfinite(value))
+                    bad = diverged(x, y, value, box)
                     if diverged_at[i] >= 0:
                         continue
                     if bad:
