@@ -38,7 +38,7 @@ def _check_range(name: str, value, low: float, high: float, *, high_open: bool =
         raise ValueError(f"{name} must be a number, got {value!r}") from None
     high_open = high_open or np.isinf(high)  # infinity itself is never a valid setting
     closing = ")" if high_open else "]"
-    allowed = f"[{low:g}, {'inf' if np.isinf(high) else f'{high:g}'}{closing}"
+    allowed = f"[{low:g}, {high:g}{closing}"  # format(inf, "g") is "inf"
     too_high = values >= high if high_open else values > high
     if np.isnan(values).any() or (values < low).any() or too_high.any():
         shown = (
@@ -282,8 +282,7 @@ class RMSProp(_Spec):
     def init_state(self, shape) -> dict:
         square_avg = np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy()
         # d as it is before any step (m = 0, so v = s), recorded as step 0's effective step size
-        with np.errstate(divide="ignore"):
-            denominator = np.sqrt(square_avg + self.eps) if self.eps_in_sqrt else np.sqrt(square_avg) + self.eps
+        denominator = np.sqrt(square_avg + self.eps) if self.eps_in_sqrt else np.sqrt(square_avg) + self.eps
         state = {"s": square_avg, "d": denominator, "scratch": np.empty(shape)}
         if self.centered:
             state["m"] = np.zeros(shape)
@@ -334,8 +333,8 @@ class RMSProp(_Spec):
             move, s, m, b, d = rmsprop_formula(
                 grad,
                 state["s"],
-                state.get("m", 0.0),
-                state.get("b", 0.0),
+                state.get("m"),  # None when absent: the formula then never reads it
+                state.get("b"),  # None when absent: the formula then never reads it
                 self.lr,
                 self.rho,
                 self.eps,

@@ -562,3 +562,27 @@ def test_no_numpy_warning_escapes_a_sweep_over_an_undefined_region():
         )
         run = optimize(SGD(lr=np.array([0.1, 5.0])), undefined_left, (1.0, 1.0), 20)
     assert outcome.diverged_at.tolist() == run.diverged_at.tolist() and outcome.diverged_at[1] >= 1
+
+
+class _BareBowl:
+    """An objective with only ``f`` and ``grad``: no domain, no ``min_value``."""
+
+    def f(self, x, y):
+        return x * x + y * y
+
+    def grad(self, x, y):
+        return 2.0 * x, 2.0 * y
+
+
+def test_a_sweep_over_an_objective_without_min_value_never_touches_unless_given_one():
+    # SGD(0.25) halves the point each step: losses 5, 1.25, 0.3125, 0.078125
+    unknown = sweep_outcomes(SGD(lr=0.25), _BareBowl(), (1.0, 2.0), 3, tolerance=0.1)
+    assert unknown.final_points.tolist() == [0.125, 0.25] and float(unknown.final_losses) == 0.078125
+    assert int(unknown.steps_to_tolerance) == -1 and int(unknown.diverged_at) == -1
+    given_minimum = sweep_outcomes(SGD(lr=0.25), _BareBowl(), (1.0, 2.0), 3, tolerance=0.1, min_value=0.0)
+    assert int(given_minimum.steps_to_tolerance) == 3
+
+
+def test_a_complex_start_is_refused_not_cut_to_its_real_part():
+    with pytest.raises(TypeError, match="complex"):
+        optimize(SGD(lr=0.1), _BareBowl(), (1 + 1j, 0.0), 1)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rmsprop_core import OBJECTIVES, get_objective
-from rmsprop_core.objectives import MAX_CONDITION, VALLEY_START, quadratic_valley, scaled
+from rmsprop_core.objectives import MAX_CONDITION, VALLEY_START, divide_or_zero, quadratic_valley, scaled
 
 REQUIRED = {
     "bowl",
@@ -257,3 +257,27 @@ def test_the_valley_refuses_what_is_not_a_valley():
             quadratic_valley(bad)
     with pytest.raises(ValueError, match="angle_degrees must be a finite number"):
         quadratic_valley(10.0, float("nan"))
+
+
+def test_divide_or_zero_writes_zero_wherever_the_denominator_is_not_positive():
+    numerator = np.ones(64)
+    denominator = np.where(np.arange(64) % 2 == 0, 0.0, 2.0)
+    denominator[2] = -1.0
+    leftover = np.full(64, 7.0)  # freed just before the call: a result left unwritten would show its 7s
+    del leftover
+    result = divide_or_zero(numerator, denominator)
+    assert result[::2].tolist() == [0.0] * 32
+    assert result[1::2].tolist() == [0.5] * 32
+
+
+def test_the_default_valley_is_kappa_100_along_the_x_axis():
+    valley = quadratic_valley()
+    assert valley.extra == {"condition": 100.0, "angle_degrees": 0.0}
+    assert valley.title == "Valley (κ = 100, θ = 0°)"
+    assert valley.start == VALLEY_START
+
+
+def test_an_unknown_name_lists_every_valid_name_comma_separated():
+    with pytest.raises(KeyError) as raised:
+        get_objective("nope")
+    assert raised.value.args[0] == "unknown objective 'nope'; valid names: " + ", ".join(sorted(OBJECTIVES))

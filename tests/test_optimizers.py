@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -336,3 +337,27 @@ def test_a_refused_array_setting_names_its_first_bad_value():
         RMSProp(lr=np.array([0.0, 0.5, -2.0]))
     with pytest.raises(ValueError, match=r"rho must be in \[0, 1\], got an array containing nan$"):
         RMSProp(rho=np.array([0.0, 1.0, np.nan]))
+
+
+@pytest.mark.parametrize(
+    ("spec", "state", "grad", "expected_move"),
+    [
+        # rho = 1 keeps s at 0: g / 0 is infinite, 0 / 0 is no move
+        (RMSProp(lr=0.5, rho=1.0, eps=0.0), {"s": np.zeros(2)}, [2.0, 0.0], [np.inf, 0.0]),
+        # g = 0 and s = 0: d = 0 under m = 0.9 (g / 0) and under m = 0 (0 / 0)
+        (Adam(lr=0.5, eps=0.0), {"m": np.array([1.0, 0.0]), "s": np.zeros(2)}, [0.0, 0.0], [np.inf, 0.0]),
+        # 1e-200 squared underflows to 0, so s stays 0 under a nonzero g
+        (Adagrad(lr=0.5, eps=0.0), {"s": np.zeros(2)}, [1e-200, 0.0], [np.inf, 0.0]),
+    ],
+    ids=["rmsprop", "adam", "adagrad"],
+)
+def test_the_reference_formula_divides_by_zero_silently(spec, state, grad, expected_move):
+    with np.errstate(divide="raise", invalid="raise"):
+        move, _ = spec.reference_update(np.array(grad), state, 1)
+    assert move.tolist() == expected_move
+
+
+def test_an_array_of_exact_fractions_runs_as_its_floats():
+    fractions = optimize(SGD(lr=[Fraction(1, 10), Fraction(1, 4)]), LINEAR, (0.0, 0.0), 2).points
+    floats = optimize(SGD(lr=[0.1, 0.25]), LINEAR, (0.0, 0.0), 2).points
+    np.testing.assert_array_equal(fractions, floats)
