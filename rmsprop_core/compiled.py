@@ -164,7 +164,7 @@ class Plan:
         table = np.zeros((steps + 1, 2))
         if self.spec.kind == "adam":
             for step in range(1, steps + 1):
-                table[step] = optimizers.adam_bias_corrections(self.spec._beta1, self.spec._beta2, step)
+                table[step] = optimizers.adam_bias_corrections(self.spec.beta1, self.spec.beta2, step)
         return table
 
 
@@ -178,7 +178,7 @@ def plan(spec, objective, size: int, steps: int, loop: str) -> tuple[Plan, objec
     found = _objective_kind(objective)
     if found is None:
         return None
-    if spec.kind == "adam" and (np.ndim(spec._beta1) or np.ndim(spec._beta2)):
+    if spec.kind == "adam" and (np.ndim(spec.beta1) or np.ndim(spec.beta2)):
         return None
     run_plan = Plan(spec, *found, size)
     compiled_loop = _compiler.loop(loop, run_plan.key, wait=size * steps >= WAIT_FOR_COMPILING_FROM)

@@ -30,8 +30,8 @@ from functools import cached_property
 import numpy as np
 
 
-def _check_range(name: str, value, low: float, high: float, *, high_open: bool = False):
-    """Raise ``ValueError`` naming ``name`` unless every element of ``value`` lies in the range."""
+def _check_range(name: str, value, low: float, high: float, *, high_open: bool = False) -> np.ndarray:
+    """``value`` as a float array; ``ValueError`` naming ``name`` unless every element lies in the range."""
     try:
         values = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -47,6 +47,7 @@ def _check_range(name: str, value, low: float, high: float, *, high_open: bool =
             else f"an array containing {values[(values < low) | too_high | np.isnan(values)].flat[0]:g}"
         )
         raise ValueError(f"{name} must be in {allowed}, got {shown}")
+    return values
 
 
 def _divide_treating_zero_over_zero_as_zero(numerator, denominator, out):
@@ -130,6 +131,12 @@ class _Spec:
     def label(self) -> str:
         return type(self).__name__
 
+    def _check(self, name: str, low: float, high: float, *, high_open: bool = False):
+        """Check hyperparameter ``name`` and keep it as a float or float array, since a ``Fraction``
+        or ``Decimal`` would reach the kernels as a NumPy object and fail there."""
+        values = _check_range(name, getattr(self, name), low, high, high_open=high_open)
+        object.__setattr__(self, name, float(values) if values.ndim == 0 else values)
+
     def hyperparameters(self) -> dict:
         """The hyperparameters as a plain ``{name: value}`` dict, in declaration order."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -176,7 +183,7 @@ class SGD(_Spec):
     numeric_fields = ("lr",)
 
     def __post_init__(self):
-        _check_range("lr", self.lr, 0.0, np.inf)
+        self._check("lr", 0.0, np.inf)
 
     def init_state(self, shape) -> dict:
         return {}
@@ -208,8 +215,8 @@ class Momentum(_Spec):
     recorded_fields = ("b",)
 
     def __post_init__(self):
-        _check_range("lr", self.lr, 0.0, np.inf)
-        _check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
+        self._check("lr", 0.0, np.inf)
+        self._check("momentum", 0.0, 1.0, high_open=True)
 
     @property
     def label(self) -> str:
@@ -268,11 +275,11 @@ class RMSProp(_Spec):
     recorded_fields = ("s", "d", "m", "b")
 
     def __post_init__(self):
-        _check_range("lr", self.lr, 0.0, np.inf)
-        _check_range("rho", self.rho, 0.0, 1.0)
-        _check_range("eps", self.eps, 0.0, np.inf)
-        _check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
-        _check_range("initial_accumulator", self.initial_accumulator, 0.0, np.inf)
+        self._check("lr", 0.0, np.inf)
+        self._check("rho", 0.0, 1.0)
+        self._check("eps", 0.0, np.inf)
+        self._check("momentum", 0.0, 1.0, high_open=True)
+        self._check("initial_accumulator", 0.0, np.inf)
         # derived once here rather than on every step of the hot loop
         object.__setattr__(self, "_decay_complement", 1.0 - np.asarray(self.rho, dtype=float))
 
@@ -376,19 +383,15 @@ class Adam(_Spec):
     recorded_fields = ("m", "s")
 
     def __post_init__(self):
-        _check_range("lr", self.lr, 0.0, np.inf)
+        self._check("lr", 0.0, np.inf)
         # beta = 1 would make the bias correction 1 - beta^t zero, a division by zero
-        _check_range("beta1", self.beta1, 0.0, 1.0, high_open=True)
-        _check_range("beta2", self.beta2, 0.0, 1.0, high_open=True)
-        _check_range("eps", self.eps, 0.0, np.inf)
-        # derived once here rather than on every step of the hot loop; Python floats when scalar,
-        # so the bias corrections' powers are cheap scalar arithmetic
+        self._check("beta1", 0.0, 1.0, high_open=True)
+        self._check("beta2", 0.0, 1.0, high_open=True)
+        self._check("eps", 0.0, np.inf)
+        # derived once here rather than on every step of the hot loop
         for name in ("beta1", "beta2"):
-            beta = np.asarray(getattr(self, name), dtype=float)
-            beta = float(beta) if beta.ndim == 0 else beta
-            object.__setattr__(self, f"_{name}", beta)
-            object.__setattr__(self, f"_one_minus_{name}", 1.0 - beta)
-        object.__setattr__(self, "_sqrt", math.sqrt if np.ndim(self._beta2) == 0 else np.sqrt)
+            object.__setattr__(self, f"_one_minus_{name}", 1.0 - getattr(self, name))
+        object.__setattr__(self, "_sqrt", math.sqrt if np.ndim(self.beta2) == 0 else np.sqrt)
 
     def init_state(self, shape) -> dict:
         return {"m": np.zeros(shape), "s": np.zeros(shape), "scratch": np.empty(shape)}
@@ -396,16 +399,16 @@ class Adam(_Spec):
     def update(self, grad, state, step, out):
         first, second, scratch = state["m"], state["s"], state["scratch"]
         # m = beta1 * m + (1 - beta1) * g
-        first *= self._beta1
+        first *= self.beta1
         np.multiply(self._one_minus_beta1, grad, out=scratch)
         first += scratch
         # s = beta2 * s + (1 - beta2) * g^2
-        second *= self._beta2
+        second *= self.beta2
         np.multiply(grad, grad, out=scratch)
         scratch *= self._one_minus_beta2
         second += scratch
         # w -= lr / (1 - beta1^t) * m / (sqrt(s) / sqrt(1 - beta2^t) + eps)
-        bias_correction1, bias_correction2 = adam_bias_corrections(self._beta1, self._beta2, step)
+        bias_correction1, bias_correction2 = adam_bias_corrections(self.beta1, self.beta2, step)
         np.sqrt(second, out=scratch)
         scratch /= self._sqrt(bias_correction2)
         scratch += self.eps
@@ -413,7 +416,7 @@ class Adam(_Spec):
         out *= self.lr / bias_correction1
 
     def reference_update(self, grad, state, step):
-        bias_correction1, bias_correction2 = adam_bias_corrections(self._beta1, self._beta2, step)
+        bias_correction1, bias_correction2 = adam_bias_corrections(self.beta1, self.beta2, step)
         with np.errstate(divide="ignore", invalid="ignore"):
             move, m, s = adam_formula(
                 grad,
@@ -453,9 +456,9 @@ class Adagrad(_Spec):
     recorded_fields = ("s", "d")
 
     def __post_init__(self):
-        _check_range("lr", self.lr, 0.0, np.inf)
-        _check_range("eps", self.eps, 0.0, np.inf)
-        _check_range("initial_accumulator", self.initial_accumulator, 0.0, np.inf)
+        self._check("lr", 0.0, np.inf)
+        self._check("eps", 0.0, np.inf)
+        self._check("initial_accumulator", 0.0, np.inf)
 
     def init_state(self, shape) -> dict:
         square_sum = np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy()

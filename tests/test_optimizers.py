@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from rmsprop_core import SGD, Adagrad, Adam, Momentum, Objective, RMSProp, optimize
+from rmsprop_core import SGD, Adagrad, Adam, Momentum, Objective, RMSProp, get_objective, optimize
 
 # A linear objective has a constant gradient, which keeps the hand computations short:
 # f(x, y) = 3x - 4y has gradient (3, -4) everywhere.
@@ -361,3 +362,29 @@ def test_an_array_of_exact_fractions_runs_as_its_floats():
     fractions = optimize(SGD(lr=[Fraction(1, 10), Fraction(1, 4)]), LINEAR, (0.0, 0.0), 2).points
     floats = optimize(SGD(lr=[0.1, 0.25]), LINEAR, (0.0, 0.0), 2).points
     np.testing.assert_array_equal(fractions, floats)
+
+
+@pytest.mark.parametrize(
+    ("exact", "as_floats"),
+    [
+        (SGD(lr=Decimal("0.25")), SGD(lr=0.25)),
+        (Momentum(lr=Fraction(1, 10), momentum=Fraction(1, 2)), Momentum(lr=0.1, momentum=0.5)),
+        (
+            RMSProp(lr=Fraction(1, 100), rho=Fraction(1, 2), eps=Fraction(1, 10**6), momentum=Fraction(1, 4)),
+            RMSProp(lr=0.01, rho=0.5, eps=1e-6, momentum=0.25),
+        ),
+        (
+            Adam(lr=Fraction(1, 10), beta1=Fraction(1, 2), beta2=Fraction(3, 4), eps=Fraction(1, 10**8)),
+            Adam(0.1, 0.5, 0.75, 1e-8),
+        ),
+        (Adagrad(lr=Fraction(1, 10), eps=Fraction(1, 10**10), initial_accumulator=1), Adagrad(0.1, 1e-10, 1.0)),
+    ],
+    ids=["sgd", "momentum", "rmsprop", "adam", "adagrad"],
+)
+def test_scalar_fractions_and_decimals_are_kept_as_their_floats(exact, as_floats):
+    assert exact == as_floats
+    assert all(type(exact.hyperparameters()[name]) is float for name in exact.numeric_fields)
+    start = np.array([[0.5, -0.3], [1.0, 2.0]])
+    exact_run = optimize(exact, get_objective("rosenbrock"), start, 20, record_state=True)
+    float_run = optimize(as_floats, get_objective("rosenbrock"), start, 20, record_state=True)
+    np.testing.assert_array_equal(exact_run.points, float_run.points)
