@@ -121,7 +121,7 @@ def _compile(name: str, key: tuple):
     loop = getattr(numba_loops, name)(*key)
     empty, indices = np.zeros((1, 2, 0)), np.zeros(0, dtype=np.int64)
     box, parameters = (0.0, 0.0, 1.0, 1.0), (0.0,) * _PARAMETER_COUNTS[key[2]]
-    hyperparameters, state, bias = np.zeros((0, HYPERPARAMETER_COLUMNS)), np.zeros((0, 8)), np.zeros((2, 2))
+    hyperparameters, state, bias = np.zeros((HYPERPARAMETER_COLUMNS, 0)), np.zeros((8, 0)), np.zeros((2, 2))
     if name == "path_steps":
         loop(hyperparameters, parameters, empty, 0, state, empty, empty, empty, empty, bias, indices, box, empty)
     else:
@@ -132,16 +132,16 @@ def _compile(name: str, key: tuple):
 
 class Plan:
     """What the compiled loops need of one run: the optimizer's kind, flags and per-element
-    hyperparameters ``(N, 5)``, Adam's bias corrections per step, and the objective's kind."""
+    hyperparameters ``(5, N)``, Adam's bias corrections per step, and the objective's kind."""
 
     def __init__(self, spec, objective_kind, objective_parameters, size: int):
         self.spec = spec
         self.kind = OPTIMIZER_KINDS.index(spec.kind)
         self.objective_kind, self.objective_parameters = objective_kind, objective_parameters
-        # five columns whatever the optimizer, so every loop reads a row alike (zeros pad the rest)
-        self.hyperparameters = np.zeros((size, HYPERPARAMETER_COLUMNS))
-        for column, name in enumerate(spec.numeric_fields):
-            self.hyperparameters[:, column] = getattr(spec, name)
+        # five rows whatever the optimizer, so every loop reads an element alike (zeros pad the rest)
+        self.hyperparameters = np.zeros((HYPERPARAMETER_COLUMNS, _row_length(size)))
+        for row, name in enumerate(spec.numeric_fields):
+            self.hyperparameters[row, :size] = getattr(spec, name)
         self.flags = (
             bool(getattr(spec, "nesterov", False) or getattr(spec, "centered", False)),
             bool(getattr(spec, "eps_in_sqrt", False)),
@@ -150,13 +150,13 @@ class Plan:
         self.key = (self.kind, self.flags, self.objective_kind)
 
     def initial_state(self, size: int) -> np.ndarray:
-        """``(N, 8)``: per element, ``STATE_SLOTS`` of x then of y, from the spec's own
-        ``init_state`` (zeros where unused), so each element's state is one cache line."""
-        state, initial = np.zeros((size, 2, len(STATE_SLOTS))), self.spec.init_state((2, size))
+        """``(8, N)``: ``STATE_SLOTS`` of x, then of y, each a row over the elements (so the loops
+        load and store them as vectors), from the spec's own ``init_state`` (zeros where unused)."""
+        state, initial = np.zeros((2, len(STATE_SLOTS), _row_length(size))), self.spec.init_state((2, size))
         for slot, name in enumerate(STATE_SLOTS):
             if name in initial:
-                state[:, :, slot] = initial[name].T
-        return state.reshape(size, 2 * len(STATE_SLOTS))
+                state[:, slot, :size] = initial[name]
+        return state.reshape(2 * len(STATE_SLOTS), -1)
 
     def bias_corrections(self, steps: int) -> np.ndarray:
         """``(steps + 1, 2)``: Adam's ``(1 - beta1^t, 1 - beta2^t)`` per step, computed as the NumPy
@@ -166,6 +166,13 @@ class Plan:
             for step in range(1, steps + 1):
                 table[step] = optimizers.adam_bias_corrections(self.spec.beta1, self.spec.beta2, step)
         return table
+
+
+def _row_length(size: int) -> int:
+    """Row length of the state and hyperparameter tables: a row of ``size`` rounded up to whole
+    cache lines, plus one, so their rows start in different cache sets (rows a multiple of 4 KiB
+    apart compete for the same few and evict each other)."""
+    return -(-size // 8) * 8 + 8
 
 
 def plan(spec, objective, size: int, steps: int, loop: str) -> tuple[Plan, object] | None:
@@ -193,7 +200,7 @@ def run_path(planned, points, diverged_at, history, box, noise) -> None:
     run_plan, loop = planned
     steps, size = points.shape[0] - 1, points.shape[2]
     state = run_plan.initial_state(size)
-    recorded = _recorded(history, state)
+    recorded = _recorded(history, state, size)
     bias = run_plan.bias_corrections(steps)
     box = _scalars(box)
     diverged_at[:] = -1
@@ -206,14 +213,14 @@ def run_path(planned, points, diverged_at, history, box, noise) -> None:
              diverged_at, box, draws)  # fmt: skip
 
 
-def _recorded(history, state) -> list[np.ndarray]:
+def _recorded(history, state, size: int) -> list[np.ndarray]:
     """One target per ``STATE_SLOTS`` entry: the history array to record into, or an empty one."""
-    empty = np.zeros((0, 2, state.shape[0]))
+    empty = np.zeros((0, 2, size))
     if history is None:
         return [empty] * len(STATE_SLOTS)
-    by_slot = state.reshape(-1, 2, len(STATE_SLOTS))
+    by_slot = state.reshape(2, len(STATE_SLOTS), -1)
     for name, array in history.items():
-        array[0] = by_slot[:, :, STATE_SLOTS.index(name)].T
+        array[0] = by_slot[:, STATE_SLOTS.index(name), :size]
     return [history.get(name, empty) for name in STATE_SLOTS]
 
 

@@ -75,12 +75,19 @@ def diverged(x, y, loss, box):
 
 @_jit
 def _row(hyperparameters, i):
-    """Element ``i``'s hyperparameters (five columns) as floats rather than a view of the row,
+    """Element ``i``'s hyperparameters (five rows) as floats rather than a view of its column,
     which the compiler would have to assume the loop's stores could change."""
     return (
-        hyperparameters[i, 0], hyperparameters[i, 1], hyperparameters[i, 2], hyperparameters[i, 3],
-        hyperparameters[i, 4],
+        hyperparameters[0, i], hyperparameters[1, i], hyperparameters[2, i], hyperparameters[3, i],
+        hyperparameters[4, i],
     )  # fmt: skip
+
+
+@_jit
+def _index(block_start, offset):
+    """Element ``block_start + offset`` as an unsigned index: the compiler then needs no check
+    for a negative index (which counts from the end), and that check alone stops vectorisation."""
+    return numba.uint64(block_start + offset)
 
 
 #: Elements per block: a block's state and current points stay in the L2 cache.
@@ -89,17 +96,17 @@ BLOCK = 4096
 
 @_jit
 def _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1, bias_correction2):
-    """Element ``i``'s moves (x, y), its state (``state[i]``: s, d, m, b of x, then of y) updated;
+    """Element ``i``'s moves (x, y), its state (``state[:, i]``: s, d, m, b of x, then of y) updated;
     an ``s`` that is not finite makes the move NaN (the NumPy engine's state guard)."""
     h = _row(hyperparameters, i)
-    # state[i, k] indexed directly: views of the row would cost more than the step
-    move_x, state[i, 0], state[i, 1], state[i, 2], state[i, 3] = coordinate_update(
-        kind, flags, h, gx, state[i, 0], state[i, 1], state[i, 2], state[i, 3], bias_correction1, bias_correction2
+    # state[k, i] indexed directly: views of the column would cost more than the step
+    move_x, state[0, i], state[1, i], state[2, i], state[3, i] = coordinate_update(
+        kind, flags, h, gx, state[0, i], state[1, i], state[2, i], state[3, i], bias_correction1, bias_correction2
     )
-    move_y, state[i, 4], state[i, 5], state[i, 6], state[i, 7] = coordinate_update(
-        kind, flags, h, gy, state[i, 4], state[i, 5], state[i, 6], state[i, 7], bias_correction1, bias_correction2
+    move_y, state[4, i], state[5, i], state[6, i], state[7, i] = coordinate_update(
+        kind, flags, h, gy, state[4, i], state[5, i], state[6, i], state[7, i], bias_correction1, bias_correction2
     )
-    return (move_x if math.isfinite(state[i, 0]) else math.nan), (move_y if math.isfinite(state[i, 4]) else math.nan)
+    return (move_x if math.isfinite(state[0, i]) else math.nan), (move_y if math.isfinite(state[4, i]) else math.nan)
 
 
 @cache
@@ -113,7 +120,7 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
         history_s, history_d, history_m, history_b, bias, diverged_at, box, noise,
     ):  # fmt: skip
         """Fill ``points[1:]`` (steps ``first_step + 1`` on) from ``points[0]``, updating ``state``
-        (``(N, 8)``), the non-empty histories and ``diverged_at``: the first step whose point is
+        (``(8, N)``), the non-empty histories and ``diverged_at``: the first step whose point is
         outside the box or whose loss is not finite. A diverged element stops: its points after
         that step are NaN.
 
@@ -128,14 +135,13 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
                 if diverged(x, y, f(*parameters, x, y), box):
                     diverged_at[i] = 0
         noisy = noise.shape[0] > 0
-        record_s, record_d = history_s.shape[0] > 0, history_d.shape[0] > 0
-        record_m, record_b = history_m.shape[0] > 0, history_b.shape[0] > 0
         for block_start in range(0, size, BLOCK):
-            block = range(block_start, min(size, block_start + BLOCK))
+            block_end = min(size, block_start + BLOCK)
             for index in range(1, points.shape[0]):
                 step = first_step + index
                 bias_correction1, bias_correction2 = bias[step, 0], bias[step, 1]
-                for i in block:
+                for offset in range(block_end - block_start):
+                    i = _index(block_start, offset)
                     x, y = points[index - 1, 0, i], points[index - 1, 1, i]
                     gx, gy = grad(*parameters, x, y)
                     if noisy:
@@ -144,21 +150,18 @@ def path_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int):
                     move_x, move_y = _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1,
                                              bias_correction2)  # fmt: skip
                     points[index, 0, i], points[index, 1, i] = x - move_x, y - move_y
-                    if record_s:
-                        history_s[step, 0, i], history_s[step, 1, i] = state[i, 0], state[i, 4]
-                    if record_d:
-                        history_d[step, 0, i], history_d[step, 1, i] = state[i, 1], state[i, 5]
-                    if record_m:
-                        history_m[step, 0, i], history_m[step, 1, i] = state[i, 2], state[i, 6]
-                    if record_b:
-                        history_b[step, 0, i], history_b[step, 1, i] = state[i, 3], state[i, 7]
-                for i in block:
+                for slot, history in enumerate((history_s, history_d, history_m, history_b)):
+                    if history.shape[0] > 0:
+                        history[step, 0, block_start:block_end] = state[slot, block_start:block_end]
+                        history[step, 1, block_start:block_end] = state[slot + 4, block_start:block_end]
+                for offset in range(block_end - block_start):
+                    i = _index(block_start, offset)
                     x, y = points[index, 0, i], points[index, 1, i]
                     bad = diverged(x, y, f(*parameters, x, y), box)
-                    if diverged_at[i] >= 0:  # diverged at an earlier step: blank the point after it
-                        points[index, 0, i] = points[index, 1, i] = math.nan
-                    elif bad:
-                        diverged_at[i] = step
+                    earlier = diverged_at[i] >= 0  # diverged at an earlier step: blank the point after it
+                    points[index, 0, i] = math.nan if earlier else x
+                    points[index, 1, i] = math.nan if earlier else y
+                    diverged_at[i] = step if bad & (not earlier) else diverged_at[i]
 
     return path_steps
 
@@ -189,16 +192,18 @@ def outcome_steps(kind: int, flags: tuple[bool, bool, bool], objective_kind: int
             elif value <= target:
                 reached[i] = 0
         for block_start in range(0, size, BLOCK):
-            block = range(block_start, min(size, block_start + BLOCK))
+            block_end = min(size, block_start + BLOCK)
             for step in range(1, steps + 1):
                 bias_correction1, bias_correction2 = bias[step, 0], bias[step, 1]
-                for i in block:
+                for offset in range(block_end - block_start):
+                    i = _index(block_start, offset)
                     x, y = current[0, i], current[1, i]
                     gx, gy = grad(*parameters, x, y)
                     move_x, move_y = _update(kind, flags, hyperparameters, state, i, gx, gy, bias_correction1,
                                              bias_correction2)  # fmt: skip
                     current[0, i], current[1, i] = x - move_x, y - move_y
-                for i in block:
+                for offset in range(block_end - block_start):
+                    i = _index(block_start, offset)
                     x, y = current[0, i], current[1, i]
                     value = f(*parameters, x, y)
                     bad = diverged(x, y, value, box)
