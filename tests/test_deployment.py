@@ -14,6 +14,7 @@ def test_streamlit_config_is_safe_for_the_public():
     assert config["server"]["enableXsrfProtection"] is True
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["maxUploadSize"] <= 1
+    assert config["server"]["fileWatcherType"] == "none"  # no thread polling the source files
 
 
 def test_dockerfile_runs_as_non_root_with_a_healthcheck():
