@@ -1,5 +1,6 @@
 """Space mission: fly SGD, Momentum and RMSProp ships to a docking station past hazards."""
 
+import contextlib
 import math
 import zlib
 from dataclasses import replace
@@ -95,28 +96,36 @@ def settings_text(spec) -> str:
     return ", ".join(f"{name} = {value}" for name, value in spec.hyperparameters().items())
 
 
-def flight_computers() -> None:
-    """The ships' hyperparameters in one row above the map (a square map needs the page's width)."""
+FLIGHT_COMPUTERS = (
+    ("sgd_lr", "SGD α"),
+    ("mom_lr", "Momentum α"),
+    ("mom_mu", "Momentum μ"),
+    ("rms_lr", "RMSProp α"),
+    ("rho", "RMSProp ρ"),
+)
+
+
+def flight_computers(in_a_row: bool) -> None:
+    """The ships' hyperparameters: in one row above the map (a square map needs the page's width),
+    or one under another beside it on a projector, whose short screen the map fills."""
     st.markdown("##### Flight computers")
-    for column, (name, label) in zip(
-        st.columns(5),
-        (
-            ("sgd_lr", "SGD α"),
-            ("mom_lr", "Momentum α"),
-            ("mom_mu", "Momentum μ"),
-            ("rms_lr", "RMSProp α"),
-            ("rho", "RMSProp ρ"),
-        ),
-        strict=True,
-    ):
-        with column:
+    places = st.columns(len(FLIGHT_COMPUTERS)) if in_a_row else [contextlib.nullcontext()] * len(FLIGHT_COMPUTERS)
+    for place, (name, label) in zip(places, FLIGHT_COMPUTERS, strict=True):
+        with place:
             settings.ladder(name, label)
 
 
 @st.fragment
 def flight_lab(mission: Mission, steps: int) -> None:
-    """The flight computers above the map, with the flights and reports they change."""
-    flight_computers()
+    """The flight computers above the map (beside it on a projector), with the flights and reports
+    they change."""
+    presenting = presentation.presenting()
+    if presenting:
+        map_place, computers_place = st.columns([3, 1], gap="medium")
+    else:
+        computers_place, map_place = contextlib.nullcontext(), contextlib.nullcontext()
+    with computers_place:
+        flight_computers(in_a_row=not presenting)
     settings.publish()
     specs = {
         "SGD": SGD(lr=settings["sgd_lr"]),
@@ -143,10 +152,11 @@ def flight_lab(mission: Mission, steps: int) -> None:
         hazards=[(h.centre, h.core_radius) for h in mission.hazards],
         crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
         # a projector's screen is wide and short: the square map takes its height, the colour bar goes beside it
-        colourbar_beside=presentation.presenting(),
+        colourbar_beside=presenting,
         uirevision=repr(mission),
     )
-    live_chart(flight_map, key="mission_map")
+    with map_place:
+        live_chart(flight_map, key="mission_map")
     values, link = settings.values(), settings.link()
     st.download_button(
         "Download this view (HTML)",

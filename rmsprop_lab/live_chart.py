@@ -513,18 +513,17 @@ export default function ({ data, parentElement, setStateValue }) {
       const bringIntoView = () => chart.scrollIntoView({ block: "end" });
       const fits = () => chart.getBoundingClientRect().bottom <= window.innerHeight + 1;
       bringIntoView();
-      // the page below may not be drawn yet, so that scroll can stop short: scroll again as the
-      // page grows, until the chart's bottom reaches the screen's or the user scrolls themselves
-      if (!fits()) {
-        const events = ["wheel", "touchstart", "keydown", "mousedown"];
-        const growing = new ResizeObserver(() => { bringIntoView(); if (fits()) stop(); });
-        const stop = () => {
-          growing.disconnect();
-          for (const name of events) window.removeEventListener(name, stop);
-        };
-        for (const name of events) window.addEventListener(name, stop, { passive: true });
-        growing.observe(chart.closest("[data-testid=stMainBlockContainer]") || document.body);
-      }
+      // the page below may not be drawn yet, so that scroll can stop short, and what is above may
+      // still grow (a table drawn late) and push the chart down: scroll again whenever the page
+      // changes size and the chart's bottom is off the screen, until the user scrolls or acts
+      const events = ["wheel", "touchstart", "keydown", "mousedown"];
+      const growing = new ResizeObserver(() => { if (!fits()) bringIntoView(); });
+      const stop = () => {
+        growing.disconnect();
+        for (const name of events) window.removeEventListener(name, stop);
+      };
+      for (const name of events) window.addEventListener(name, stop, { passive: true });
+      growing.observe(chart.closest("[data-testid=stMainBlockContainer]") || document.body);
     }
     if (!chart.__resizeObserver) {
       chart.style.background = "white";  // in full screen, around the plot too

@@ -158,6 +158,34 @@ def test_screenshots_in_presentation_mode(served_app, browser, path, name, headi
     page.close()
 
 
+@pytest.mark.parametrize("viewport", [PROJECTOR, PROJECTOR_4_3], ids=["1280x720", "1024x768"])
+def test_a_projected_mission_shows_the_map_and_every_flight_computer_at_once(served_app, browser, viewport):
+    """The class sees the map and the five sliders the teacher moves, labels and values, on one
+    screen: beside the map, since above it they were scrolled off by the map taking the height."""
+    page = open_page(browser, f"{served_app.url}/mission?present=1", viewport, charts=1)
+    page.wait_for_function(
+        """() => { const chart = document.querySelector('.live-chart');
+                   return chart && chart.__broughtToTop && chart.getBoundingClientRect().bottom <= innerHeight + 1; }"""
+    )
+    page.wait_for_timeout(300)
+    on_screen = """(element) => { const box = element.getBoundingClientRect();
+                                 return box.top >= 0 && box.bottom <= innerHeight + 1 && box.right <= innerWidth; }"""
+    assert page.locator(".live-chart").evaluate(on_screen)
+    for label in ("SGD α", "Momentum α", "Momentum μ", "RMSProp α", "RMSProp ρ"):
+        slider = page.get_by_role("slider", name=label)
+        assert slider.evaluate(on_screen), label
+        assert page.get_by_text(label, exact=True).evaluate(on_screen), label
+    assert page.get_by_role("slider", name="RMSProp ρ").get_attribute("aria-valuetext") == "0.9"
+    # the colour bar is beside the map, not over it
+    bar, plot = page.evaluate(
+        """() => { const chart = document.querySelector('.live-chart');
+                   const box = (selector) => chart.querySelector(selector).getBoundingClientRect();
+                   return [box('.colorbar').left, box('.nsewdrag').right]; }"""
+    )
+    assert bar >= plot - 1, (bar, plot)
+    page.close()
+
+
 def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
     page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
     page.evaluate(

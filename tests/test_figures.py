@@ -320,3 +320,8 @@ def test_the_flight_map_can_put_its_colour_bar_beside_it(surface, paths):
     assert beside["data"][0]["marker"]["colorbar"].get("orientation", "v") == "v"
     assert beside["layout"]["margin"]["b"] < under["layout"]["margin"]["b"]
     assert beside["layout"]["yaxis"]["scaleanchor"] == "x"  # the map stays square: its hazards round
+    # the bar starts at the plot's right edge, in a margin kept for it: a map narrower than tall
+    # fills the plot's width, and a bar anchored inside that edge lay over the map
+    bar = beside["data"][0]["marker"]["colorbar"]
+    assert (bar["x"], bar["xanchor"]) == (1.0, "left")
+    assert beside["layout"]["margin"]["r"] >= 100 > under["layout"]["margin"]["r"]

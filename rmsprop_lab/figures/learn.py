@@ -11,6 +11,8 @@ import numpy as np
 from .style import (
     BLUISH_GREEN,
     OPTIMIZER_COLOURS,
+    RIGHT_MARGIN,
+    SIDE_COLOURBAR_MARGIN,
     empty_trace,
     grid_axis,
     layout,
@@ -271,6 +273,7 @@ def flight_figure(
             uirevision=uirevision,
             equal_scale=True,  # hazards and the docking circle are round
             bottom_margin=bottom,
+            right_margin=SIDE_COLOURBAR_MARGIN if colourbar_beside else RIGHT_MARGIN,
             shapes=shapes,
             updatemenus=[_flight_buttons(56 / plot_height)],
         ),

@@ -72,6 +72,7 @@ PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SELECTABLE_PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["lasso2d"]}
 
 LEFT_MARGIN = 60
+RIGHT_MARGIN = 16
 #: Room above a chart's legend for its one-line title.
 TITLE_ROOM = 32
 #: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
@@ -85,6 +86,7 @@ def layout(
     bottom_margin: int = 48,
     top_margin: int | None = None,
     left_margin: int = LEFT_MARGIN,
+    right_margin: int = RIGHT_MARGIN,
     **more,
 ) -> dict:
     """The layout every figure starts from; ``more`` adds its axes, images, shapes and so on."""
@@ -95,7 +97,7 @@ def layout(
         # including a legend wrapped onto two rows on a phone.
         "margin": {
             "l": left_margin,
-            "r": 16,
+            "r": right_margin,
             "t": top_margin if top_margin is not None else (96 if title else 64),
             "b": bottom_margin,
             "autoexpand": False,
@@ -200,15 +202,22 @@ def horizontal_colourbar(title: str, **more) -> dict:
     }
 
 
+#: The right margin that holds a side colour bar with its tick labels and title.
+SIDE_COLOURBAR_MARGIN = 104
+
+
 def side_colourbar(title: str, **more) -> dict:
-    """A colour bar to the right of the plot, for a square map on a wide screen (a projector),
-    where the room beside the map is free and the room under it is not."""
+    """A colour bar to the right of the plot, in a right margin of ``SIDE_COLOURBAR_MARGIN``, for a
+    square map on a wide screen (a projector), where the room beside the map is free and the room
+    under it is not. In the margin, not at the plot's edge: a map narrower than tall fills the
+    plot's width, and the bar would lie over it."""
     return {
         "title": {"text": title, "side": "right"},
         "thickness": 14,
         "len": 0.9,
         "x": 1.0,
-        "xanchor": "right",
+        "xanchor": "left",
+        "xpad": 8,
         **more,
     }
 
