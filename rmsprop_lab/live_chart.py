@@ -29,10 +29,12 @@ import json
 import pathlib
 import re
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 import streamlit.components.v1 as components_v1
+from _plotly_utils.utils import to_typed_array_spec
 
 from .figures import PLOT_CONFIG, ScrubLadder
 from .presentation import presented, presenting
@@ -582,15 +584,32 @@ def chart_payload(
     unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
     if unsupported:
         raise ValueError(f"live_chart draws {sorted(BUNDLE_TRACE_TYPES)} traces only, not {sorted(unsupported)}")
-    payload = {"data": spec.get("data", []), "layout": spec.get("layout", {}), "config": config or PLOT_CONFIG}
+    payload = {
+        "data": _typed_arrays(spec.get("data", [])),
+        "layout": spec.get("layout", {}),
+        "config": config or PLOT_CONFIG,
+    }
     if spec.get("frames"):
-        payload["frames"] = spec["frames"]
+        payload["frames"] = _typed_arrays(spec["frames"])
     if playback_steps is not None:
         payload["playback"] = {"steps": int(playback_steps)}
     if present:
         payload["present"] = True
     # orjson: the same JSON as the default engine, about 6x faster (every chart, every rerun)
     return pio.to_json(payload, validate=False, engine="orjson").encode()
+
+
+def _typed_arrays(value):
+    """``value`` with every numeric NumPy array in plotly's base64 form (``{"dtype", "bdata"}``):
+    exact, about half the bytes of the decimal list orjson writes for a dict's arrays, and read by
+    plotly.js straight into a typed array."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu" and value.ndim >= 1:
+        return to_typed_array_spec(value)
+    if isinstance(value, dict):
+        return {name: _typed_arrays(item) for name, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_typed_arrays(item) for item in value]
+    return value
 
 
 def live_chart(

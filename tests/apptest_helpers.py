@@ -42,7 +42,8 @@ def decode_array(value) -> np.ndarray:
     """A Plotly JSON array: a list, or plotly 6+'s {"dtype", "bdata"} base64 encoding."""
     if isinstance(value, dict) and "bdata" in value:
         array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return array.reshape(value["shape"]) if "shape" in value and isinstance(value["shape"], list) else array
+        shape = value.get("shape")  # plotly writes it as "2, 3"
+        return array.reshape([int(size) for size in str(shape).split(",")]) if shape else array
     return np.asarray([np.nan if v is None else v for v in value], dtype=float)
 
 

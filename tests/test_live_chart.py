@@ -29,18 +29,35 @@ def test_payload_is_the_figure_with_its_config():
     np.testing.assert_array_equal(decode_array(trace["y"]), x**2)  # exact, in plotly's base64 form
 
 
-def test_payload_is_encoded_with_orjson_and_says_what_the_default_engine_says():
-    """The same JSON, read back, as plotly.io's default engine writes for a Compare-sized figure."""
+def test_payload_is_encoded_with_orjson_and_its_arrays_travel_exactly_in_base64():
+    """A Compare-sized figure: its arrays arrive as plotly's base64 typed arrays, bit for bit the
+    engine's numbers, in under ¾ of the bytes of the decimal lists the default engine writes; the
+    rest reads as the default engine writes it."""
     steps = np.arange(1001)
     figure = {
-        "data": [{"type": "scatter", "x": np.sin(steps) * 1e-7, "y": np.exp(-steps / 100.0), "name": "RMSProp ρ"}],
+        "data": [
+            {
+                "type": "scatter",
+                "x": np.sin(steps) * 1e-7,
+                "y": np.exp(-steps / 100.0),
+                "customdata": np.column_stack([steps, np.cos(steps)]),
+                "name": "RMSProp ρ",
+            }
+        ],
         "layout": {"height": 560, "title": {"text": "f − f*"}},
     }
     payload = live_chart.chart_payload(figure)
     default = pio.to_json(
         {"data": figure["data"], "layout": figure["layout"], "config": PLOT_CONFIG}, validate=False, engine="json"
     )
-    assert json.loads(payload) == json.loads(default)
+    sent, expected = json.loads(payload), json.loads(default)
+    trace = sent["data"][0]
+    for name in ("x", "y", "customdata"):
+        assert set(trace[name]) >= {"dtype", "bdata"}, name
+        np.testing.assert_array_equal(decode_array(trace[name]), figure["data"][0][name], err_msg=name)
+    assert {name: trace[name] for name in ("type", "name")} == {"type": "scatter", "name": "RMSProp ρ"}
+    assert (sent["layout"], sent["config"]) == (expected["layout"], expected["config"])
+    assert len(payload) < 0.75 * len(default.encode())
     with mock.patch.object(pio, "to_json", wraps=pio.to_json) as to_json:
         live_chart.chart_payload(figure)
     assert to_json.call_args.kwargs["engine"] == "orjson"
