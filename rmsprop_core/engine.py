@@ -132,10 +132,11 @@ class Trajectory:
         coordinate_first_points,
         batch_shape,
         diverged_at,
-        noise=0.0,
-        seed=0,
-        state_history=None,
-        divergence_final=False,
+        *,
+        noise,
+        seed,
+        state_history,
+        divergence_final,
     ):
         self.optimizer = optimizer
         self.objective = objective
