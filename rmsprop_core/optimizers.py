@@ -284,7 +284,8 @@ class RMSProp(_Spec):
         object.__setattr__(self, "_decay_complement", 1.0 - self.rho)
 
     def _uses_momentum(self) -> bool:
-        return bool(np.any(np.asarray(self.momentum) > 0))
+        # an array (a sweep) always keeps b: an empty block, every block and the compiled loops agree
+        return np.ndim(self.momentum) > 0 or self.momentum > 0
 
     def init_state(self, shape) -> dict:
         square_avg = np.broadcast_to(self.initial_accumulator, shape).copy()

@@ -393,3 +393,11 @@ def test_scalar_fractions_and_decimals_are_kept_as_their_floats(exact, as_floats
     exact_run = optimize(exact, get_objective("rosenbrock"), start, 20, record_state=True)
     float_run = optimize(as_floats, get_objective("rosenbrock"), start, 20, record_state=True)
     np.testing.assert_array_equal(exact_run.points, float_run.points)
+
+
+def test_a_momentum_array_always_keeps_the_buffer_and_a_scalar_only_above_zero():
+    def state_names(momentum):
+        return sorted(optimize(RMSProp(momentum=momentum), get_objective("bowl"), (1.0, 1.0), 2).state)
+
+    assert state_names(np.array([0.0, 0.0])) == state_names(0.5) == ["b", "s", "step_size"]
+    assert state_names(0.0) == ["s", "step_size"]
