@@ -147,7 +147,7 @@ class _Spec:
         for name in self.numeric_fields:
             value = getattr(self, name)
             if np.ndim(value) > 0:
-                changes[name] = np.broadcast_to(np.asarray(value, dtype=float), batch_shape).ravel()
+                changes[name] = np.broadcast_to(value, batch_shape).ravel()
         return dataclasses.replace(self, **changes) if changes else self
 
     def block(self, columns: slice):
