@@ -132,10 +132,11 @@ class Trajectory:
         coordinate_first_points,
         batch_shape,
         diverged_at,
-        noise=0.0,
-        seed=0,
-        state_history=None,
-        divergence_final=False,
+        *,
+        noise,
+        seed,
+        state_history,
+        divergence_final,
     ):
         self.optimizer = optimizer
         self.objective = objective
@@ -357,7 +358,7 @@ class _BlockRun:
     generator's, the divergence found so far) lives across calls to ``advance``, so a run can be
     made in one call over all its points (``optimize``) or window after window (``sweep_outcomes``)."""
 
-    def __init__(self, spec, objective, size: int, diverged_at, noise, seed, history=None, watch_every_step=False):
+    def __init__(self, spec, objective, size: int, diverged_at, noise, seed, history, watch_every_step):
         self.spec = spec
         self.watch_every_step = watch_every_step
         self.centre, self.half_width = _divergence_box(objective)
@@ -536,7 +537,7 @@ def _outcome_block(spec, objective, start, steps, target, outcome):
 
     def run_block(watch_every_step):
         final[:], final_loss[:], reached[:], diverged_at[:] = start, np.nan, -1, -1
-        run = _BlockRun(spec, objective, size, diverged_at, 0.0, 0, watch_every_step=watch_every_step)
+        run = _BlockRun(spec, objective, size, diverged_at, 0.0, 0, None, watch_every_step)
         window[0] = start
         run.check_start(window[:1])
         _take_outcomes(objective, window[:1], 0, target, outcome)

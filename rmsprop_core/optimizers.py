@@ -30,7 +30,7 @@ from functools import cached_property
 import numpy as np
 
 
-def _check_range(name: str, value, low: float, high: float, *, high_open: bool = False) -> np.ndarray:
+def _check_range(name: str, value, low: float, high: float, *, high_open: bool) -> np.ndarray:
     """``value`` as a float array; ``ValueError`` naming ``name`` unless every element lies in the range."""
     try:
         values = np.asarray(value, dtype=float)
@@ -147,7 +147,7 @@ class _Spec:
         for name in self.numeric_fields:
             value = getattr(self, name)
             if np.ndim(value) > 0:
-                changes[name] = np.broadcast_to(np.asarray(value, dtype=float), batch_shape).ravel()
+                changes[name] = np.broadcast_to(value, batch_shape).ravel()
         return dataclasses.replace(self, **changes) if changes else self
 
     def block(self, columns: slice):
@@ -281,13 +281,14 @@ class RMSProp(_Spec):
         self._check("momentum", 0.0, 1.0, high_open=True)
         self._check("initial_accumulator", 0.0, np.inf)
         # derived once here rather than on every step of the hot loop
-        object.__setattr__(self, "_decay_complement", 1.0 - np.asarray(self.rho, dtype=float))
+        object.__setattr__(self, "_decay_complement", 1.0 - self.rho)
 
     def _uses_momentum(self) -> bool:
-        return bool(np.any(np.asarray(self.momentum) > 0))
+        # an array (a sweep) always keeps b: an empty block, every block and the compiled loops agree
+        return np.ndim(self.momentum) > 0 or self.momentum > 0
 
     def init_state(self, shape) -> dict:
-        square_avg = np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy()
+        square_avg = np.broadcast_to(self.initial_accumulator, shape).copy()
         # d as it is before any step (m = 0, so v = s), recorded as step 0's effective step size
         denominator = np.sqrt(square_avg + self.eps) if self.eps_in_sqrt else np.sqrt(square_avg) + self.eps
         state = {"s": square_avg, "d": denominator, "scratch": np.empty(shape)}
@@ -461,7 +462,7 @@ class Adagrad(_Spec):
         self._check("initial_accumulator", 0.0, np.inf)
 
     def init_state(self, shape) -> dict:
-        square_sum = np.broadcast_to(np.asarray(self.initial_accumulator, dtype=float), shape).copy()
+        square_sum = np.broadcast_to(self.initial_accumulator, shape).copy()
         # d as it is before any step, recorded as step 0's effective step size
         return {"s": square_sum, "d": np.sqrt(square_sum) + self.eps}
 

@@ -95,6 +95,21 @@ def test_sweeps_with_broadcast_hyperparameters_and_divergence_are_the_same(monke
     _assert_same_trajectory(fast, slow)
 
 
+def test_a_momentum_sweep_runs_with_its_momentum_in_both_engines(monkeypatch):
+    """The compiled loops took an array momentum for none (its buffer was looked for in an empty
+    block) and ran plain RMSProp; the state left the buffer out."""
+    objective = get_objective("rosenbrock")
+    spec = RMSProp(lr=0.01, momentum=np.array([0.0, 0.9]))
+    fast, slow = _both(monkeypatch, lambda: optimize(spec, objective, objective.start, 50, record_state=True))
+    _assert_same_trajectory(fast, slow)
+    single = optimize(RMSProp(lr=0.01, momentum=0.9), objective, objective.start, 50, record_state=True)
+    np.testing.assert_array_equal(fast.points[:, 1], single.points)
+    np.testing.assert_array_equal(fast.state["b"][:, 1], single.state["b"])
+    fast, slow = _both(monkeypatch, lambda: sweep_outcomes(spec, objective, objective.start, 50, tolerance=1e-3))
+    np.testing.assert_array_equal(fast.final_points, slow.final_points)
+    np.testing.assert_array_equal(fast.final_points[1], single.points[-1])
+
+
 def test_noise_draws_are_the_same_numbers_in_both_engines(monkeypatch):
     objective = get_objective("ellipse")
     spec = RMSProp(lr=0.05, rho=0.9, momentum=0.5)

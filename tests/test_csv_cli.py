@@ -231,6 +231,14 @@ def test_grid_csv_has_one_row_per_cell_in_axis_order_and_reads_back_exactly():
         assert row[3] == str(index)
 
 
+def test_grid_csv_writes_whole_number_axis_values_as_floats_and_outcomes_as_they_are():
+    from rmsprop_core.csv_io import grid_to_csv
+
+    outcomes = {"steps": np.array([[3, -1]]), "diverged": np.array([[False, True]])}
+    text = grid_to_csv({"lr": [2], "momentum": [0, 1]}, outcomes)
+    assert text == "lr,momentum,steps,diverged\n2.0,0.0,3,False\n2.0,1.0,-1,True\n"
+
+
 def test_a_run_on_an_objective_without_a_name_is_labelled_custom():
     class Unnamed:
         domain = ((-5, 5), (-5, 5))

@@ -583,6 +583,18 @@ def test_a_sweep_over_an_objective_without_min_value_never_touches_unless_given_
     assert int(given_minimum.steps_to_tolerance) == 3
 
 
+def test_an_objective_computed_in_python_numbers_runs_as_its_floats():
+    class ObjectLosses(_BareBowl):
+        def f(self, x, y):
+            # np.frompyfunc wraps a scalar Python function: its results come as an object array
+            return np.frompyfunc(lambda u, v: u * u + v * v, 2, 1)(x, y)
+
+    outcome = sweep_outcomes(SGD(lr=0.25), ObjectLosses(), (1.0, 2.0), 3, tolerance=0.1, min_value=0.0)
+    assert outcome.final_points.tolist() == [0.125, 0.25] and float(outcome.final_losses) == 0.078125
+    assert int(outcome.steps_to_tolerance) == 3 and int(outcome.diverged_at) == -1
+    assert optimize(SGD(lr=0.25), ObjectLosses(), (1.0, 2.0), 3).losses.tolist() == [5.0, 1.25, 0.3125, 0.078125]
+
+
 def test_a_complex_start_is_refused_not_cut_to_its_real_part():
     with pytest.raises(TypeError, match="complex"):
         optimize(SGD(lr=0.1), _BareBowl(), (1 + 1j, 0.0), 1)

@@ -364,27 +364,40 @@ def test_an_array_of_exact_fractions_runs_as_its_floats():
     np.testing.assert_array_equal(fractions, floats)
 
 
+# built in the test, not at collection, so a mutation test sees the conversion run
 @pytest.mark.parametrize(
     ("exact", "as_floats"),
     [
-        (SGD(lr=Decimal("0.25")), SGD(lr=0.25)),
-        (Momentum(lr=Fraction(1, 10), momentum=Fraction(1, 2)), Momentum(lr=0.1, momentum=0.5)),
+        (lambda: SGD(lr=Decimal("0.25")), SGD(lr=0.25)),
+        (lambda: Momentum(lr=Fraction(1, 10), momentum=Fraction(1, 2)), Momentum(lr=0.1, momentum=0.5)),
         (
-            RMSProp(lr=Fraction(1, 100), rho=Fraction(1, 2), eps=Fraction(1, 10**6), momentum=Fraction(1, 4)),
+            lambda: RMSProp(lr=Fraction(1, 100), rho=Fraction(1, 2), eps=Fraction(1, 10**6), momentum=Fraction(1, 4)),
             RMSProp(lr=0.01, rho=0.5, eps=1e-6, momentum=0.25),
         ),
         (
-            Adam(lr=Fraction(1, 10), beta1=Fraction(1, 2), beta2=Fraction(3, 4), eps=Fraction(1, 10**8)),
+            lambda: Adam(lr=Fraction(1, 10), beta1=Fraction(1, 2), beta2=Fraction(3, 4), eps=Fraction(1, 10**8)),
             Adam(0.1, 0.5, 0.75, 1e-8),
         ),
-        (Adagrad(lr=Fraction(1, 10), eps=Fraction(1, 10**10), initial_accumulator=1), Adagrad(0.1, 1e-10, 1.0)),
+        (
+            lambda: Adagrad(lr=Fraction(1, 10), eps=Fraction(1, 10**10), initial_accumulator=1),
+            Adagrad(0.1, 1e-10, 1.0),
+        ),
     ],
     ids=["sgd", "momentum", "rmsprop", "adam", "adagrad"],
 )
 def test_scalar_fractions_and_decimals_are_kept_as_their_floats(exact, as_floats):
+    exact = exact()
     assert exact == as_floats
     assert all(type(exact.hyperparameters()[name]) is float for name in exact.numeric_fields)
     start = np.array([[0.5, -0.3], [1.0, 2.0]])
     exact_run = optimize(exact, get_objective("rosenbrock"), start, 20, record_state=True)
     float_run = optimize(as_floats, get_objective("rosenbrock"), start, 20, record_state=True)
     np.testing.assert_array_equal(exact_run.points, float_run.points)
+
+
+def test_a_momentum_array_always_keeps_the_buffer_and_a_scalar_only_above_zero():
+    def state_names(momentum):
+        return sorted(optimize(RMSProp(momentum=momentum), get_objective("bowl"), (1.0, 1.0), 2).state)
+
+    assert state_names(np.array([0.0, 0.0])) == state_names(0.5) == ["b", "s", "step_size"]
+    assert state_names(0.0) == ["s", "step_size"]
