@@ -113,6 +113,16 @@ class _Compiler:
 _compiler = _Compiler()
 
 
+def _forget_compiling_in_child() -> None:
+    """A forked child has none of its parent's threads: a loop still compiling there would never
+    finish, and a run waiting for it would hang. The child starts a compiler of its own."""
+    global _compiler
+    _compiler = _Compiler()
+
+
+os.register_at_fork(after_in_child=_forget_compiling_in_child)
+
+
 def _compile(name: str, key: tuple):
     """Loop ``name`` for ``key`` (optimizer kind, flags, objective kind), compiled by a first call
     on empty arrays of the types every later call passes."""

@@ -231,3 +231,37 @@ def test_a_compiled_run_dates_undefined_losses_itself(monkeypatch):
     monkeypatch.setenv("RMSPROP_LAB_ENGINE", "numpy")
     assert optimize(RMSProp(lr=np.array([0.01, 1e9])), objective, objective.start, 50).diverged_at.tolist() == [-1, 1]
     assert passes == [1]
+
+
+def test_a_forked_child_compiles_for_itself_instead_of_waiting_for_its_parents_thread():
+    """A fork copies no threads: a loop the parent was still compiling would never be ready in the
+    child, and a run that waits for it would hang. The child starts a compiler of its own."""
+    import os
+    import time
+    from concurrent.futures import Future
+
+    objective, spec, start = get_objective("ellipse"), Momentum(lr=0.02, momentum=0.7, nesterov=True), (1.5, -1.0)
+    expected = optimize(spec, objective, start, 30).points
+    key = ("path_steps", compiled.Plan(spec, *compiled._objective_kind(objective), 1).key)
+    parents = compiled._compiler.futures
+    ready = parents.pop(key)
+    parents[key] = Future()  # as if the parent's compile thread were still at it when the child forks
+    try:
+        child = os.fork()
+        if child == 0:  # the child: exit 0 only with the same numbers from its own compiled loop
+            status = 1
+            try:
+                status = 0 if np.array_equal(optimize(spec, objective, start, 30).points, expected) else 1
+            finally:
+                os._exit(status)
+        waited = 0.0  # a safety net for a hang, far beyond a second's compile or a load from disk
+        while (finished := os.waitpid(child, os.WNOHANG))[0] == 0 and waited < 300:
+            time.sleep(0.1)
+            waited += 0.1
+        if finished[0] == 0:
+            os.kill(child, 9)
+            os.waitpid(child, 0)
+            pytest.fail("the forked child waited for a loop its parent's thread would never finish")
+        assert os.waitstatus_to_exitcode(finished[1]) == 0
+    finally:
+        parents[key] = ready
