@@ -175,7 +175,9 @@ def sweep_lab() -> None:
                 st.error(f"Diverged at step {int(trajectory.diverged_at)}.")
             path = trajectory.path()
             live_chart.live_chart(
-                figures.contour_figure(runs.surface(choice, 300), [path], height=420, uirevision=f"sweep-{choice}"),
+                figures.contour_figure(
+                    runs.surface(choice, 300), [path], height=420, uirevision=f"sweep-{choice}", narrow=True
+                ),
                 key="sweep_path",
             )
             compare = COMPARE.defaults(choice.name) | {"steps": min(steps, 5000), "scenario": ""}

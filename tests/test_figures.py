@@ -430,3 +430,16 @@ def test_every_run_of_the_sgd_curve_is_picked_by_its_own_index():
     np.testing.assert_array_equal(never["y"], [np.nan, np.nan, 100, np.nan, np.nan, np.nan])
     ring = figure["data"][-1]
     assert ring["name"] == "selected" and (ring["x"], ring["y"]) == ([lrs[5]], [100.0])  # on the diverged mark
+
+
+def test_a_narrow_maps_colour_bar_has_three_level_labels_and_its_title_below(surface):
+    """The Sweep's path chart, a third of the page wide: seven labels beside the title were drawn
+    on top of each other (rotated, in presentation mode too)."""
+    wide = figures.contour_figure(surface, [])["data"][0]["marker"]["colorbar"]
+    narrow = figures.contour_figure(surface, [], narrow=True)["data"][0]["marker"]["colorbar"]
+    labels = surface.background.tick_labels
+    assert wide["ticktext"] == labels and wide["title"]["side"] == "right"  # Compare's, as it was
+    assert narrow["ticktext"] == labels[:: -(-len(labels) // 3)] and len(narrow["ticktext"]) <= 3
+    assert narrow["ticktext"][0] == labels[0]
+    assert narrow["title"] == {"text": surface.background.levels.title, "side": "bottom"}
+    assert (narrow["tickangle"], narrow["ticklabelposition"]) == (0, "outside")
