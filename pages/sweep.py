@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core.csv_io import grid_to_csv
-from rmsprop_lab import figures, presentation, runs
+from rmsprop_lab import figures, live_chart, presentation, runs
 from rmsprop_lab.controls import PageSettings, function_title, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.options import nearest_option
@@ -28,6 +28,7 @@ SECOND_AXIS = {  # name -> (title, low, high, log scale)
     "momentum": ("momentum μ", 0.0, 0.99, False),
 }
 LARGEST = SWEEP_RESOLUTIONS[-1]
+MAP_KEY = "sweep_map"
 settings = PageSettings(SWEEP, "sweep", ranges={"lr_range": ("lr_low", "lr_high")})
 
 
@@ -115,11 +116,9 @@ def sweep_lab() -> None:
         values = np.where(grid.steps_to_tolerance >= 0, grid.steps_to_tolerance, np.nan).astype(float)
         outcome_title = f"first step with f − f* ≤ {tolerance:g}"
 
-    map_column, path_column = st.columns([2, 1], gap="medium")
-    selected = None if settings["row"] < 0 else (settings["row"], settings["col"])
-    with map_column:
+    def map_figure(selected: tuple[int, int] | None) -> dict:
         if optimizer_kind == "sgd":
-            figure = figures.sweep_curve_figure(
+            return figures.sweep_curve_figure(
                 learning_rates,
                 values,
                 diverged,
@@ -129,36 +128,35 @@ def sweep_lab() -> None:
                 selected=None if selected is None else selected[1],
                 unreached_at=steps if settings["outcome"] == "steps" else None,
             )
-        else:
-            title, _, _, log_scale = SECOND_AXIS[second]
-            figure = figures.sweep_heatmap_figure(
-                learning_rates,
-                seconds,
-                values,
-                diverged,
-                x_title="learning rate α",
-                y_title=title,
-                outcome_title=outcome_title,
-                y_log=log_scale,
-                selected=selected,
-            )
-        event = st.plotly_chart(
-            presentation.presented(figure),
-            key="sweep_map",
-            on_select="rerun",
-            selection_mode=("points", "box"),
-            config=figures.SELECTABLE_PLOT_CONFIG,
-            theme=None,
+        title, _, _, log_scale = SECOND_AXIS[second]
+        return figures.sweep_heatmap_figure(
+            learning_rates,
+            seconds,
+            values,
+            diverged,
+            x_title="learning rate α",
+            y_title=title,
+            outcome_title=outcome_title,
+            y_log=log_scale,
+            selected=selected,
         )
 
-    picked = [int(p["point_index"]) for p in (event.selection.points if event else []) if "point_index" in p]
+    selected = None if settings["row"] < 0 else (settings["row"], settings["col"])
+    figure = map_figure(selected)
+    # a click or a box on the map, read before the map is drawn so that it rings the new pick
+    picked = figures.picked_cells(figure, live_chart.picked_points(MAP_KEY) or [])
     if picked:
-        # the cell markers are laid out row by row, so a point index is a flat index into the grid;
-        # of several picked cells (a box), the one with the best outcome wins
+        # the cells are laid out row by row, so a cell is a flat index into the grid; of several
+        # picked cells (a box), the one with the best outcome wins
         flat = values.reshape(-1)
         best = min(picked, key=lambda index: flat[index] if np.isfinite(flat[index]) else np.inf)
         selected = (0, best) if optimizer_kind == "sgd" else divmod(best, len(learning_rates))
         settings.remember({"row": selected[0], "col": selected[1]})
+        figure = map_figure(selected)
+
+    map_column, path_column = st.columns([2, 1], gap="medium")
+    with map_column:
+        live_chart.live_chart(figure, key=MAP_KEY, config=figures.SELECTABLE_PLOT_CONFIG, on_select=True)
 
     with path_column:
         if selected is None:
@@ -176,13 +174,11 @@ def sweep_lab() -> None:
             if int(trajectory.diverged_at) >= 0:
                 st.error(f"Diverged at step {int(trajectory.diverged_at)}.")
             path = trajectory.path()
-            st.plotly_chart(
-                presentation.presented(
-                    figures.contour_figure(runs.surface(choice, 300), [path], height=420, uirevision=f"sweep-{choice}")
+            live_chart.live_chart(
+                figures.contour_figure(
+                    runs.surface(choice, 300), [path], height=420, uirevision=f"sweep-{choice}", narrow=True
                 ),
                 key="sweep_path",
-                config=figures.PLOT_CONFIG,
-                theme=None,
             )
             compare = COMPARE.defaults(choice.name) | {"steps": min(steps, 5000), "scenario": ""}
             if choice.name == "valley":

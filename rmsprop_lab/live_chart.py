@@ -19,8 +19,11 @@ value only on release) the charts follow the pointer: a hidden element holds tha
 paths at every value of the slider's ladder (one broadcast engine run, ``runs.ladder``), and the
 browser draws the row under the pointer into the charts, with no server round trip.
 
-Charts that need other trace types (the sweep's heatmap, its WebGL overlay) or report selections
-back to Python keep ``st.plotly_chart``.
+Selection (``on_select=True``, the Sweep page's map): a click on a point, or a box dragged over
+points, is reported to Python as ``st.plotly_chart(on_select="rerun")`` reports it, through a
+trigger value (it reruns the page, or its fragment, once; ``live_chart`` returns the picked
+points in that run and None otherwise). Only figures of the bundle's trace types can be drawn:
+the Sweep page draws its heatmap as an image under scatter markers, as Compare draws its contours.
 """
 
 from __future__ import annotations
@@ -271,6 +274,18 @@ function playbackControls(Plotly, chart) {
   return state;
 }
 
+// Selection: a click on a point (clickmode "select") or a box reports the picked points, as
+// st.plotly_chart's on_select="rerun" does; a box that picks nothing and a deselection report nothing.
+function reportSelections(chart) {
+  if (chart.__reportsSelections) return;
+  chart.__reportsSelections = true;
+  chart.on("plotly_selected", (event) => {
+    if (!chart.__figure?.select || !chart.__setTrigger || !event?.points?.length) return;
+    const points = event.points.map((point) => ({ curve_number: point.curveNumber, point_index: point.pointIndex }));
+    chart.__setTrigger("selection", { points, box: event.range ? [event.range] : [] });
+  });
+}
+
 function draw(Plotly, chart, figure) {
   chart.__figure = figure;
   chart.__scrubOrigin = undefined;  // the figure is the server's again
@@ -287,6 +302,7 @@ function draw(Plotly, chart, figure) {
     layout: fitToScreen(chart, figure.layout),
     config: withFullScreenButton(Plotly, figure.config || {}),
   });
+  if (figure.select) reportSelections(chart);
 }
 
 // Scrubbing: a ladder payload (bytes starting "RMSL") holds one optimizer's paths, loss and step
@@ -485,7 +501,7 @@ function setUpScrubbing(bytes, setStateValue) {
   }
 }
 
-export default function ({ data, parentElement, setStateValue }) {
+export default function ({ data, parentElement, setStateValue, setTriggerValue }) {
   const plotlyLoading = loadPlotly();
   if (data == null) return;  // preload_plotly(): start the download, draw nothing
   const bytes = asBytes(data);
@@ -498,6 +514,7 @@ export default function ({ data, parentElement, setStateValue }) {
     parentElement.appendChild(chart);
   }
   const figure = JSON.parse(new TextDecoder().decode(bytes));
+  chart.__setTrigger = setTriggerValue;  // this run's: its fragment reruns
   // reserve the height at once, so nothing below jumps while plotly.js loads
   chart.style.minHeight = (figure.layout.height || 450) + "px";
   let current = true;
@@ -575,11 +592,16 @@ _scrub = st.components.v2.component(SCRUB_COMPONENT_NAME, js=_CHART_JS, css=_CHA
 
 
 def chart_payload(
-    figure: go.Figure | dict, config: dict | None = None, playback_steps: int | None = None, present: bool = False
+    figure: go.Figure | dict,
+    config: dict | None = None,
+    playback_steps: int | None = None,
+    present: bool = False,
+    select: bool = False,
 ) -> bytes:
     """The bytes the browser gets: ``{"data", "layout", "config"}`` as Plotly JSON (arrays in
     plotly's base64 form, which plotly.js reads directly), ``playback`` when the chart offers
-    ▶ / ❚❚ over its paths' ``playback_steps`` steps, and ``present`` in presentation mode."""
+    ▶ / ❚❚ over its paths' ``playback_steps`` steps, ``present`` in presentation mode and
+    ``select`` when it reports the points a click or a box picks."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else dict(figure)
     unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
     if unsupported:
@@ -595,6 +617,8 @@ def chart_payload(
         payload["playback"] = {"steps": int(playback_steps)}
     if present:
         payload["present"] = True
+    if select:
+        payload["select"] = True
     # orjson: the same JSON as the default engine, about 6x faster (every chart, every rerun)
     return pio.to_json(payload, validate=False, engine="orjson").encode()
 
@@ -613,12 +637,46 @@ def _typed_arrays(value):
 
 
 def live_chart(
-    figure: go.Figure | dict, *, key: str, config: dict | None = None, playback_steps: int | None = None
-) -> None:
+    figure: go.Figure | dict,
+    *,
+    key: str,
+    config: dict | None = None,
+    playback_steps: int | None = None,
+    on_select: bool = False,
+) -> list[tuple[int, int]] | None:
     """Show ``figure``; a later call with the same ``key`` redraws the same chart in place. With
-    ``playback_steps``, ▶ / ❚❚ and a speed control grow its paths step by step in the browser."""
+    ``playback_steps``, ▶ / ❚❚ and a speed control grow its paths step by step in the browser.
+
+    ``on_select``: a click on a point, or a box over points, reruns the page (the fragment it is
+    drawn in); in that run this returns the picked points as (trace index, point index) pairs,
+    and None in every other run. ``picked_points(key)`` reads them before the chart is drawn."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
-    _live_chart(data=chart_payload(presented(spec), config, playback_steps, presenting()), key=key)
+    payload = chart_payload(presented(spec), config, playback_steps, presenting(), on_select)
+    if not on_select:
+        _live_chart(data=payload, key=key)
+        return None
+    result = _live_chart(data=payload, key=key, on_selection_change=_ignore)
+    return selection_points(result.get("selection"))
+
+
+def picked_points(key: str) -> list[tuple[int, int]] | None:
+    """What ``live_chart(..., key=key, on_select=True)`` will return in this run, read before it
+    is drawn: a page that rings the picked point draws it in the run of the pick."""
+    state = st.session_state.get(key)
+    return selection_points(state.get("selection") if hasattr(state, "get") else None)
+
+
+def selection_points(selection) -> list[tuple[int, int]] | None:
+    """The (trace index, point index) pairs of a selection the browser reported, None for no
+    selection; anything malformed (the browser's word is not trusted) is left out."""
+    if not isinstance(selection, dict) or not isinstance(selection.get("points"), list):
+        return None
+    points = []
+    for point in selection["points"]:
+        numbers = [point.get(name) for name in ("curve_number", "point_index")] if isinstance(point, dict) else []
+        if len(numbers) == 2 and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
+            points.append((numbers[0], numbers[1]))
+    return points
 
 
 def preload_plotly() -> None:
@@ -658,7 +716,8 @@ def ladder_payload(ladder: ScrubLadder | None, sliders: dict[str, str], charts: 
 
 
 def _ignore() -> None:
-    """The state a scrub element reports is read before the element is drawn (requested_ladder)."""
+    """A scrub element's state is read before the element is drawn (requested_ladder), a chart's
+    selection from what ``live_chart`` returns: the callback only declares the value."""
 
 
 def requested_ladder(key: str) -> str | None:

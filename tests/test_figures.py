@@ -325,3 +325,126 @@ def test_the_flight_map_can_put_its_colour_bar_beside_it(surface, paths):
     bar = beside["data"][0]["marker"]["colorbar"]
     assert (bar["x"], bar["xanchor"]) == (1.0, "left")
     assert beside["layout"]["margin"]["r"] >= 100 > under["layout"]["margin"]["r"]
+
+
+# --- the Sweep page's figures -----------------------------------------------------------------------
+
+
+def decode_png(uri: str) -> np.ndarray:
+    """A PNG data URI written by ``surface_image`` (unfiltered rows) as an ``(h, w, 3)`` array."""
+    data = base64.b64decode(uri.split(",", 1)[1])
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    raw = np.frombuffer(zlib.decompress(data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]), np.uint8)
+    rows = raw.reshape(height, 1 + width * 3)
+    assert not rows[:, 0].any()  # no row filters
+    return rows[:, 1:].reshape(height, width, 3)
+
+
+def sweep_grid_figure(selected=None, **more):
+    lrs = np.logspace(-4, -1, 4)
+    epsilons = np.logspace(-8, -2, 3)
+    outcome = np.arange(12.0).reshape(3, 4)
+    outcome[1, 2] = np.nan  # a run that never reached the tolerance
+    diverged = np.zeros((3, 4), bool)
+    diverged[2, 3] = True
+    figure = figures.sweep_heatmap_figure(
+        lrs,
+        epsilons,
+        outcome,
+        diverged,
+        x_title="α",
+        y_title="ε",
+        outcome_title="f",
+        y_log=True,
+        selected=selected,
+        **more,
+    )
+    return figure, lrs, epsilons, outcome
+
+
+def test_the_sweep_map_draws_only_what_the_basic_bundle_draws_and_every_cell_can_be_picked():
+    figure, lrs, epsilons, _ = sweep_grid_figure(selected=(1, 2))
+    from rmsprop_lab.live_chart import BUNDLE_TRACE_TYPES
+
+    assert {trace["type"] for trace in figure["data"]} <= BUNDLE_TRACE_TYPES
+    go.Figure(figure)  # valid for plotly
+    (cells,) = [trace for trace in figure["data"] if trace.get("meta") == "cells"]
+    grid_x, grid_y = np.meshgrid(lrs, epsilons)
+    np.testing.assert_array_equal(cells["x"], grid_x.ravel())  # point i is cell i, row by row
+    np.testing.assert_array_equal(cells["y"], grid_y.ravel())
+    assert cells["marker"]["maxdisplayed"] == 1  # hovered and picked, never drawn 40 000 times
+    assert figure["layout"]["clickmode"] == "event+select"
+    ring = next(trace for trace in figure["data"] if trace["name"] == "selected")
+    assert (ring["x"], ring["y"]) == ([lrs[2]], [epsilons[1]])
+    # only cells are picked: not the ring, nor a point past the grid
+    ring_index = figure["data"].index(ring)
+    cells_index = figure["data"].index(cells)
+    assert figures.picked_cells(figure, [(ring_index, 0), (cells_index, 5), (cells_index, 12), (9, 0)]) == [5]
+
+
+def test_the_sweep_map_lies_cell_edge_to_cell_edge_on_its_log_axes():
+    figure, lrs, _, _ = sweep_grid_figure()
+    (image,) = figure["layout"]["images"]
+    # decades: α from 1e-4 to 1e-1 in steps of one decade, ε from 1e-8 to 1e-2 in steps of three
+    assert (image["x"], image["sizex"]) == pytest.approx((-4.5, 4.0))
+    assert (image["y"], image["sizey"]) == pytest.approx((-0.5, 9.0))  # its top edge
+    assert figure["layout"]["xaxis"]["range"] == pytest.approx([-4.5, -0.5])
+    assert figure["layout"]["yaxis"]["range"] == pytest.approx([-9.5, -0.5])
+    assert figure["layout"]["xaxis"]["type"] == figure["layout"]["yaxis"]["type"] == "log"
+    linear = figures.sweep_heatmap_figure(
+        lrs,
+        np.linspace(0.5, 0.9, 3),
+        np.zeros((3, 4)),
+        np.zeros((3, 4), bool),
+        x_title="α",
+        y_title="ρ",
+        outcome_title="f",
+    )
+    assert linear["layout"]["yaxis"]["range"] == pytest.approx([0.4, 1.0])
+
+
+def test_the_sweep_maps_cells_are_coloured_as_its_colour_bar_says():
+    figure = sweep_grid_figure()[0]
+    rgb = decode_png(figure["layout"]["images"][0]["source"])
+    rows, columns = rgb.shape[0] // 3, rgb.shape[1] // 4
+    assert rows * 3 == rgb.shape[0] and columns * 4 == rgb.shape[1] and min(rgb.shape[:2]) >= 600
+    cell = lambda row, column: tuple(rgb[(2 - row) * rows + rows // 2, column * columns + columns // 2])  # noqa: E731
+    assert cell(2, 3) == (0x22, 0x22, 0x22)  # diverged: dark
+    assert cell(1, 2) == (255, 255, 255)  # no outcome: blank
+    bar = next(trace for trace in figure["data"] if trace["marker"].get("showscale"))
+    assert (bar["marker"]["cmin"], bar["marker"]["cmax"]) == (0.0, 10.0)  # the finite, not diverged, outcomes
+    scale = bar["marker"]["colorscale"]
+    assert cell(0, 0) == tuple(int(scale[0][1][i : i + 2], 16) for i in (1, 3, 5))  # the lowest
+    assert cell(2, 2) == tuple(int(scale[-1][1][i : i + 2], 16) for i in (1, 3, 5))  # the highest, 10
+    # each cell one colour: a block of equal pixels (a stretched image is smoothed by the browser)
+    block = rgb[rows : 2 * rows, columns : 2 * columns].reshape(-1, 3)
+    assert (block == block[0]).all()
+
+
+def test_every_run_of_the_sgd_curve_is_picked_by_its_own_index():
+    lrs = np.logspace(-4, 0, 6)
+    outcome = np.array([5.0, 3.0, np.nan, 1.0, 2.0, np.nan])
+    diverged = np.array([False, False, False, False, False, True])
+    figure = figures.sweep_curve_figure(
+        lrs, outcome, diverged, x_title="α", outcome_title="steps", log_y=False, selected=5, unreached_at=100
+    )
+    picked = {trace["name"]: i for i, trace in enumerate(figure["data"]) if trace.get("meta") == "cells"}
+    assert set(picked) == {"steps", "diverged", "never reached"}
+    assert figures.picked_cells(figure, [(picked["never reached"], 2), (picked["diverged"], 5), (0, 3)]) == [2, 5, 3]
+    never = figure["data"][picked["never reached"]]
+    np.testing.assert_array_equal(never["y"], [np.nan, np.nan, 100, np.nan, np.nan, np.nan])
+    ring = figure["data"][-1]
+    assert ring["name"] == "selected" and (ring["x"], ring["y"]) == ([lrs[5]], [100.0])  # on the diverged mark
+
+
+def test_a_narrow_maps_colour_bar_has_three_level_labels_and_its_title_below(surface):
+    """The Sweep's path chart, a third of the page wide: seven labels beside the title were drawn
+    on top of each other (rotated, in presentation mode too)."""
+    wide = figures.contour_figure(surface, [])["data"][0]["marker"]["colorbar"]
+    narrow = figures.contour_figure(surface, [], narrow=True)["data"][0]["marker"]["colorbar"]
+    labels = surface.background.tick_labels
+    assert wide["ticktext"] == labels and wide["title"]["side"] == "right"  # Compare's, as it was
+    assert narrow["ticktext"] == labels[:: -(-len(labels) // 3)] and len(narrow["ticktext"]) <= 3
+    assert narrow["ticktext"][0] == labels[0]
+    assert narrow["title"] == {"text": surface.background.levels.title, "side": "bottom"}
+    assert (narrow["tickangle"], narrow["ticklabelposition"]) == (0, "outside")

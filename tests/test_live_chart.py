@@ -106,3 +106,47 @@ def test_every_live_chart_figure_is_valid_plotly(page):
     assert drawn
     for spec in drawn:
         go.Figure(spec)  # raises ValueError on any attribute Plotly does not have
+
+
+def test_a_chart_reports_picks_only_when_asked():
+    figure = {"data": [{"type": "scatter", "x": [1, 2], "y": [3, 4]}], "layout": {}}
+    assert "select" not in json.loads(live_chart.chart_payload(figure))  # every other page's charts, as before
+    assert json.loads(live_chart.chart_payload(figure, select=True))["select"] is True
+
+
+@pytest.mark.parametrize(
+    ("reported", "points"),
+    [
+        (None, None),
+        ({"points": [{"curve_number": 1, "point_index": 57}], "box": []}, [(1, 57)]),
+        ({"points": [], "box": []}, []),
+        # what a browser could send instead of plotly's numbers is left out, not a traceback
+        (
+            {
+                "points": [
+                    {"curve_number": 1, "point_index": 2},
+                    {"curve_number": "1", "point_index": 3},
+                    {"curve_number": 1, "point_index": -4},
+                    {"curve_number": True, "point_index": 5},
+                    {"curve_number": 1},
+                    "6",
+                    None,
+                ]
+            },
+            [(1, 2)],
+        ),
+        ({"points": "all"}, None),
+        ("points", None),
+        ([1, 2], None),
+    ],
+)
+def test_a_reported_selection_is_read_as_trace_and_point_numbers(reported, points):
+    assert live_chart.selection_points(reported) == points
+
+
+def test_the_picked_points_are_read_from_the_charts_state_before_it_is_drawn():
+    with mock.patch.object(
+        live_chart.st, "session_state", {"map": {"selection": {"points": [{"curve_number": 0, "point_index": 3}]}}}
+    ):
+        assert live_chart.picked_points("map") == [(0, 3)]
+        assert live_chart.picked_points("another") is None

@@ -117,10 +117,10 @@ def test_scaled_objective_scales_values_and_gradients():
 
 def test_sweep_page_default_grid_matches_the_engine():
     at = fresh_app(page="pages/sweep.py")
-    heatmap = figure(at, 0)["data"][0]
+    cells = next(t for t in figure(at, 0)["data"] if t.get("meta") == "cells")
     from .apptest_helpers import decode_array
 
-    z = decode_array(heatmap["z"]).reshape(100, 100)
+    z, diverged = decode_array(cells["customdata"]).reshape(100, 100, 2).transpose(2, 0, 1)
     lrs = np.logspace(-4, np.log10(0.5), 100)
     rhos = np.linspace(0.5, 0.999, 100)
     outcome = sweep_outcomes(
@@ -129,8 +129,7 @@ def test_sweep_page_default_grid_matches_the_engine():
     with np.errstate(divide="ignore"):
         expected = np.where(outcome.diverged_at >= 0, np.nan, np.log10(np.maximum(outcome.final_losses, 1e-300)))
     np.testing.assert_allclose(z, expected, rtol=1e-12, equal_nan=True)
-    diverged_layer = decode_array(figure(at, 0)["data"][1]["z"]).reshape(100, 100)
-    assert np.array_equal(~np.isnan(diverged_layer), outcome.diverged_at >= 0)
+    assert np.array_equal(diverged == 1, outcome.diverged_at >= 0)
 
 
 @pytest.mark.parametrize("kind", ["rms_eps", "mom", "sgd"])
@@ -153,8 +152,43 @@ def test_sweep_page_kinds_and_controls(kind):
             (outcome.steps_to_tolerance >= 0) & (outcome.diverged_at < 0), outcome.steps_to_tolerance, np.nan
         )
         np.testing.assert_array_equal(drawn, expected)
-    else:
-        assert chart["data"][0]["type"] == "heatmap"
+    else:  # the cells as an image under a marker per cell, which a click or a box picks
+        assert len(chart["layout"]["images"]) == 1
+        cells = next(t for t in chart["data"] if t.get("meta") == "cells")
+        from .apptest_helpers import decode_array
+
+        assert decode_array(cells["x"]).size == 20 * 20
+
+
+@pytest.mark.parametrize("kind", ["rms_rho", "sgd"])
+def test_the_picked_cell_is_ringed_and_its_run_drawn_in_place(kind):
+    """The map and the picked run's path are both charts the basic bundle draws in place
+    (``live_chart``: ``charts`` reads st.plotly_chart's too, and would list them)."""
+    from rmsprop_lab import live_chart
+
+    from .apptest_helpers import charts, decode_array
+
+    at = open_with_query("sweep", {"kind": kind, "resolution": "20", "row": "0" if kind == "sgd" else "4", "col": "9"})
+    drawn = charts(at)
+    assert len(drawn) == 2 and not at.get("plotly_chart")
+    nodes = [node for node in at.main if node.type == "bidi_component" and node.proto.WhichOneof("data") == "bytes"]
+    assert [node.proto.component_name for node in nodes] == [live_chart.COMPONENT_NAME] * 2
+    assert json_flag(nodes[0], "select") and not json_flag(nodes[1], "select")  # only the map reports picks
+    learning_rates = np.logspace(-4, np.log10(0.5), 20)
+    ring = trace(drawn[0], "selected")
+    assert ring["x"] == [pytest.approx(learning_rates[9])]
+    if kind == "rms_rho":
+        assert ring["y"] == [pytest.approx(np.linspace(0.5, 0.999, 20)[4])]
+    text = " ".join(node.value for node in at.markdown)
+    assert f"lr {learning_rates[9]:.4g}" in text
+    path = decode_array(trace(drawn[1], "SGD" if kind == "sgd" else "RMSProp")["x"])
+    assert path.size > 1
+
+
+def json_flag(node, name: str) -> bool:
+    import json
+
+    return bool(json.loads(node.proto.bytes).get(name))
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ from .surface import (
     make_surface,
     surface_3d_figure,
 )
-from .sweep import sweep_curve_figure, sweep_heatmap_figure
+from .sweep import picked_cells, sweep_curve_figure, sweep_heatmap_figure
 
 __all__ = [
     "OPTIMIZER_COLOURS",
@@ -72,6 +72,7 @@ __all__ = [
     "loss_figure",
     "loss_shown",
     "make_surface",
+    "picked_cells",
     "projected",
     "scrub_ladder",
     "sensitivity_figure",

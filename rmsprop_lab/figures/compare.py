@@ -28,10 +28,17 @@ SMALL_MULTIPLES_PER_ROW = 2
 
 
 def contour_figure(
-    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 560, uirevision=None
+    surface: Surface,
+    paths: Sequence[PathData],
+    *,
+    upto: int | None = None,
+    height: int = 560,
+    uirevision=None,
+    narrow: bool = False,
 ) -> dict:
-    """All paths overlaid on the log-level contour, with start/end markers and known minima."""
-    traces = contour_map_traces(surface, paths, upto)
+    """All paths overlaid on the log-level contour, with start/end markers and known minima;
+    ``narrow``: a chart a third of a page wide (``colourbar_trace``)."""
+    traces = contour_map_traces(surface, paths, upto, narrow=narrow)
     return {"data": traces, "layout": contour_map_layout(surface, height, traces, uirevision=uirevision)}
 
 

@@ -163,10 +163,22 @@ def axis_ranges(surface: Surface) -> tuple[list[float], list[float]]:
     return [float(surface.xs[0]), float(surface.xs[-1])], [float(surface.ys[0]), float(surface.ys[-1])]
 
 
-def colourbar_trace(background: SurfaceBackground, beside: bool = False) -> dict:
+#: The labels a narrow chart's colour bar has room for, in presentation mode's larger font too.
+NARROW_COLOURBAR_TICKS = 3
+
+
+def colourbar_trace(background: SurfaceBackground, beside: bool = False, narrow: bool = False) -> dict:
     """The surface's colour bar, on a trace of its own since the surface itself is an image: under
-    the plot, or ``beside`` it."""
+    the plot, or ``beside`` it. ``narrow`` (a chart a third of a page wide): under it, its title
+    below it and at most three ticks, where seven labels beside the title were drawn over each other."""
     bar = side_colourbar if beside else horizontal_colourbar
+    ticks = {"tickvals": background.tick_positions, "ticktext": background.tick_labels}
+    if narrow:
+        every = -(-len(background.tick_positions) // NARROW_COLOURBAR_TICKS)
+        ticks = {name: values[::every] for name, values in ticks.items()}
+    colourbar = bar(background.levels.title, **ticks)
+    if narrow:  # labels centred on their ticks, level (plotly draws a title "top" over the bar)
+        colourbar.update(title={**colourbar["title"], "side": "bottom"}, ticklabelposition="outside", tickangle=0)
     return empty_trace(
         "f",
         mode="markers",
@@ -176,9 +188,7 @@ def colourbar_trace(background: SurfaceBackground, beside: bool = False) -> dict
             "cmax": background.levels.level_max,
             "color": [background.levels.level_min],
             "showscale": True,
-            "colorbar": bar(
-                background.levels.title, tickvals=background.tick_positions, ticktext=background.tick_labels
-            ),
+            "colorbar": colourbar,
         },
         hoverinfo="skip",
         showlegend=False,
@@ -278,10 +288,15 @@ def minima_traces(surface: Surface, axis_suffix: str = "", show_legend: bool = T
 
 
 def contour_map_traces(
-    surface: Surface, paths: Sequence[PathData], upto: int | None = None, colourbar_beside: bool = False
+    surface: Surface,
+    paths: Sequence[PathData],
+    upto: int | None = None,
+    colourbar_beside: bool = False,
+    narrow: bool = False,
 ) -> list[dict]:
-    """The colour bar, every path up to ``upto`` with its start/end markers, and the known minima."""
-    traces = [colourbar_trace(surface.background, beside=colourbar_beside)]
+    """The colour bar (``colourbar_trace``), every path up to ``upto`` with its start/end markers,
+    and the known minima."""
+    traces = [colourbar_trace(surface.background, beside=colourbar_beside, narrow=narrow)]
     for path in paths:
         traces.extend(path_traces(path, upto))
     return traces + minima_traces(surface)

@@ -1,19 +1,36 @@
-"""The Sweep page's figures: an outcome over a grid of two hyperparameters (a heatmap whose cells
-can be picked) or along one, with diverged settings set apart and the picked one ringed."""
+"""The Sweep page's figures: an outcome over a grid of two hyperparameters (a map whose cells
+can be picked) or along one, with diverged settings set apart and the picked one ringed.
+
+They draw with plotly.js's basic bundle (``live_chart``): the map's cells are a PNG (as the
+contour maps' surface is), and the points a click or a box picks are scatter markers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from ..surface_image import cells_data_uri, colourise
 from .style import OPTIMIZER_COLOURS, empty_trace, grid_axis, horizontal_colourbar, layout, plain_axis
 
 DIVERGED_COLOUR = "#222222"
-SWEEP_COLOURSCALE = "Viridis"
+#: plotly's Viridis, spelled out: the cells' image and their colour bar are coloured by the same stops.
+SWEEP_COLOURSCALE = [
+    [index / 9, colour]
+    for index, colour in enumerate(
+        ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
+    )
+]
+#: A cell with no outcome that did not diverge (a tolerance never reached) shows the plot's background.
+NO_OUTCOME_RGB = (255, 255, 255)
+#: The ``meta`` of a trace whose point ``i`` is the sweep's cell ``i`` (the cells a click or a box picks).
+CELLS = "cells"
 
 
 def _pickable_figure(traces: list[dict], picked, height: int, uirevision, **more) -> dict:
-    """A chart whose points a click or a box selects (Streamlit reports them to the page), with a
-    ring around the ``picked`` point (x, y), if any; ``more`` completes the layout."""
+    """A chart whose points a click or a box selects (``live_chart(..., on_select=True)`` reports
+    them to the page), with a ring around the ``picked`` point (x, y), if any; ``more`` completes
+    the layout."""
     if picked is not None:
         ring = {
             "type": "scatter",
@@ -26,6 +43,37 @@ def _pickable_figure(traces: list[dict], picked, height: int, uirevision, **more
         }
         traces = [*traces, ring]
     return {"data": traces, "layout": layout(height, uirevision=uirevision, clickmode="event+select", **more)}
+
+
+def picked_cells(figure: dict, points: Sequence[tuple[int, int]]) -> list[int]:
+    """The cells of ``points`` ((trace, point) pairs a click or a box picked in ``figure``): those
+    on its cell traces (``meta`` ``CELLS``) that exist, in order; the ring and legend entries are
+    no cells."""
+    traces = figure["data"]
+    cells = []
+    for curve, index in points:
+        if 0 <= curve < len(traces) and traces[curve].get("meta") == CELLS and 0 <= index < len(traces[curve]["x"]):
+            cells.append(index)
+    return cells
+
+
+def cell_edges(centres: np.ndarray, log: bool) -> tuple[float, float]:
+    """Where a row of evenly spaced cells (``centres``, evenly spaced on a ``log`` axis or a linear
+    one) starts and how wide it is, in the axis's own units (decades on a log axis, as plotly
+    places images and ranges there)."""
+    along = np.log10(centres) if log else np.asarray(centres, dtype=float)
+    step = (along[-1] - along[0]) / (len(along) - 1) if len(along) > 1 else 1.0
+    return float(along[0] - step / 2), float(step * len(along))
+
+
+def cells_image(outcome: np.ndarray, diverged: np.ndarray, low: float, high: float) -> str:
+    """The cells coloured as a heatmap colours them (``low`` to ``high`` through the colour scale),
+    diverged cells dark, cells with no outcome blank: a PNG data URI, row 0 at the bottom."""
+    span = high - low if high > low else 1.0
+    rgb = colourise((outcome - low) / span, SWEEP_COLOURSCALE)
+    rgb[~np.isfinite(outcome)] = NO_OUTCOME_RGB
+    rgb[diverged] = tuple(int(DIVERGED_COLOUR[i : i + 2], 16) for i in (1, 3, 5))
+    return cells_data_uri(rgb)
 
 
 def sweep_heatmap_figure(
@@ -43,64 +91,87 @@ def sweep_heatmap_figure(
     height: int = 520,
     uirevision=None,
 ) -> dict:
-    """Outcome over a (y, x) grid; diverged cells in their own dark layer (not a loss colour).
+    """Outcome over a (y, x) grid, a heatmap drawn as an image; diverged cells dark (not a loss colour).
 
-    An invisible marker on every cell centre makes cells selectable by click or box
-    (``point_index`` = row * len(x) + column); ``selected`` (row, column) is ringed. The markers
-    are WebGL (``scattergl``): 10 000 SVG markers cost ~800 ms per redraw in Chromium here, and
-    Streamlit reports no selection for clicks on a heatmap itself.
+    A marker on every cell centre makes cells selectable by click or box (the ``CELLS`` trace:
+    point ``i`` = row * len(x) + column); ``selected`` (row, column) is ringed. Plotly draws one
+    of those markers (``maxdisplayed``), and hovers over and selects them all: 10 000 drawn SVG
+    markers cost ~800 ms a redraw in Chromium here.
     """
     shown = np.where(diverged, np.nan, outcome)
+    finite = shown[np.isfinite(shown)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     grid_x, grid_y = np.meshgrid(x_values, y_values)
     status = np.where(diverged, "diverged", "")
+    (x_start, x_size), (y_start, y_size) = cell_edges(x_values, x_log), cell_edges(y_values, y_log)
     traces = [
+        empty_trace(
+            outcome_title,
+            mode="markers",
+            marker={
+                "colorscale": SWEEP_COLOURSCALE,
+                "cmin": low,
+                "cmax": high,
+                "color": [low],
+                "showscale": True,
+                "colorbar": horizontal_colourbar(outcome_title),
+            },
+            hoverinfo="skip",
+            showlegend=False,
+        ),
         {
-            "type": "heatmap",
-            "x": x_values,
-            "y": y_values,
-            "z": shown,
-            "colorscale": SWEEP_COLOURSCALE,
-            "colorbar": horizontal_colourbar(outcome_title),
-            "hoverinfo": "skip",
-            "name": outcome_title,
-        },
-        {
-            "type": "heatmap",
-            "x": x_values,
-            "y": y_values,
-            "z": np.where(diverged, 1.0, np.nan),
-            "colorscale": [[0, DIVERGED_COLOUR], [1, DIVERGED_COLOUR]],
-            "showscale": False,
-            "hoverinfo": "skip",
-            "name": "diverged",
-        },
-        {
-            "type": "scattergl",
+            "type": "scatter",
             "x": grid_x.ravel(),
             "y": grid_y.ravel(),
             "mode": "markers",
-            "marker": {"size": 6, "color": "rgba(0,0,0,0.01)"},
+            "meta": CELLS,
+            "marker": {"size": 6, "color": "rgba(0,0,0,0)", "maxdisplayed": 1},
             "showlegend": False,
             "name": "cells",
             "customdata": np.column_stack([shown.ravel(), diverged.ravel().astype(float)]),
             "text": status.ravel(),
             "hovertemplate": f"{x_title} %{{x:.4g}}<br>{y_title} %{{y:.4g}}<br>{outcome_title} "
             "%{customdata[0]:.4g} %{text}<extra></extra>",
-            "selected": {"marker": {"color": "rgba(0,0,0,0.01)"}},
+            "selected": {"marker": {"color": "rgba(0,0,0,0)"}},
             "unselected": {"marker": {"opacity": 1}},
         },
         empty_trace("diverged", mode="markers", marker={"symbol": "square", "size": 12, "color": DIVERGED_COLOUR}),
     ]
     picked = None if selected is None else (x_values[selected[1]], y_values[selected[0]])
+    image = {
+        "source": cells_image(shown, diverged, low, high),
+        "xref": "x",
+        "yref": "y",
+        "x": x_start,
+        "y": y_start + y_size,
+        "sizex": x_size,
+        "sizey": y_size,
+        "sizing": "stretch",
+        "layer": "below",
+    }
     return _pickable_figure(
         traces,
         picked,
         height,
         uirevision,
         bottom_margin=120,
-        # powers of ten on log axes: SI prefixes (100p, 10n, 1µ) are no notation for ε or α
-        xaxis=plain_axis(title={"text": x_title}, type="log" if x_log else "linear", exponentformat="power"),
-        yaxis=plain_axis(title={"text": y_title}, type="log" if y_log else "linear", exponentformat="power"),
+        images=[image],
+        # powers of ten on log axes: SI prefixes (100p, 10n, 1µ) are no notation for ε or α; tick
+        # marks keep the labels off the cells, which reach the axes' ends (the corner's two labels apart)
+        xaxis=plain_axis(
+            title={"text": x_title},
+            type="log" if x_log else "linear",
+            exponentformat="power",
+            range=[x_start, x_start + x_size],
+            ticks="outside",
+        ),
+        yaxis=plain_axis(
+            title={"text": y_title},
+            type="log" if y_log else "linear",
+            exponentformat="power",
+            range=[y_start, y_start + y_size],
+            ticks="outside",
+        ),
     )
 
 
@@ -120,7 +191,9 @@ def sweep_curve_figure(
     """A 1-D sweep: outcome by one hyperparameter, diverged settings marked on the axis.
 
     ``unreached_at`` (the steps run, for an outcome in steps): the y axis runs from 0 to it, and
-    runs with no outcome sit on that top line, ○ if they never reached it and × if they diverged."""
+    runs with no outcome sit on that top line, ○ if they never reached it and × if they diverged.
+    Every trace of settings holds all of them (NaN where it does not show one), so that a picked
+    point's index is its setting's (``CELLS``)."""
     finite = np.where(diverged, np.nan, outcome)
     traces = [
         {
@@ -128,6 +201,7 @@ def sweep_curve_figure(
             "x": x_values,
             "y": finite,
             "mode": "lines+markers",
+            "meta": CELLS,
             "name": outcome_title,
             "line": {"color": OPTIMIZER_COLOURS["sgd"], "width": 2},
             "marker": {"size": 6},
@@ -143,15 +217,21 @@ def sweep_curve_figure(
             traces.append(
                 {
                     "type": "scatter",
-                    "x": np.asarray(x_values)[mask],
-                    "y": np.full(int(np.sum(mask)), float(height_at)),
+                    "x": x_values,
+                    "y": np.where(mask, float(height_at), np.nan),
                     "mode": "markers",
+                    "meta": CELLS,
                     "name": name,
                     "marker": {"symbol": symbol, "size": 10, "color": DIVERGED_COLOUR, "line": {"width": 1.5}},
                     "hovertemplate": f"{x_title} %{{x:.4g}}: {name}<extra></extra>",
                 }
             )
-    picked = None if selected is None else (x_values[selected], finite[selected])
+    # a picked run with no outcome is ringed where its marker sits
+    ring_y = None if selected is None else finite[selected]
+    for mask, _, _, height_at in marked:
+        if selected is not None and mask[selected]:
+            ring_y = height_at
+    picked = None if selected is None else (x_values[selected], ring_y)
     return _pickable_figure(
         traces,
         picked,
