@@ -6,8 +6,8 @@ engine's hand-over to the compiled loops and ``tests/test_compiled.py`` stay out
 script runs mutmut again in a copy of the checkout (``build/mutmut-compiled-engine``) whose
 configuration mutates ``engine.py`` only: the other modules are copied unchanged, so numba compiles
 them, and ``tests/test_compiled.py`` joins the test selection. The compiled loops use nothing of
-``engine.py``, so a loop numba cached on disk during the run is the one a mutant's run would compile;
-the cache left by an earlier run is deleted first (numba checks only ``numba_loops.py`` for changes).
+``engine.py``, so a loop numba cached on disk during the run is the one a mutant's run would compile
+(and the cache folder is named for the sources the loops compile, ``numba_loops.CACHE_FOLDER``).
 
 Each mutant runs in a process forked from a server that has only collected the tests (mutmut's
 ``forkserver``): no mutant inherits a half-compiled loop from a background thread.
@@ -61,9 +61,6 @@ def prepare() -> None:
     end = pyproject.find("\n[", start)
     rest = "" if end < 0 else pyproject[end:]
     (COPY / "pyproject.toml").write_text(pyproject[:start] + _mutmut_section(pyproject) + rest, encoding="utf-8")
-    # numba's cache is keyed to numba_loops.py alone, so a changed formula in optimizers.py would load a stale loop
-    for cached in COPY.glob("**/__pycache__/numba_loops.*.nb[ic]"):
-        cached.unlink()
     # the lesson tests read ../shared beside the checkout (tests/conftest.py), here beside the copy
     shared = COPY / "shared"
     if not shared.exists() and (ROOT.parent / "shared").is_dir():

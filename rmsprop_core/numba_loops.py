@@ -4,12 +4,22 @@ The catalogue's functions and the optimizers' formulas are called as they are, c
 floats; only ``zero_safe_divide``, which NumPy writes with ``np.where``, gets a float version here.
 Each loop is compiled per optimizer kind, its flags and objective, all constants, so the compiler
 keeps only that optimizer's and that objective's code in the loop: chosen per element at run time,
-they made the loop about five times slower. Compiled loops are cached on disk.
+they made the loop about five times slower.
+
+Compiled loops are cached on disk, in a folder named for a digest of this file, ``optimizers.py``
+and ``objectives.py``: numba itself checks only the file that defines a jitted function, so an
+edited formula (or an upgrade that changes one) would otherwise load a stale loop and give other
+numbers than the NumPy engine. Where no such folder can be written, loops are compiled per process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import pathlib
+import tempfile
+import threading
 from functools import cache
 
 import numba
@@ -42,7 +52,44 @@ def _zero_safe_divide(numerator, denominator):
     return divide
 
 
-_jit = numba.njit(cache=True, error_model="numpy")
+def _sources_digest() -> str:
+    """A digest of every source the compiled loops are built from."""
+    digest = hashlib.sha256()
+    for module in (optimizers, catalogue):
+        digest.update(pathlib.Path(module.__file__).read_bytes())
+    digest.update(pathlib.Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_folder() -> str | None:
+    """A writable folder for this digest's loops: beside the sources, else the user's cache."""
+    name = f"numba-{_sources_digest()}"
+    user_cache = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
+    for base in (pathlib.Path(__file__).parent / "__pycache__", user_cache / "rmsprop-lab"):
+        folder = base / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError:
+            continue
+        return str(folder)
+    return None
+
+
+CACHE_FOLDER = _cache_folder()
+_decorating = threading.Lock()
+
+
+def _jit(function):
+    """``numba.njit`` with numpy's error model, cached in ``CACHE_FOLDER`` (numba reads the folder
+    from its config when a function is decorated, so it is set for that moment only)."""
+    with _decorating:
+        previous = numba.config.CACHE_DIR
+        numba.config.CACHE_DIR = CACHE_FOLDER or ""
+        try:
+            return numba.njit(cache=CACHE_FOLDER is not None, error_model="numpy")(function)
+        finally:
+            numba.config.CACHE_DIR = previous
 
 
 @_jit

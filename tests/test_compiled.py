@@ -265,3 +265,25 @@ def test_a_forked_child_compiles_for_itself_instead_of_waiting_for_its_parents_t
         assert os.waitstatus_to_exitcode(finished[1]) == 0
     finally:
         parents[key] = ready
+
+
+def test_loops_are_cached_in_a_folder_named_for_every_source_they_are_compiled_from(monkeypatch):
+    """numba checks only the file that defines a jitted function: a formula edited in optimizers.py
+    (or an upgrade that changes one) would load a stale loop from a folder not named for it."""
+    import pathlib
+
+    from rmsprop_core import numba_loops, objectives, optimizers
+
+    digest = numba_loops._sources_digest()
+    assert pathlib.Path(numba_loops.CACHE_FOLDER).name == f"numba-{digest}"
+    optimize(Adagrad(lr=0.3), get_objective("ellipse"), (1.0, 1.0), 5)
+    assert any(pathlib.Path(numba_loops.CACHE_FOLDER).rglob("numba_loops.*.nbi"))  # the loops are there
+    read = pathlib.Path.read_bytes
+    for module in (optimizers, objectives, numba_loops):
+
+        def read_edited(path, edited=pathlib.Path(module.__file__)):
+            return read(path) + b"#" * (path == edited)
+
+        monkeypatch.setattr(pathlib.Path, "read_bytes", read_edited)
+        assert numba_loops._sources_digest() != digest, module.__name__
+        monkeypatch.undo()
