@@ -110,7 +110,8 @@ const firstChart = () => document.querySelector(".live-chart, .stPrintGraphic");
 function fitToScreen(chart, layout) {
   if (document.fullscreenElement === chart) return { ...layout, width: window.innerWidth, height: window.innerHeight };
   if (chart.__figure?.present && chart === firstChart()) {
-    const height = Math.max(PRESENT_MIN_HEIGHT_PX, window.innerHeight - PRESENT_CHROME_PX);
+    const room = PRESENT_CHROME_PX + (chart.__figure.presentRoomAbove || 0);
+    const height = Math.max(PRESENT_MIN_HEIGHT_PX, window.innerHeight - room);
     chart.style.minHeight = height + "px";  // the room reserved for the figure's own height, replaced
     return { ...layout, height };
   }
@@ -597,11 +598,13 @@ def chart_payload(
     playback_steps: int | None = None,
     present: bool = False,
     select: bool = False,
+    present_room_above: int = 0,
 ) -> bytes:
     """The bytes the browser gets: ``{"data", "layout", "config"}`` as Plotly JSON (arrays in
     plotly's base64 form, which plotly.js reads directly), ``playback`` when the chart offers
-    ▶ / ❚❚ over its paths' ``playback_steps`` steps, ``present`` in presentation mode and
-    ``select`` when it reports the points a click or a box picks."""
+    ▶ / ❚❚ over its paths' ``playback_steps`` steps, ``present`` in presentation mode (with
+    ``presentRoomAbove``, pixels the page's main chart leaves on the screen for controls just above
+    it) and ``select`` when it reports the points a click or a box picks."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else dict(figure)
     unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
     if unsupported:
@@ -617,6 +620,8 @@ def chart_payload(
         payload["playback"] = {"steps": int(playback_steps)}
     if present:
         payload["present"] = True
+        if present_room_above:
+            payload["presentRoomAbove"] = int(present_room_above)
     if select:
         payload["select"] = True
     # orjson: the same JSON as the default engine, about 6x faster (every chart, every rerun)
@@ -643,15 +648,19 @@ def live_chart(
     config: dict | None = None,
     playback_steps: int | None = None,
     on_select: bool = False,
+    present_room_above: int = 0,
 ) -> list[tuple[int, int]] | None:
     """Show ``figure``; a later call with the same ``key`` redraws the same chart in place. With
     ``playback_steps``, ▶ / ❚❚ and a speed control grow its paths step by step in the browser.
 
     ``on_select``: a click on a point, or a box over points, reruns the page (the fragment it is
     drawn in); in that run this returns the picked points as (trace index, point index) pairs,
-    and None in every other run. ``picked_points(key)`` reads them before the chart is drawn."""
+    and None in every other run. ``picked_points(key)`` reads them before the chart is drawn.
+
+    ``present_room_above``: as the page's first chart in presentation mode, it is as tall as the
+    screen less this many pixels more, so that a row of controls just above it stays in view."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
-    payload = chart_payload(presented(spec), config, playback_steps, presenting(), on_select)
+    payload = chart_payload(presented(spec), config, playback_steps, presenting(), on_select, present_room_above)
     if not on_select:
         _live_chart(data=payload, key=key)
         return None

@@ -186,6 +186,26 @@ def test_a_projected_mission_shows_the_map_and_every_flight_computer_at_once(ser
     page.close()
 
 
+def test_a_projected_sweep_keeps_its_controls_row_on_the_screen_with_the_map(served_app, browser):
+    """The map leaves the room of the controls' row above it (sweep.CONTROLS_ROW_PX): the class sees
+    the fixed ε and the tolerance, label and value, with the whole map."""
+    page = open_page(browser, f"{served_app.url}/sweep?present=1", PROJECTOR, charts=1)
+    page.wait_for_function(
+        """() => { const chart = document.querySelector('.live-chart');
+                   return chart && chart.__broughtToTop && chart.getBoundingClientRect().bottom <= innerHeight + 1; }"""
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.querySelector('.live-chart')._fullLayout.height") == 720 - 120 - 100
+    on_screen = """(element) => { const box = element.getBoundingClientRect();
+                                 return box.top >= 60 && box.bottom <= innerHeight + 1; }"""  # below the header
+    assert page.locator(".live-chart").evaluate(on_screen)
+    for label, value in (("ε (fixed)", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001")):
+        assert page.get_by_text(label, exact=True).evaluate(on_screen), label
+        slider = page.get_by_role("slider", name=label)
+        assert slider.evaluate(on_screen) and slider.get_attribute("aria-valuetext") == value, label
+    page.close()
+
+
 def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
     page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
     page.evaluate(

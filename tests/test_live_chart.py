@@ -63,6 +63,15 @@ def test_payload_is_encoded_with_orjson_and_its_arrays_travel_exactly_in_base64(
     assert to_json.call_args.kwargs["engine"] == "orjson"
 
 
+def test_presentation_room_above_the_main_chart_travels_only_in_presentation_mode():
+    figure = {"data": [], "layout": {"height": 400}}
+    presented = json.loads(live_chart.chart_payload(figure, present=True, present_room_above=100))
+    assert (presented["present"], presented["presentRoomAbove"]) == (True, 100)
+    plain = json.loads(live_chart.chart_payload(figure, present=False, present_room_above=100))
+    assert "present" not in plain and "presentRoomAbove" not in plain
+    assert "presentRoomAbove" not in json.loads(live_chart.chart_payload(figure, present=True))
+
+
 def test_payload_keeps_animation_frames_and_a_given_config():
     figure = go.Figure(
         data=[go.Scatter(x=[0], y=[0])],
