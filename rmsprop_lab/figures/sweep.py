@@ -156,22 +156,21 @@ def sweep_heatmap_figure(
         uirevision,
         bottom_margin=120,
         images=[image],
-        # powers of ten on log axes: SI prefixes (100p, 10n, 1µ) are no notation for ε or α; tick
-        # marks keep the labels off the cells, which reach the axes' ends (the corner's two labels apart)
-        xaxis=plain_axis(
-            title={"text": x_title},
-            type="log" if x_log else "linear",
-            exponentformat="power",
-            range=[x_start, x_start + x_size],
-            ticks="outside",
-        ),
-        yaxis=plain_axis(
-            title={"text": y_title},
-            type="log" if y_log else "linear",
-            exponentformat="power",
-            range=[y_start, y_start + y_size],
-            ticks="outside",
-        ),
+        xaxis=_cells_axis(x_title, x_log, x_start, x_size),
+        yaxis=_cells_axis(y_title, y_log, y_start, y_size),
+    )
+
+
+def _cells_axis(title: str, log: bool, start: float, size: float) -> dict:
+    """An axis over the cells, edge to edge: powers of ten on a log axis (SI prefixes, 100p, 10n,
+    1µ, are no notation for ε or α), tick marks that keep the labels off the cells, which reach the
+    axis' ends (the corner's two labels apart)."""
+    return plain_axis(
+        title={"text": title},
+        type="log" if log else "linear",
+        exponentformat="power",
+        range=[start, start + size],
+        ticks="outside",
     )
 
 
