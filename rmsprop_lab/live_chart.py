@@ -163,22 +163,70 @@ function flyOrPause(chart) {
 }
 document.addEventListener("keydown", presentationKeys);
 
-// the mode bar's own camera saves a PNG; this one saves the same chart as an SVG (for slides and
-// print), made once after plotly.js has loaded, for the same reason as the full-screen button
-let svgButton = null;
-function svgDownloadButton(Plotly) {
-  svgButton ||= {
-    name: "Download SVG",
-    title: "Download plot as an SVG",
-    icon: Plotly.Icons.camera,
-    click: (chart) => Plotly.downloadImage(chart, { format: "svg", filename: "rmsprop-lab-chart" }),
-  };
-  return svgButton;
+// The images a chart saves: plotly draws them anew from the figure, so they are drawn from the
+// server's figure (with its path dots as plotly markers) and the chart's current layout (its zoom).
+// PNG replaces the mode bar's own camera; SVG is for slides and print. Made once after plotly.js
+// has loaded, for the same reason as the full-screen button.
+let imageButtons = null;
+function imageDownloadButtons(Plotly) {
+  const save = (format, scale) => (chart) => Plotly.downloadImage(
+    { data: chart.__figure.data, layout: chart.layout },
+    { format, scale, width: chart._fullLayout.width, height: chart._fullLayout.height, filename: "rmsprop-lab-chart" },
+  );
+  imageButtons ||= [
+    { name: "Download PNG", title: "Download plot as a PNG", icon: Plotly.Icons.camera, click: save("png", 2) },
+    { name: "Download SVG", title: "Download plot as an SVG", icon: Plotly.Icons.camera, click: save("svg", 1) },
+  ];
+  return imageButtons;
 }
 function withFullScreenButton(Plotly, config) {
   if (config.displayModeBar === false) return config;
-  const added = [...(config.modeBarButtonsToAdd || []), svgDownloadButton(Plotly), FULL_SCREEN_BUTTON];
-  return { ...config, toImageButtonOptions: { filename: "rmsprop-lab-chart", scale: 2 }, modeBarButtonsToAdd: added };
+  const added = [...(config.modeBarButtonsToAdd || []), ...imageDownloadButtons(Plotly), FULL_SCREEN_BUTTON];
+  const removed = [...(config.modeBarButtonsToRemove || []), "toImage"];
+  return { ...config, modeBarButtonsToAdd: added, modeBarButtonsToRemove: removed };
+}
+
+// Path dots: a path with a dot at every step (meta "path", mode "lines+markers") goes to plotly as
+// its line alone, and the browser puts the dots on the line's vertices as SVG markers: one element
+// a path where plotly draws one per step (four 200-step paths cost about 50 ms more a redraw).
+function withVertexDots(data) {
+  return data.map((trace) => {
+    if (trace.meta !== "path" || trace.mode !== "lines+markers") return trace;
+    const vertexDot = { size: trace.marker?.size ?? 6, colour: trace.marker?.color ?? trace.line.color };
+    // plotly leaves out the vertices of a line that lie on it straight (simplify), and with them their dots
+    return { ...trace, mode: "lines", line: { ...trace.line, simplify: false }, vertexDot };
+  });
+}
+let dotCharts = 0;
+function drawVertexDots(chart) {
+  const defs = chart.querySelector("svg.main-svg > defs");
+  if (!defs || !chart.data) return;
+  chart.__dotsId ??= ++dotCharts;
+  chart.data.forEach((trace, index) => {
+    if (!trace.vertexDot) return;
+    const id = `rmsl-dot-${chart.__dotsId}-${index}`;
+    let marker = defs.querySelector(`#${id}`);
+    if (!marker) {
+      marker = document.createElementNS("http://www.w3.org/2000/svg", "marker");
+      marker.id = id;
+      marker.appendChild(document.createElementNS("http://www.w3.org/2000/svg", "circle"));
+      defs.appendChild(marker);
+    }
+    const { size, colour } = trace.vertexDot;
+    const attributes = {
+      markerUnits: "userSpaceOnUse", markerWidth: size, markerHeight: size, refX: 0, refY: 0,
+      viewBox: `${-size / 2} ${-size / 2} ${size} ${size}`, overflow: "visible",
+    };
+    for (const [name, value] of Object.entries(attributes)) marker.setAttribute(name, value);
+    marker.firstChild.setAttribute("r", size / 2);
+    marker.firstChild.setAttribute("fill", colour);
+    const group = Array.from(chart.querySelectorAll(".scatterlayer .trace")).find(
+      (g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index,
+    );
+    group?.querySelectorAll("path.js-line").forEach((line) => {
+      for (const end of ["marker-start", "marker-mid", "marker-end"]) line.setAttribute(end, `url(#${id})`);
+    });
+  });
 }
 
 // Playback (a figure with "playback"): the paths grow step by step with a moving marker, animated
@@ -300,9 +348,15 @@ function draw(Plotly, chart, figure) {
   }
   Plotly.react(chart, {
     ...figure,  // {data, layout, config, frames}
+    data: withVertexDots(figure.data),
     layout: fitToScreen(chart, figure.layout),
     config: withFullScreenButton(Plotly, figure.config || {}),
   });
+  if (!chart.__dotsFollow) {
+    chart.__dotsFollow = true;  // every later draw (a zoom, a playback frame) draws the lines anew
+    chart.on("plotly_afterplot", () => drawVertexDots(chart));
+  }
+  drawVertexDots(chart);
   if (figure.select) reportSelections(chart);
 }
 

@@ -43,6 +43,50 @@ def test_decay_explorer_draws_one_path_per_rho(served_app, browser):
     page.close()
 
 
+DOTS_OF_PATHS = """(chart) => {
+    const plot = document.querySelectorAll('.js-plotly-plot')[chart];
+    return Array.from(plot.querySelectorAll('.scatterlayer .trace')).flatMap((group) => {
+        const trace = plot.data[group.__data__[0].trace.index];
+        if (trace.meta !== 'path') return [];
+        const line = group.querySelector('path.js-line');
+        const dot = document.querySelector(line.getAttribute('marker-mid').slice(4, -1));
+        return [{
+            name: trace.name,
+            vertices: (line.getAttribute('d').match(/[ML]/g) || []).length,
+            ends: ['marker-start', 'marker-end'].every(
+                (end) => line.getAttribute(end) === line.getAttribute('marker-mid')),
+            plotlyPoints: group.querySelectorAll('path.point').length,
+            fill: dot.firstChild.getAttribute('fill'),
+            colour: trace.line.color,
+            radius: Number(dot.firstChild.getAttribute('r')),
+        }];
+    });
+}"""
+
+
+def test_decay_explorer_draws_a_dot_at_every_step_on_each_path_as_one_element(served_app, browser):
+    """A path of up to 300 steps shows a dot at every step: drawn by the browser on the line's
+    vertices, not by plotly as one element per step; a playback frame and a zoom keep them."""
+    page = open_page(browser, f"{served_app.url}/decay", charts=4)
+    dots = page.evaluate(DOTS_OF_PATHS, 0)
+    assert [path["name"] for path in dots] == ["ρ = 0.5", "ρ = 0.9", "ρ = 0.99", "ρ = 0.999"]
+    for path in dots:
+        # 200 steps: 201 points, each a vertex of the one line element that carries the dots
+        assert path["vertices"] == 201 and path["ends"] and path["plotlyPoints"] == 0, path
+        assert path["fill"] == path["colour"] and path["radius"] == 2, path  # the figure's marker size 4
+    page.close()
+    # Compare's playback redraws the paths frame by frame, a zoom redraws them: the dots follow
+    page = open_page(browser, f"{served_app.url}/?objective=ellipse", charts=3)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=playbackStep]').textContent === 'step 200 / 200'"
+    )
+    assert [(path["vertices"], path["ends"]) for path in page.evaluate(DOTS_OF_PATHS, 0)] == [(201, True)] * 3
+    page.evaluate("() => Plotly.relayout(document.querySelectorAll('.js-plotly-plot')[0], {'xaxis.range': [-3, 1]})")
+    assert all(path["vertices"] > 0 and path["ends"] for path in page.evaluate(DOTS_OF_PATHS, 0))
+    page.close()
+
+
 def test_mission_fly_button_moves_the_ships(served_app, browser):
     page = open_page(browser, f"{served_app.url}/mission", charts=1)
     start = plotted_trace(page, "RMSProp ship")
@@ -110,7 +154,10 @@ def test_every_chart_downloads_as_png_and_svg(served_app, browser):
     with page.expect_download() as svg:
         page.locator(".js-plotly-plot").first.locator("[data-title='Download plot as an SVG']").click()
     assert svg.value.suggested_filename == "rmsprop-lab-chart.svg"
-    assert svg.value.path().read_text(encoding="utf-8").lstrip().startswith("<svg")
+    image = svg.value.path().read_text(encoding="utf-8")
+    assert image.lstrip().startswith("<svg")
+    # the saved image has the paths' dots too, one per step (plotly's markers: 4 paths of 201 points)
+    assert image.count('class="point') >= 4 * 201
     with page.expect_download() as png:
         page.locator(".js-plotly-plot").first.locator("[data-title='Download plot as a PNG']").click()
     assert png.value.suggested_filename == "rmsprop-lab-chart.png"
