@@ -112,8 +112,8 @@ def decay_charts(choice, objective, symbol: str, rhos: list, steps: int) -> None
     series = []
     for i, label in enumerate(labels):
         steps_axis = np.arange(1, steps + 1)
-        series.append(figures.Series(f"{label}: x", colours[i], steps_axis, step_sizes[1:, i, 0]))
-        series.append(figures.Series(f"{label}: y", colours[i], steps_axis, step_sizes[1:, i, 1], "dot"))
+        series.append(figures.Series(f"{label}: x", colours[i], steps_axis, step_sizes[1:, i, 0], group=label))
+        series.append(figures.Series(f"{label}: y", colours[i], steps_axis, step_sizes[1:, i, 1], "dot", group=label))
     live_chart(
         figures.line_figure(
             series,

@@ -10,7 +10,7 @@ from rmsprop_core.lesson import lesson_output_lines
 from rmsprop_core.metrics import steps_to_settle, steps_to_tolerance
 from rmsprop_core.mission import MISSION_PRESETS, flight_report, mission_objective
 
-from .apptest_helpers import charts, fresh_app, markdown_tables, path_points, visit
+from .apptest_helpers import charts, decode_array, fresh_app, markdown_tables, path_points, visit
 from .test_lesson import lesson_printed_lines
 
 LESSON_PAGE, ANATOMY_PAGE, DECAY_PAGE, MISSION_PAGE = (
@@ -171,7 +171,11 @@ def test_decay_explorer_steps_to_settle_from_one_broadcast_run():
     rhos = np.array([0.5, 0.9, 0.99, 0.999])
     ellipse = get_objective("ellipse")
     family = optimize(
-        RMSProp(lr=0.05, rho=rhos, eps=1e-6), ellipse, np.broadcast_to(np.array(ellipse.start), (4, 2)), 200
+        RMSProp(lr=0.05, rho=rhos, eps=1e-6),
+        ellipse,
+        np.broadcast_to(np.array(ellipse.start), (4, 2)),
+        200,
+        record_state=True,
     )
     reached = steps_to_tolerance(family.losses, 0.0, 1e-3)
     settled = steps_to_settle(family.losses, 0.0, 1e-3)
@@ -181,6 +185,15 @@ def test_decay_explorer_steps_to_settle_from_one_broadcast_run():
     bars = charts(at)[2]["data"][0]
     assert list(bars["y"]) == [int(r) if r >= 0 else 200 for r in settled]
     assert len(charts(at)) == 4
+    # the step sizes: x solid, y dotted, one legend entry per ρ for both lines, and the engine's numbers
+    lines = charts(at)[3]["data"]
+    assert [(line["name"], line["line"]["dash"], line["showlegend"]) for line in lines[:2]] == [
+        ("ρ = 0.5", "solid", True),
+        ("ρ = 0.5", "dot", False),
+    ]
+    assert [line["name"] for line in lines if line["showlegend"]] == ["ρ = 0.5", "ρ = 0.9", "ρ = 0.99", "ρ = 0.999"]
+    assert "ρ = 0.9: y" in lines[3]["hovertemplate"] and {line["legendgroup"] for line in lines[2:4]} == {"ρ = 0.9"}
+    np.testing.assert_array_equal(decode_array(lines[3]["y"]), family.state["step_size"][1:, 1, 1])
 
 
 def test_decay_controls():

@@ -33,6 +33,8 @@ class Series:
     x: np.ndarray
     y: np.ndarray
     dash: str = "solid"
+    #: lines with the same group share one legend entry, the group's name, and are shown and hidden together
+    group: str | None = None
 
 
 def line_figure(
@@ -46,9 +48,13 @@ def line_figure(
     uirevision=None,
 ) -> dict:
     """Lines by step (decimated for drawing, peaks kept)."""
-    traces = [
-        line_trace(line.label, line.x, line.y, x_title=x_title, color=line.colour, dash=line.dash) for line in series
-    ]
+    traces, grouped = [], set()
+    for line in series:
+        trace = line_trace(line.label, line.x, line.y, x_title=x_title, color=line.colour, dash=line.dash)
+        if line.group is not None:  # the hover keeps the line's own label
+            trace.update(name=line.group, legendgroup=line.group, showlegend=line.group not in grouped)
+            grouped.add(line.group)
+        traces.append(trace)
     return {
         "data": traces,
         "layout": line_chart_layout(
