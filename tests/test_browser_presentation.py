@@ -3,6 +3,8 @@ the teacher presses."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -236,4 +238,24 @@ def test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart(served_ap
     page.keyboard.press("f")
     page.wait_for_timeout(300)
     assert page.evaluate("() => document.fullscreenElement") is None
+    page.close()
+
+
+COLOUR_BAR_LABELS = """() => Array.from(document.querySelectorAll('.js-plotly-plot .colorbar .cbaxis text'))
+    .filter((label) => label.closest('.js-plotly-plot') === document.querySelector('.js-plotly-plot'))
+    .map((label) => { const box = label.getBoundingClientRect(); return [label.textContent, box.left, box.right]; })
+    .sort((a, b) => a[1] - b[1])"""
+
+
+@pytest.mark.parametrize("objective", ["rosenbrock", "beale"])
+def test_the_colour_bar_labels_never_touch_on_a_projector(served_app, browser, objective):
+    """Presentation mode's larger labels on a 1280-pixel screen: the surface's lowest value
+    ("2.53e-05") and the next decade were drawn into each other; a label that would touch its
+    neighbour is left out, and the bar still starts at the lowest value."""
+    page = open_page(browser, f"{served_app.url}/?objective={objective}&present=1", PROJECTOR, charts=3)
+    labels = page.evaluate(COLOUR_BAR_LABELS)
+    assert len(labels) >= 4, labels
+    gaps = [right[1] - left[2] for left, right in itertools.pairwise(labels)]
+    assert min(gaps) >= 4, labels  # pixels of white between every two neighbours
+    assert float(labels[0][0]) < 0.01  # the lowest value of f on the plotted area
     page.close()

@@ -103,6 +103,17 @@ def test_colourbar_ticks_are_distinct_increasing_and_placed_at_their_values(name
     assert all(background.levels.level_min <= p <= background.levels.level_max for p in positions)
 
 
+def test_a_long_label_keeps_its_neighbour_a_label_width_away():
+    """Rosenbrock's bar starts at its lowest value (a long label, "2.5e-05" or so, drawn from the
+    bar's end) and the next decade, 0.01, sat 0.6 of a decade from it, too close for the two
+    labels in a projector's font: 0.01 is left out, the decades from 0.1 on stay. Goldstein-Price's
+    short labels keep every decade."""
+    labels = surface_of("rosenbrock").background.tick_labels
+    assert float(labels[0]) < 1e-3 and labels[1:] == ["0.1", "1", "10", "100", "1e+03"]
+    assert surface_of("goldstein_price").background.tick_labels[4:] == ["1e+04", "1e+05", "1e+06"]
+    assert len(surface_of("goldstein_price").background.tick_labels) == 7
+
+
 def test_with_a_known_minimum_the_ticks_read_round_values_of_f():
     """Rastrigin's grid misses its minimum (f* = 0): counted from the grid's lowest value the
     ticks read 0.0653, 0.0663, 0.0753, …; counted from f* they read 1 and 10."""

@@ -117,6 +117,11 @@ def _nice_step(span: float, count: int) -> float:
     return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)))
 
 
+#: The longest labels two neighbouring ticks, a seventh of the colour bar apart, can carry without
+#: touching in presentation mode's larger font on a 1280-pixel projector ("1e+03" and "1e+04" fit).
+COLOURBAR_LABEL_CHARACTERS = 6
+
+
 def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], list[str]]:
     """Colour-bar ticks at round values of f, each placed where that f's colour is and labelled
     with it (3 significant digits; a tick whose label would repeat its neighbour's is left out).
@@ -137,13 +142,18 @@ def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], l
     if levels.logarithmic:  # the bottom of the bar: the surface's lowest value
         values = np.concatenate([[10.0**bottom - levels.delta + levels.low], values])
     positions, labels = [], []
+    spacing = (top - bottom) / most
     for value in values:
         label = f"{value:.3g}"
         position = float(levels(np.array(value)))
         # a label rounded far from its tick's value (just above a minimum such as -1.0316) would
-        # tell a wrong colour, and labels closer than half a tick spacing would overlap: such a
-        # tick is left out
-        crowded = bool(positions) and (label == labels[-1] or position - positions[-1] < 0.5 * (top - bottom) / most)
+        # tell a wrong colour, and two labels closer than their widths would overlap: a spacing
+        # holds two labels of COLOURBAR_LABEL_CHARACTERS on a projector, longer ones need more;
+        # the bar's bottom label is drawn from the bar's end, so all of it lies toward the next
+        if labels:
+            previous = len(labels[-1]) if positions[-1] <= bottom else len(labels[-1]) / 2
+            width = (previous + len(label) / 2) / COLOURBAR_LABEL_CHARACTERS
+        crowded = bool(labels) and (label == labels[-1] or position - positions[-1] < max(0.5, width) * spacing)
         if crowded or abs(float(levels(np.array(float(label)))) - position) > 0.02 * (top - bottom):
             continue
         positions.append(position)
