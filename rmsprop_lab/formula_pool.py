@@ -49,6 +49,10 @@ from rmsprop_core.formula import (
 )
 
 WORKERS = 2
+#: how far below the server's priority a worker runs: a formula's CPU time, and the workers' sympy
+#: import as the server starts, yield to the pages' reruns (on two cores, the two workers' imports
+#: and a first page view ran at once)
+WORKER_NICENESS = 10
 #: room for one formula's work above a worker's start-up size (sympy and NumPy loaded)
 MEMORY_BYTES = 512 * 2**20
 #: wall-clock backstop for a worker that hangs or is never scheduled; CPU time is the real limit
@@ -281,6 +285,7 @@ def _set_soft_limit(which: int, soft: int) -> None:
 
 def serve(job_name: str) -> None:
     """A worker: answer requests from stdin with ``job_name`` until stdin closes."""
+    os.nice(WORKER_NICENESS)
     import sympy  # about a second of CPU, paid once here rather than by a request's budget
 
     module, _, function = job_name.partition(":")

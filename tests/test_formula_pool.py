@@ -135,6 +135,15 @@ def test_a_worker_past_its_memory_cap_says_too_large_and_is_replaced():
         greedy.close()
 
 
+def test_workers_run_below_the_servers_priority(single):
+    """A formula's CPU time (and a worker's sympy import, as the server starts) yields to the
+    pages' reruns: the workers are niced below the process that started them."""
+    assert_serves(single)
+    [worker] = single.pids()
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, worker) == min(19, server + formula_pool.WORKER_NICENESS) > server
+
+
 def test_a_worker_killed_from_outside_is_reaped_and_replaced(single):
     assert_serves(single)
     [worker] = single.pids()
