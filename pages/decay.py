@@ -83,6 +83,7 @@ def decay_charts(choice, objective, symbol: str, rhos: list, steps: int) -> None
     live_chart(
         figures.contour_figure(surface, paths, height=520, uirevision=f"decay-{choice}"),
         key="decay_paths",
+        present_room_above=presentation.CONTROLS_ROW_PX,
     )
 
     loss_column, bar_column = st.columns(2)

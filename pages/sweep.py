@@ -73,10 +73,6 @@ st.caption(
 )
 
 
-#: The height of the controls' row above the map: a projector keeps it on the screen with the map.
-CONTROLS_ROW_PX = 100
-
-
 def sweep_controls() -> None:
     """The settings a user moves while reading the map: above it, in its fragment."""
     outcome_column, fixed_column, tolerance_column = st.columns([1.2, 1, 1])
@@ -165,7 +161,7 @@ def sweep_lab() -> None:
             key=MAP_KEY,
             config=figures.SELECTABLE_PLOT_CONFIG,
             on_select=True,
-            present_room_above=CONTROLS_ROW_PX,
+            present_room_above=presentation.CONTROLS_ROW_PX,
         )
 
     with path_column:

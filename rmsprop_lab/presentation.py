@@ -13,6 +13,10 @@ import streamlit as st
 
 from . import figures
 
+#: The height of a row of sliders just above a page's main chart (``live_chart(present_room_above=...)``):
+#: a projector keeps the row on the screen with the chart, so the class sees what the teacher moves.
+CONTROLS_ROW_PX = 100
+
 #: the session's mode and the page that set it: (page, on), kept across reruns and pages
 _PRESENTING = "_presentation_mode"
 

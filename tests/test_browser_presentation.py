@@ -172,7 +172,7 @@ def test_a_projected_mission_shows_the_map_and_every_flight_computer_at_once(ser
     page.wait_for_timeout(300)
     on_screen = """(element) => { const box = element.getBoundingClientRect();
                                  return box.top >= 0 && box.bottom <= innerHeight + 1 && box.right <= innerWidth; }"""
-    assert page.locator(".live-chart").evaluate(on_screen)
+    assert page.locator(".live-chart").first.evaluate(on_screen)
     for label in ("SGD α", "Momentum α", "Momentum μ", "RMSProp α", "RMSProp ρ"):
         slider = page.get_by_role("slider", name=label)
         assert slider.evaluate(on_screen), label
@@ -188,10 +188,20 @@ def test_a_projected_mission_shows_the_map_and_every_flight_computer_at_once(ser
     page.close()
 
 
-def test_a_projected_sweep_keeps_its_controls_row_on_the_screen_with_the_map(served_app, browser):
-    """The map leaves the room of the controls' row above it (sweep.CONTROLS_ROW_PX): the class sees
-    the fixed ε and the tolerance, label and value, with the whole map."""
-    page = open_page(browser, f"{served_app.url}/sweep?present=1", PROJECTOR, charts=1)
+@pytest.mark.parametrize(
+    ("path", "charts", "sliders"),
+    [
+        ("sweep", 1, (("ε (fixed)", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001"))),
+        ("decay", 4, (("Learning rate α", "0.05"), ("Epsilon ε", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001"))),
+    ],
+)
+def test_a_projected_page_keeps_its_controls_row_on_the_screen_with_the_chart(
+    served_app, browser, path, charts, sliders
+):
+    """The Sweep's map and the Decay explorer's paths leave the room of the controls' row above them
+    (presentation.CONTROLS_ROW_PX): the class sees what the teacher moves, label and value, with the
+    whole chart."""
+    page = open_page(browser, f"{served_app.url}/{path}?present=1", PROJECTOR, charts=charts)
     page.wait_for_function(
         """() => { const chart = document.querySelector('.live-chart');
                    return chart && chart.__broughtToTop && chart.getBoundingClientRect().bottom <= innerHeight + 1; }"""
@@ -200,8 +210,8 @@ def test_a_projected_sweep_keeps_its_controls_row_on_the_screen_with_the_map(ser
     assert page.evaluate("() => document.querySelector('.live-chart')._fullLayout.height") == 720 - 120 - 100
     on_screen = """(element) => { const box = element.getBoundingClientRect();
                                  return box.top >= 60 && box.bottom <= innerHeight + 1; }"""  # below the header
-    assert page.locator(".live-chart").evaluate(on_screen)
-    for label, value in (("ε (fixed)", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001")):
+    assert page.locator(".live-chart").first.evaluate(on_screen)
+    for label, value in sliders:
         assert page.get_by_text(label, exact=True).evaluate(on_screen), label
         slider = page.get_by_role("slider", name=label)
         assert slider.evaluate(on_screen) and slider.get_attribute("aria-valuetext") == value, label
