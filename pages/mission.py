@@ -96,6 +96,10 @@ def settings_text(spec) -> str:
     return ", ".join(f"{name} = {value}" for name, value in spec.hyperparameters().items())
 
 
+#: A map narrower than this, in pixels (a phone; a 4:3 projector's is about 590), keeps its colour bar
+#: under it in presentation mode: beside it, the bar's margin left a phone's map a third as wide.
+NARROW_SCREEN_PX = 480
+
 FLIGHT_COMPUTERS = (
     ("sgd_lr", "SGD α"),
     ("mom_lr", "Momentum α"),
@@ -144,19 +148,28 @@ def flight_lab(mission: Mission, steps: int) -> None:
             path = replace(path, points=path.points[: end + 1], losses=path.losses[: end + 1])
         flights[label] = (path, report)
 
-    flight_map = figures.flight_figure(
-        runs.mission_surface(mission),
-        [path for path, _ in flights.values()],
-        station=mission.station,
-        docking_radius=mission.docking_radius,
-        hazards=[(h.centre, h.core_radius) for h in mission.hazards],
-        crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
-        # a projector's screen is wide and short: the square map takes its height, the colour bar goes beside it
-        colourbar_beside=presenting,
-        uirevision=repr(mission),
-    )
+    def flight_map_with(colourbar_beside: bool, narrow: bool = False) -> dict:
+        return figures.flight_figure(
+            runs.mission_surface(mission),
+            [path for path, _ in flights.values()],
+            station=mission.station,
+            docking_radius=mission.docking_radius,
+            hazards=[(h.centre, h.core_radius) for h in mission.hazards],
+            crashes=[(path.label, path.points[-1]) for path, report in flights.values() if report.crashed],
+            colourbar_beside=colourbar_beside,
+            narrow=narrow,
+            uirevision=repr(mission),
+        )
+
+    # a projector's screen is wide and short: the square map takes its height, the colour bar goes
+    # beside it; a phone's (a shared presentation link) is narrow: the bar stays under the map
+    flight_map = flight_map_with(colourbar_beside=presenting)
     with map_place:
-        live_chart(flight_map, key="mission_map")
+        live_chart(
+            flight_map,
+            key="mission_map",
+            narrow=(NARROW_SCREEN_PX, flight_map_with(False, narrow=True)) if presenting else None,
+        )
     values, link = settings.values(), settings.link()
     st.download_button(
         "Download this view (HTML)",

@@ -152,7 +152,7 @@ function presentationKeys(event) {
 }
 // a figure with plotly's own animation (the mission's ▶ Fly / ❚❚): Space presses its buttons
 function flyOrPause(chart) {
-  const [play, pause] = chart.__figure.layout.updatemenus?.[0]?.buttons || [];
+  const [play, pause] = shownVariant(chart).layout.updatemenus?.[0]?.buttons || [];
   if (!play || !pause) return;
   if (chart.__flying) {
     chart.__flying = false;
@@ -171,7 +171,7 @@ document.addEventListener("keydown", presentationKeys);
 let imageButtons = null;
 function imageDownloadButtons(Plotly) {
   const save = (format, scale) => (chart) => Plotly.downloadImage(
-    { data: chart.__figure.data, layout: chart.layout },
+    { data: shownVariant(chart).data, layout: chart.layout },
     { format, scale, width: chart._fullLayout.width, height: chart._fullLayout.height, filename: "rmsprop-lab-chart" },
   );
   imageButtons ||= [
@@ -336,8 +336,17 @@ function reportSelections(chart) {
   });
 }
 
+// A figure may carry the variant a narrow screen shows (``narrow``: its data, layout and frames, and
+// the width in pixels it is for, "below"), such as a projector's map with its colour bar beside it,
+// whose phone variant has the bar under the map.
+function shownVariant(chart) {
+  const figure = chart.__figure, narrow = figure.narrow;
+  return narrow && chart.clientWidth < narrow.below ? { ...figure, ...narrow } : figure;
+}
+
 function draw(Plotly, chart, figure) {
   chart.__figure = figure;
+  const shown = shownVariant(chart);
   chart.__scrubOrigin = undefined;  // the figure is the server's again
   clearTimeout(chart.__scrubRestore);
   if (figure.playback) {
@@ -348,9 +357,9 @@ function draw(Plotly, chart, figure) {
     playback.readout.textContent = "";
   }
   Plotly.react(chart, {
-    ...figure,  // {data, layout, config, frames}
-    data: withVertexDots(figure.data),
-    layout: fitToScreen(chart, figure.layout),
+    data: withVertexDots(shown.data),
+    layout: fitToScreen(chart, shown.layout),
+    frames: shown.frames,
     config: withFullScreenButton(Plotly, figure.config || {}),
   });
   if (!chart.__dotsFollow) {
@@ -606,8 +615,14 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
       let lastWidth = chart.clientWidth;
       chart.__resizeObserver = new ResizeObserver(() => {
         if (chart.clientWidth !== lastWidth && chart.isConnected) {
+          const below = chart.__figure.narrow?.below;
+          const crossed = below !== undefined && (chart.clientWidth < below) !== (lastWidth < below);
           lastWidth = chart.clientWidth;
-          Plotly.Plots.resize(chart);
+          if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
+            Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
+            chart.__dotsFollow = chart.__reportsSelections = false;
+            draw(Plotly, chart, chart.__figure);
+          } else Plotly.Plots.resize(chart);
         }
       });
       chart.__resizeObserver.observe(chart);
@@ -654,12 +669,14 @@ def chart_payload(
     present: bool = False,
     select: bool = False,
     present_room_above: int = 0,
+    narrow: tuple[int, go.Figure | dict] | None = None,
 ) -> bytes:
     """The bytes the browser gets: ``{"data", "layout", "config"}`` as Plotly JSON (arrays in
     plotly's base64 form, which plotly.js reads directly), ``playback`` when the chart offers
     ▶ / ❚❚ over its paths' ``playback_steps`` steps, ``present`` in presentation mode (with
     ``presentRoomAbove``, pixels the page's main chart leaves on the screen for controls just above
-    it) and ``select`` when it reports the points a click or a box picks."""
+    it), ``select`` when it reports the points a click or a box picks, and ``narrow`` ``(width,
+    figure)``: the figure a chart narrower than ``width`` pixels shows instead."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else dict(figure)
     unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
     if unsupported:
@@ -679,6 +696,14 @@ def chart_payload(
             payload["presentRoomAbove"] = int(present_room_above)
     if select:
         payload["select"] = True
+    if narrow is not None:
+        below, narrow_figure = narrow
+        variant = json.loads(chart_payload(narrow_figure))
+        # a view of its own: plotly keeps a zoom across draws of one uirevision, and the other
+        # variant's axis ranges (fitted to its margins and equal scale) shrank this one's map
+        variant["layout"]["uirevision"] = f"{variant['layout'].get('uirevision')} (narrow)"
+        payload["narrow"] = {"below": int(below), "data": variant["data"], "layout": variant["layout"]}
+        payload["narrow"]["frames"] = variant.get("frames", [])
     try:
         # orjson straight to bytes: plotly.io's to_json (orjson too) also escapes "<", ">" and "/"
         # for embedding in HTML, which JSON.parse does not need (a seventh of a press's bytes)
@@ -708,6 +733,7 @@ def live_chart(
     playback_steps: int | None = None,
     on_select: bool = False,
     present_room_above: int = 0,
+    narrow: tuple[int, go.Figure | dict] | None = None,
 ) -> list[tuple[int, int]] | None:
     """Show ``figure``; a later call with the same ``key`` redraws the same chart in place. With
     ``playback_steps``, ▶ / ❚❚ and a speed control grow its paths step by step in the browser.
@@ -717,9 +743,16 @@ def live_chart(
     and None in every other run. ``picked_points(key)`` reads them before the chart is drawn.
 
     ``present_room_above``: as the page's first chart in presentation mode, it is as tall as the
-    screen less this many pixels more, so that a row of controls just above it stays in view."""
+    screen less this many pixels more, so that a row of controls just above it stays in view.
+
+    ``narrow``: ``(width, figure)``, the figure shown instead while the chart is narrower than
+    ``width`` pixels (a phone), such as the same map with its colour bar under it."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
-    payload = chart_payload(presented(spec), config, playback_steps, presenting(), on_select, present_room_above)
+    if narrow is not None:
+        narrow = (narrow[0], presented(narrow[1]))
+    payload = chart_payload(
+        presented(spec), config, playback_steps, presenting(), on_select, present_room_above, narrow
+    )
     if not on_select:
         _live_chart(data=payload, key=key)
         return None

@@ -269,3 +269,32 @@ def test_the_colour_bar_labels_never_touch_on_a_projector(served_app, browser, o
     assert min(gaps) >= 4, labels  # pixels of white between every two neighbours
     assert float(labels[0][0]) < 0.01  # the lowest value of f on the plotted area
     page.close()
+
+
+MAP_AND_BAR = """() => { const chart = document.querySelector('.live-chart');
+    const box = (selector) => chart.querySelector(selector).getBoundingClientRect();
+    const [plot, bar] = [box('.nsewdrag'), box('.colorbar')];
+    return {plotWidth: plot.width, plotRight: plot.right, plotBottom: plot.bottom,
+            barLeft: bar.left, barTop: bar.top}; }"""
+
+
+def test_a_projected_mission_on_a_phone_keeps_the_colour_bar_under_the_map(served_app, browser):
+    """A presentation link opened on a phone: the colour bar beside the map (a projector's layout)
+    left the square map a third of the screen wide; under a narrow chart it goes under the map,
+    and the page switches layouts when the window crosses the width."""
+    page = open_page(browser, f"{served_app.url}/mission?present=1", PHONE, charts=1)
+    drawn = page.evaluate(MAP_AND_BAR)
+    assert drawn["barTop"] >= drawn["plotBottom"] and drawn["plotWidth"] >= 0.6 * PHONE["width"], drawn
+    labels = page.evaluate(COLOUR_BAR_LABELS)  # at most three, in the larger font, apart
+    assert 2 <= len(labels) <= 3 and all(right[1] - left[2] >= 4 for left, right in itertools.pairwise(labels)), labels
+    page.set_viewport_size(PROJECTOR)
+    page.wait_for_function(f"() => {{ const drawn = ({MAP_AND_BAR})(); return drawn.barLeft >= drawn.plotRight - 1; }}")
+    drawn = page.evaluate(MAP_AND_BAR)
+    assert drawn["barLeft"] >= drawn["plotRight"] - 1, drawn  # beside it again on the wide screen
+    assert drawn["plotWidth"] >= 300, drawn  # the map drawn afresh for its new width
+    # the flights' dots came back with the new drawing, and follow its next redraws
+    dotted = "() => document.querySelectorAll('.live-chart path.js-line[marker-mid]').length"
+    assert page.evaluate(dotted) == 3
+    page.evaluate("() => Plotly.relayout(document.querySelector('.live-chart'), {'xaxis.range': [-3, 3]})")
+    assert page.evaluate(dotted) == 3
+    page.close()

@@ -66,6 +66,17 @@ def test_payload_is_encoded_with_orjson_and_its_arrays_travel_exactly_in_base64(
     assert not to_json.called
 
 
+def test_a_narrow_screens_variant_travels_with_the_width_it_is_for():
+    wide = {"data": [{"type": "scatter", "x": np.arange(3.0), "y": np.ones(3)}], "layout": {"margin": {"r": 104}}}
+    narrow = {"data": [{"type": "scatter", "x": np.arange(3.0), "y": np.zeros(3)}], "layout": {"margin": {"r": 16}}}
+    sent = json.loads(live_chart.chart_payload(wide, narrow=(600, narrow)))
+    assert sent["layout"] == wide["layout"] and sent["narrow"]["below"] == 600
+    assert sent["narrow"]["layout"]["margin"] == narrow["layout"]["margin"] and sent["narrow"]["frames"] == []
+    assert sent["narrow"]["layout"]["uirevision"] != sent["layout"].get("uirevision")  # a view of its own
+    np.testing.assert_array_equal(decode_array(sent["narrow"]["data"][0]["y"]), np.zeros(3))
+    assert "narrow" not in json.loads(live_chart.chart_payload(wide))
+
+
 def test_a_value_orjson_does_not_know_is_converted_by_plotly():
     """A date on an axis (nothing of ours draws one, but a figure may): plotly's encoder writes it."""
     figure = {"data": [{"type": "scatter", "x": [datetime.date(2026, 11, 27)], "y": [1.0]}], "layout": {}}

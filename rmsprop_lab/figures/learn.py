@@ -209,13 +209,15 @@ def flight_figure(
     frames: int = 60,
     height: int = 600,
     colourbar_beside: bool = False,
+    narrow: bool = False,
     uirevision=None,
 ) -> dict:
     """Mission map: the flights (each ending where its ship docked or crashed), the station (with
     its docking circle), hazard cores, a ✕ where a ship crashed (``crashes``: ``(label, point)``),
     and a Play button that flies one ship marker per flight along its path. ``colourbar_beside``:
-    the colour bar right of the map (on a wide screen), not under it."""
-    map_traces = contour_map_traces(surface, paths, colourbar_beside=colourbar_beside)
+    the colour bar right of the map (on a wide screen), not under it; ``narrow``: under it with at most
+    three labels (a phone's map in presentation mode's larger font)."""
+    map_traces = contour_map_traces(surface, paths, colourbar_beside=colourbar_beside, narrow=narrow)
     station_trace = {
         "type": "scatter",
         "x": [station[0]],
