@@ -108,15 +108,40 @@ const PRESENT_MIN_HEIGHT_PX = 360;
 // plotly.js has loaded (test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart)
 const firstChart = () => document.querySelector(".live-chart, .stPrintGraphic");
 
-function fitToScreen(chart, layout) {
+function fitToScreen(chart, layout, data = []) {
   if (document.fullscreenElement === chart) return { ...layout, width: window.innerWidth, height: window.innerHeight };
-  if (chart.__figure?.present && chart === firstChart()) {
+  if (presentedFirst(chart)) {
     const room = PRESENT_CHROME_PX + (chart.__figure.presentRoomAbove || 0);
     const height = Math.max(PRESENT_MIN_HEIGHT_PX, window.innerHeight - room);
     chart.style.minHeight = height + "px";  // the room reserved for the figure's own height, replaced
-    return { ...layout, height };
+    const fitted = chart.__legendRoom?.key === legendRoomKey(chart, layout, data) ? chart.__legendRoom.top : null;
+    return { ...layout, height, ...(fitted === null ? {} : { margin: { ...layout.margin, t: fitted } }) };
   }
   return layout;
+}
+
+const presentedFirst = (chart) => Boolean(chart.__figure?.present) && chart === firstChart();
+
+// Presentation: a figure's fixed top margin leaves room for its legend wrapped onto several rows
+// (a phone); on a projector the legend takes fewer, and the rows it leaves empty go to the plot.
+// Measured once drawn, then kept for later figures with the same legend, margin and width.
+const LEGEND_ROOM_SPARE_PX = 8;
+function legendRoomKey(chart, layout, data) {
+  const names = data.filter((trace) => trace.showlegend !== false).map((trace) => trace.name);
+  return JSON.stringify([names, layout.margin?.t, chart.clientWidth]);
+}
+function fitLegendRoom(Plotly, chart, shown) {
+  if (!presentedFirst(chart) || document.fullscreenElement === chart || !chart._fullLayout) return;
+  const legend = chart.querySelector(".legend"), svg = chart.querySelector("svg.main-svg");
+  if (!legend || !svg) return;
+  const title = chart.querySelector(".gtitle");
+  const titleBox = title?.getBoundingClientRect();
+  const above = titleBox?.height ? titleBox.bottom : svg.getBoundingClientRect().top;
+  const spare = legend.getBoundingClientRect().top - above - LEGEND_ROOM_SPARE_PX;
+  if (spare < 2 * LEGEND_ROOM_SPARE_PX) return;
+  const key = legendRoomKey(chart, shown.layout, shown.data);
+  chart.__legendRoom = { key, top: Math.round(chart._fullLayout.margin.t - spare) };
+  Plotly.relayout(chart, { "margin.t": chart.__legendRoom.top });
 }
 
 // one object for every draw: Plotly.react compares configs, and a new button (a new click
@@ -356,9 +381,9 @@ function draw(Plotly, chart, figure) {
     playback.step = null;
     playback.readout.textContent = "";
   }
-  Plotly.react(chart, {
+  const drawn = Plotly.react(chart, {
     data: withVertexDots(shown.data),
-    layout: fitToScreen(chart, shown.layout),
+    layout: fitToScreen(chart, shown.layout, shown.data),
     frames: shown.frames,
     config: withFullScreenButton(Plotly, figure.config || {}),
   });
@@ -367,6 +392,7 @@ function draw(Plotly, chart, figure) {
     chart.on("plotly_afterplot", () => drawVertexDots(chart));
   }
   drawVertexDots(chart);
+  drawn.then(() => { if (chart.__figure === figure) fitLegendRoom(Plotly, chart, shown); });
   if (figure.select) reportSelections(chart);
 }
 
@@ -622,6 +648,8 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
             Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
             chart.__dotsFollow = chart.__reportsSelections = false;
             draw(Plotly, chart, chart.__figure);
+          } else if (chart.__legendRoom) {  // its legend may wrap onto other rows at the new width
+            Plotly.Plots.resize(chart).then(() => draw(Plotly, chart, chart.__figure));
           } else Plotly.Plots.resize(chart);
         }
       });

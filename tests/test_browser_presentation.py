@@ -298,3 +298,31 @@ def test_a_projected_mission_on_a_phone_keeps_the_colour_bar_under_the_map(serve
     page.evaluate("() => Plotly.relayout(document.querySelector('.live-chart'), {'xaxis.range': [-3, 3]})")
     assert page.evaluate(dotted) == 3
     page.close()
+
+
+LEGEND_ROOM = """() => { const chart = document.querySelector('.live-chart');
+    const box = (selector) => chart.querySelector(selector).getBoundingClientRect();
+    return {top: box('svg.main-svg').top, legendTop: box('.legend').top, legendBottom: box('.legend').bottom,
+            plotTop: box('.nsewdrag').top, margin: chart._fullLayout.margin.t}; }"""
+
+
+@pytest.mark.parametrize(("viewport", "fitted"), [(PROJECTOR, True), (PHONE, False)], ids=["1280x720", "phone"])
+def test_a_projected_chart_gives_its_legends_empty_rows_to_the_plot(served_app, browser, viewport, fitted):
+    """The fixed top margin leaves room for a legend wrapped onto three rows (a phone); on a
+    projector the Decay explorer's legend takes one, and the other rows' room goes to the paths.
+    A press draws the next figure with the same room; on a phone the legend keeps its rows."""
+    page = open_page(browser, f"{served_app.url}/decay?present=1", viewport, charts=4)
+    page.wait_for_timeout(300)
+    drawn = page.evaluate(LEGEND_ROOM)
+    assert drawn["legendBottom"] <= drawn["plotTop"] + 1, drawn  # never over the plot
+    if fitted:
+        assert drawn["legendTop"] - drawn["top"] <= 20 and drawn["margin"] < 124 - 60, drawn
+        page.get_by_role("slider", name="Learning rate α").focus()
+        page.keyboard.press("ArrowLeft")
+        wait_settled(page)
+        page.wait_for_function("() => location.search.includes('lr=')")
+        page.wait_for_timeout(300)
+        assert page.evaluate(LEGEND_ROOM) == drawn
+    else:
+        assert drawn["margin"] == 124, drawn  # three rows of legend: the room is used
+    page.close()
