@@ -189,14 +189,14 @@ function flyOrPause(chart) {
 }
 document.addEventListener("keydown", presentationKeys);
 
-// The images a chart saves: plotly draws them anew from the figure, so they are drawn from the
-// server's figure (with its path dots as plotly markers) and the chart's current layout (its zoom).
+// The images a chart saves: plotly draws them anew from the chart's data (a paused playback, a
+// path hidden from the legend) with its path dots as plotly markers again, and its current layout.
 // PNG replaces the mode bar's own camera; SVG is for slides and print. Made once after plotly.js
 // has loaded, for the same reason as the full-screen button.
 let imageButtons = null;
 function imageDownloadButtons(Plotly) {
   const save = (format, scale) => (chart) => Plotly.downloadImage(
-    { data: shownVariant(chart).data, layout: chart.layout },
+    { data: chart.data.map(withPlotlyDots), layout: chart.layout },
     { format, scale, width: chart._fullLayout.width, height: chart._fullLayout.height, filename: "rmsprop-lab-chart" },
   );
   imageButtons ||= [
@@ -215,21 +215,36 @@ function withFullScreenButton(Plotly, config) {
 // Path dots: a path with a dot at every step (meta "path", mode "lines+markers") goes to plotly as
 // its line alone, and the browser puts the dots on the line's vertices as SVG markers: one element
 // a path where plotly draws one per step (four 200-step paths cost about 50 ms more a redraw).
+// Every trace is a copy: plotly's restyles (playback, legend clicks) change the chart's own data,
+// and a redraw from the server's figure (full screen, another width) shows that figure again.
 function withVertexDots(data) {
   return data.map((trace) => {
-    if (trace.meta !== "path" || trace.mode !== "lines+markers") return trace;
+    if (trace.meta !== "path" || trace.mode !== "lines+markers") return { ...trace };
     const vertexDot = { size: trace.marker?.size ?? 6, colour: trace.marker?.color ?? trace.line.color };
     // plotly leaves out the vertices of a line that lie on it straight (simplify), and with them their dots
     return { ...trace, mode: "lines", line: { ...trace.line, simplify: false }, vertexDot };
   });
 }
+function withPlotlyDots(trace) {
+  if (!trace.vertexDot) return trace;
+  const { vertexDot, ...plain } = trace;
+  return { ...plain, mode: "lines+markers", line: { ...trace.line, simplify: true } };
+}
 let dotCharts = 0;
+const DOT_ENDS = ["marker-start", "marker-mid", "marker-end"];
 function drawVertexDots(chart) {
   const defs = chart.querySelector("svg.main-svg > defs");
   if (!defs || !chart.data) return;
   chart.__dotsId ??= ++dotCharts;
+  const groups = Array.from(chart.querySelectorAll(".scatterlayer .trace"));
+  const linesOf = (index) => groups
+    .filter((g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index)
+    .flatMap((g) => Array.from(g.querySelectorAll("path.js-line")));
   chart.data.forEach((trace, index) => {
-    if (!trace.vertexDot) return;
+    if (!trace.vertexDot) {  // plotly reuses a trace's elements: a path now too long for dots loses them
+      for (const line of linesOf(index)) for (const end of DOT_ENDS) line.removeAttribute(end);
+      return;
+    }
     const id = `rmsl-dot-${chart.__dotsId}-${index}`;
     let marker = defs.querySelector(`#${id}`);
     if (!marker) {
@@ -246,12 +261,7 @@ function drawVertexDots(chart) {
     for (const [name, value] of Object.entries(attributes)) marker.setAttribute(name, value);
     marker.firstChild.setAttribute("r", size / 2);
     marker.firstChild.setAttribute("fill", colour);
-    const group = Array.from(chart.querySelectorAll(".scatterlayer .trace")).find(
-      (g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index,
-    );
-    group?.querySelectorAll("path.js-line").forEach((line) => {
-      for (const end of ["marker-start", "marker-mid", "marker-end"]) line.setAttribute(end, `url(#${id})`);
-    });
+    for (const line of linesOf(index)) for (const end of DOT_ENDS) line.setAttribute(end, `url(#${id})`);
   });
 }
 
@@ -646,7 +656,7 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
           lastWidth = chart.clientWidth;
           if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
             Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
-            chart.__dotsFollow = chart.__reportsSelections = false;
+            chart.__dotsFollow = chart.__reportsSelections = chart.__flying = false;
             draw(Plotly, chart, chart.__figure);
           } else if (chart.__legendRoom) {  // its legend may wrap onto other rows at the new width
             Plotly.Plots.resize(chart).then(() => draw(Plotly, chart, chart.__figure));

@@ -84,6 +84,16 @@ def test_decay_explorer_draws_a_dot_at_every_step_on_each_path_as_one_element(se
     assert [(path["vertices"], path["ends"]) for path in page.evaluate(DOTS_OF_PATHS, 0)] == [(201, True)] * 3
     page.evaluate("() => Plotly.relayout(document.querySelectorAll('.js-plotly-plot')[0], {'xaxis.range': [-3, 1]})")
     assert all(path["vertices"] > 0 and path["ends"] for path in page.evaluate(DOTS_OF_PATHS, 0))
+    # 500 steps: past 300 a path is a line alone, drawn into the same elements, which lose their dots
+    steps = page.get_by_role("spinbutton", name="Steps")
+    steps.fill("500")
+    steps.press("Enter")
+    wait_settled(page)
+    page.wait_for_function("() => location.search.includes('steps=500')")
+    page.wait_for_timeout(300)
+    dotted = "() => document.querySelectorAll('.js-plotly-plot path.js-line[marker-mid]').length"
+    assert page.evaluate(dotted) == 0
+    assert [len(plotted_trace(page, name)["x"]) for name in ("SGD", "Momentum", "RMSProp")] == [501] * 3
     page.close()
 
 
@@ -149,15 +159,19 @@ def test_conventions_distances_are_readable_and_no_chart_offers_to_share(served_
 
 
 def test_every_chart_downloads_as_png_and_svg(served_app, browser):
+    """The saved image is the chart as shown: a path hidden from the legend stays hidden, and
+    the dots of the others are in it, one per step."""
     page = open_page(browser, f"{served_app.url}/decay", charts=4)
+    page.locator(".js-plotly-plot").first.locator(".legend .traces").first.click()  # hides ρ = 0.5
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullData[1].visible === 'legendonly'")
     page.locator(".js-plotly-plot").first.hover()
     with page.expect_download() as svg:
         page.locator(".js-plotly-plot").first.locator("[data-title='Download plot as an SVG']").click()
     assert svg.value.suggested_filename == "rmsprop-lab-chart.svg"
     image = svg.value.path().read_text(encoding="utf-8")
     assert image.lstrip().startswith("<svg")
-    # the saved image has the paths' dots too, one per step (plotly's markers: 4 paths of 201 points)
-    assert image.count('class="point') >= 4 * 201
+    # the saved image has the shown paths' dots, one per step (plotly's markers: 3 paths of 201 points)
+    assert 3 * 201 <= image.count('class="point') < 4 * 201
     with page.expect_download() as png:
         page.locator(".js-plotly-plot").first.locator("[data-title='Download plot as a PNG']").click()
     assert png.value.suggested_filename == "rmsprop-lab-chart.png"
