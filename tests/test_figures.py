@@ -104,9 +104,9 @@ def test_colourbar_ticks_are_distinct_increasing_and_placed_at_their_values(name
 
 
 def test_a_long_label_keeps_its_neighbour_a_label_width_away():
-    """Rosenbrock's bar starts at its lowest value (a long label, "2.5e-05" or so, drawn from the
-    bar's end) and the next decade, 0.01, sat 0.6 of a decade from it, too close for the two
-    labels in a projector's font: 0.01 is left out, the decades from 0.1 on stay. Goldstein-Price's
+    """Rosenbrock's bar starts at its lowest value (a long label, "2.5e-05" or so, drawn from its
+    tick rightwards) and the next decade, 0.01, sat 0.6 of a decade from it, too close for that
+    label in a projector's font: 0.01 is left out, the decades from 0.1 on stay. Goldstein-Price's
     short labels keep every decade."""
     labels = surface_of("rosenbrock").background.tick_labels
     assert float(labels[0]) < 1e-3 and labels[1:] == ["0.1", "1", "10", "100", "1e+03"]

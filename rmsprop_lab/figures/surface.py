@@ -117,8 +117,8 @@ def _nice_step(span: float, count: int) -> float:
     return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)))
 
 
-#: The longest labels two neighbouring ticks, a seventh of the colour bar apart, can carry without
-#: touching in presentation mode's larger font on a 1280-pixel projector ("1e+03" and "1e+04" fit).
+#: The longest label a tick can carry when the next is a seventh of the colour bar away, without
+#: touching it in presentation mode's larger font on a 1280-pixel projector ("1e+03" fits).
 COLOURBAR_LABEL_CHARACTERS = 6
 
 
@@ -147,12 +147,9 @@ def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], l
         label = f"{value:.3g}"
         position = float(levels(np.array(value)))
         # a label rounded far from its tick's value (just above a minimum such as -1.0316) would
-        # tell a wrong colour, and two labels closer than their widths would overlap: a spacing
-        # holds two labels of COLOURBAR_LABEL_CHARACTERS on a projector, longer ones need more;
-        # the bar's bottom label is drawn from the bar's end, so all of it lies toward the next
-        if labels:
-            previous = len(labels[-1]) if positions[-1] <= bottom else len(labels[-1]) / 2
-            width = (previous + len(label) / 2) / COLOURBAR_LABEL_CHARACTERS
+        # tell a wrong colour, and a label would run into the next: the bar under a chart draws
+        # each label from its tick rightwards, and a tick spacing holds COLOURBAR_LABEL_CHARACTERS
+        width = len(labels[-1]) / COLOURBAR_LABEL_CHARACTERS if labels else 0.0
         crowded = bool(labels) and (label == labels[-1] or position - positions[-1] < max(0.5, width) * spacing)
         if crowded or abs(float(levels(np.array(float(label)))) - position) > 0.02 * (top - bottom):
             continue
