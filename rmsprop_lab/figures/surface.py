@@ -117,9 +117,10 @@ def _nice_step(span: float, count: int) -> float:
     return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)))
 
 
-#: The longest label a tick can carry when the next is a seventh of the colour bar away, without
-#: touching it in presentation mode's larger font on a 1280-pixel projector ("1e+03" fits).
-COLOURBAR_LABEL_CHARACTERS = 6
+#: How many characters of label fit between two ticks a seventh of the colour bar apart, with a
+#: few pixels to spare, in presentation mode's larger font under Compare's map on a 1280-pixel
+#: projector (a bar of about 380 px: a seventh is 54 px, a character about 10).
+COLOURBAR_LABEL_CHARACTERS = 4.5
 
 
 def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], list[str]]:
