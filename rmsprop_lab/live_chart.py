@@ -230,16 +230,20 @@ function withPlotlyDots(trace) {
   const { vertexDot, ...plain } = trace;
   return { ...plain, mode: "lines+markers", line: { ...trace.line, simplify: true } };
 }
+// the SVG group plotly draws trace ``index`` of the chart in, or undefined
+function traceGroup(chart, index) {
+  return Array.from(chart.querySelectorAll(".scatterlayer .trace")).find(
+    (g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index,
+  );
+}
+
 let dotCharts = 0;
 const DOT_ENDS = ["marker-start", "marker-mid", "marker-end"];
 function drawVertexDots(chart) {
   const defs = chart.querySelector("svg.main-svg > defs");
   if (!defs || !chart.data) return;
   chart.__dotsId ??= ++dotCharts;
-  const groups = Array.from(chart.querySelectorAll(".scatterlayer .trace"));
-  const linesOf = (index) => groups
-    .filter((g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index)
-    .flatMap((g) => Array.from(g.querySelectorAll("path.js-line")));
+  const linesOf = (index) => Array.from(traceGroup(chart, index)?.querySelectorAll("path.js-line") || []);
   chart.data.forEach((trace, index) => {
     if (!trace.vertexDot) {  // plotly reuses a trace's elements: a path now too long for dots loses them
       for (const line of linesOf(index)) for (const end of DOT_ENDS) line.removeAttribute(end);
@@ -507,9 +511,7 @@ function axisOf(chart, id) {
 // has them), in about a millisecond: Plotly.restyle recomputes and redraws the whole chart, 20-60 ms
 // a move here. Plotly's own data stays the server's figure, which any redraw of the chart shows again.
 function redrawTrace(chart, index, xs, ys) {
-  const group = Array.from(chart.querySelectorAll(".scatterlayer .trace")).find(
-    (g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index,
-  );
+  const group = traceGroup(chart, index);
   if (!group) return false;
   const trace = chart._fullData[index];
   const xa = axisOf(chart, trace.xaxis), ya = axisOf(chart, trace.yaxis);
@@ -715,17 +717,7 @@ def chart_payload(
     ``presentRoomAbove``, pixels the page's main chart leaves on the screen for controls just above
     it), ``select`` when it reports the points a click or a box picks, and ``narrow`` ``(width,
     figure)``: the figure a chart narrower than ``width`` pixels shows instead."""
-    spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else dict(figure)
-    unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
-    if unsupported:
-        raise ValueError(f"live_chart draws {sorted(BUNDLE_TRACE_TYPES)} traces only, not {sorted(unsupported)}")
-    payload = {
-        "data": _typed_arrays(spec.get("data", [])),
-        "layout": spec.get("layout", {}),
-        "config": config or PLOT_CONFIG,
-    }
-    if spec.get("frames"):
-        payload["frames"] = _typed_arrays(spec["frames"])
+    payload = {**_figure_parts(figure), "config": config or PLOT_CONFIG}
     if playback_steps is not None:
         payload["playback"] = {"steps": int(playback_steps)}
     if present:
@@ -736,18 +728,30 @@ def chart_payload(
         payload["select"] = True
     if narrow is not None:
         below, narrow_figure = narrow
-        variant = json.loads(chart_payload(narrow_figure))
+        variant = _figure_parts(narrow_figure)
         # a view of its own: plotly keeps a zoom across draws of one uirevision, and the other
         # variant's axis ranges (fitted to its margins and equal scale) shrank this one's map
-        variant["layout"]["uirevision"] = f"{variant['layout'].get('uirevision')} (narrow)"
-        payload["narrow"] = {"below": int(below), "data": variant["data"], "layout": variant["layout"]}
-        payload["narrow"]["frames"] = variant.get("frames", [])
+        variant["layout"] = {**variant["layout"], "uirevision": f"{variant['layout'].get('uirevision')} (narrow)"}
+        payload["narrow"] = {"below": int(below), "frames": [], **variant}
     try:
         # orjson straight to bytes: plotly.io's to_json (orjson too) also escapes "<", ">" and "/"
         # for embedding in HTML, which JSON.parse does not need (a seventh of a press's bytes)
         return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
     except TypeError:  # a value orjson does not know (a date, a Decimal): plotly's encoder converts it
         return pio.to_json(payload, validate=False, engine="orjson").encode()
+
+
+def _figure_parts(figure: go.Figure | dict) -> dict:
+    """``figure``'s ``data`` (arrays in plotly's base64 form), ``layout`` and ``frames`` (when it
+    has any); a trace the bundle cannot draw is refused."""
+    spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
+    unsupported = {trace.get("type", "scatter") for trace in spec.get("data", [])} - BUNDLE_TRACE_TYPES
+    if unsupported:
+        raise ValueError(f"live_chart draws {sorted(BUNDLE_TRACE_TYPES)} traces only, not {sorted(unsupported)}")
+    parts = {"data": _typed_arrays(spec.get("data", [])), "layout": spec.get("layout", {})}
+    if spec.get("frames"):
+        parts["frames"] = _typed_arrays(spec["frames"])
+    return parts
 
 
 def _typed_arrays(value):
