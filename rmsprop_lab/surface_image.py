@@ -15,7 +15,8 @@ import zlib
 import numpy as np
 
 
-def _hex_to_rgb(colour: str) -> np.ndarray:
+def hex_to_rgb(colour: str) -> np.ndarray:
+    """``"#rrggbb"`` as three floats 0-255."""
     colour = colour.lstrip("#")
     return np.array([int(colour[i : i + 2], 16) for i in (0, 2, 4)], dtype=float)
 
@@ -23,7 +24,7 @@ def _hex_to_rgb(colour: str) -> np.ndarray:
 def colourise(fraction: np.ndarray, colourscale) -> np.ndarray:
     """Map values in [0, 1] (NaN allowed) through a Plotly-style colourscale to uint8 RGB."""
     stops = np.array([stop for stop, _ in colourscale])
-    colours = np.array([_hex_to_rgb(colour) for _, colour in colourscale])
+    colours = np.array([hex_to_rgb(colour) for _, colour in colourscale])
     clipped = np.clip(np.nan_to_num(fraction, nan=0.0), 0.0, 1.0)
     rgb = np.stack([np.interp(clipped, stops, colours[:, channel]) for channel in range(3)], axis=-1)
     return rgb.round().astype(np.uint8)

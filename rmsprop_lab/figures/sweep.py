@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..surface_image import cells_data_uri, colourise
+from ..surface_image import cells_data_uri, colourise, hex_to_rgb
 from .style import OPTIMIZER_COLOURS, empty_trace, grid_axis, horizontal_colourbar, layout, plain_axis
 
 DIVERGED_COLOUR = "#222222"
@@ -72,7 +72,7 @@ def cells_image(outcome: np.ndarray, diverged: np.ndarray, low: float, high: flo
     span = high - low if high > low else 1.0
     rgb = colourise((outcome - low) / span, SWEEP_COLOURSCALE)
     rgb[~np.isfinite(outcome)] = NO_OUTCOME_RGB
-    rgb[diverged] = tuple(int(DIVERGED_COLOUR[i : i + 2], 16) for i in (1, 3, 5))
+    rgb[diverged] = hex_to_rgb(DIVERGED_COLOUR)
     return cells_data_uri(rgb)
 
 
