@@ -5,6 +5,7 @@ import streamlit as st
 
 from rmsprop_core import RMSProp
 from rmsprop_core.anatomy import update_anatomy
+from rmsprop_core.metrics import finite_points
 from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
@@ -99,9 +100,9 @@ def update_lab(choice, spec, steps: int, trajectory) -> None:
 
     with figure_column:
         path = figures.PathData("RMSProp", figures.colour_for("rmsprop"), trajectory.points, trajectory.losses)
-        finite = trajectory.points[np.isfinite(trajectory.points).all(axis=1)]
+        finite = trajectory.points[finite_points(trajectory.points)]
         reach = np.concatenate([finite, [parts.point - parts.sgd_step]])
-        reach = reach[np.isfinite(reach).all(axis=1)]
+        reach = reach[finite_points(reach)]
         pad = 0.1 * max(np.ptp(reach[:, 0]), np.ptp(reach[:, 1]), 1e-3)
         view = ((reach[:, 0].min() - pad, reach[:, 0].max() + pad), (reach[:, 1].min() - pad, reach[:, 1].max() + pad))
         # sampled over the zoomed view itself: the whole domain's image, enlarged, drew jagged contours

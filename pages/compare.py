@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core import trajectories_to_csv
-from rmsprop_core.metrics import steps_to_escape, summarize
+from rmsprop_core.metrics import finite_points, steps_to_escape, summarize
 from rmsprop_lab import figures, presentation, runs, view_file
 from rmsprop_lab.controls import (
     PageSettings,
@@ -396,7 +396,7 @@ def downloads() -> None:
 
 def leaves_view(points: np.ndarray, surface: figures.Surface) -> bool:
     """Whether a path's finite points go outside the plotted surface."""
-    finite = points[np.isfinite(points).all(axis=1)]
+    finite = points[finite_points(points)]
     (xlow, xhigh), (ylow, yhigh) = (surface.xs[0], surface.xs[-1]), (surface.ys[0], surface.ys[-1])
     return bool(((finite[:, 0] < xlow) | (finite[:, 0] > xhigh) | (finite[:, 1] < ylow) | (finite[:, 1] > yhigh)).any())
 

@@ -108,6 +108,12 @@ class RunSummary:
     diverged_at: int  # -1 when it did not diverge
 
 
+def finite_points(points: np.ndarray) -> np.ndarray:
+    """Which points of ``points`` (``(..., 2)``) have both coordinates finite: two column tests,
+    where ``np.isfinite(points).all(axis=-1)`` reduces a two-wide axis several times slower."""
+    return np.isfinite(points[..., 0]) & np.isfinite(points[..., 1])
+
+
 def last_finite_index(diverged_at: int, steps: int) -> int:
     """Index of the last point before divergence (the final point if the run did not diverge)."""
     return steps if diverged_at < 0 else max(diverged_at - 1, 0)

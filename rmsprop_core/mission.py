@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .metrics import finite_points
 from .objectives import Objective
 
 
@@ -125,7 +126,7 @@ def flight_report(points: np.ndarray, mission: Mission) -> FlightReport:
     until then.
     """
     points = np.asarray(points, dtype=float)
-    finite = np.isfinite(points).all(axis=1)
+    finite = finite_points(points)
     flown = points[: int(np.argmin(finite)) if not finite.all() else len(points)]
     distance_to_station = np.linalg.norm(flown - np.asarray(mission.station), axis=1)
     inside = np.flatnonzero(distance_to_station <= mission.docking_radius)

@@ -13,6 +13,7 @@ from rmsprop_core import OBJECTIVES, SGD, RMSProp, get_objective, optimize, pars
 from rmsprop_core.metrics import (
     distance_to_nearest_minimum,
     estimate_minimum,
+    finite_points,
     steps_to_escape,
     steps_to_settle,
     steps_to_tolerance,
@@ -21,6 +22,14 @@ from rmsprop_core.metrics import (
 from rmsprop_lab.options import story_defaults
 
 LOSSES = np.array([5.0, 0.5, 0.0005, 0.2, 0.0001, 0.0002])
+
+
+def test_finite_points_are_those_with_both_coordinates_finite():
+    points = np.array([[0.0, 1.0], [np.nan, 1.0], [2.0, np.inf], [-np.inf, np.nan], [1e308, -1e308]])
+    assert finite_points(points).tolist() == [True, False, False, False, True]
+    batch = points.reshape(5, 1, 2).repeat(3, axis=1)  # (steps, runs, 2): per step and run
+    assert finite_points(batch).shape == (5, 3)
+    assert finite_points(batch)[:, 2].tolist() == [True, False, False, False, True]
 
 
 def test_settling_is_the_step_after_which_the_run_stays_within_the_tolerance():

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rmsprop_core.metrics import finite_points
+
 from .style import grid_axis, layout, legend_top_margin, line_chart_layout, line_trace, plain_axis
 from .surface import (
     PathData,
@@ -53,7 +55,7 @@ def animated_contour_figure(surface: Surface, paths: Sequence[PathData], *, heig
     steps = playback_steps(max((len(path.points) - 1 for path, _ in moving), default=0))
 
     def now(path: PathData, step: int) -> dict:
-        finite = np.flatnonzero(np.isfinite(path.points[: step + 1]).all(axis=1))
+        finite = np.flatnonzero(finite_points(path.points[: step + 1]))
         x, y = path.points[int(finite[-1])]
         return {"x": [path.points[0, 0], float(x)], "y": [path.points[0, 1], float(y)]}
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rmsprop_core.metrics import finite_points
+
 from .style import (
     BLUISH_GREEN,
     OPTIMIZER_COLOURS,
@@ -165,7 +167,7 @@ def _circle(centre, radius: float, **style) -> dict:
 
 def _ship_at(path: PathData, step: int) -> dict:
     """The ship's position at ``step``: its last finite point up to then."""
-    finite = np.flatnonzero(np.isfinite(path.points[: step + 1]).all(axis=1))
+    finite = np.flatnonzero(finite_points(path.points[: step + 1]))
     x, y = path.points[int(finite[-1]) if finite.size else 0]
     return {"type": "scatter", "x": [float(x)], "y": [float(y)]}
 

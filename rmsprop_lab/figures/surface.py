@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rmsprop_core.metrics import finite_points
+
 from ..surface_image import banded_contour_rgb, png_data_uri
 from .style import empty_trace, horizontal_colourbar, layout, legend_top_margin, plain_axis, side_colourbar
 
@@ -245,7 +247,7 @@ def path_traces(path: PathData, upto: int | None, axis_suffix: str = "", show_le
             "<br>loss %{customdata:.6g}<extra></extra>",
         }
     ]
-    finite = np.flatnonzero(np.isfinite(shown).all(axis=1))
+    finite = np.flatnonzero(finite_points(shown))
     if finite.size:
         end = int(finite[-1])
         final_word = "end" if upto is None else "now"
@@ -392,7 +394,7 @@ def playback_controls(steps: Sequence[int], *, redraw: bool = False, gap: int = 
 
 def _position_at(points: np.ndarray, losses: np.ndarray, step: int) -> dict:
     """Where a path is at ``step`` (its last finite point up to then, with f there), as a marker's data."""
-    finite = np.flatnonzero(np.isfinite(points[: step + 1]).all(axis=1) & np.isfinite(losses[: step + 1]))
+    finite = np.flatnonzero(finite_points(points[: step + 1]) & np.isfinite(losses[: step + 1]))
     index = int(finite[-1]) if finite.size else 0
     return {"x": [float(points[index, 0])], "y": [float(points[index, 1])], "z": [float(losses[index])]}
 
