@@ -38,9 +38,47 @@ from .schemas import FunctionChoice, make_objective
 CACHE_SECONDS = 3600
 
 
+class _CallKey:
+    """A cached call's arguments, which Streamlit hashes as one string: its own hashing walks every
+    argument and reads the function's signature once per argument, on every call (a cache hit of
+    ``path`` spent most of its time there). Arguments are hashable values (numbers, strings, tuples,
+    frozen dataclasses), whose ``repr`` tells apart any two that differ; an array is refused, as
+    its ``repr`` leaves elements out."""
+
+    __slots__ = ("args", "text")
+
+    def __init__(self, args: tuple):
+        hash(args)  # TypeError for an array or any other mutable argument
+        self.args = args
+        self.text = repr(args)
+
+
 def _cached(max_entries: int):
     """The one caching policy: shared, bounded in entries and in age, no spinner."""
-    return st.cache_resource(max_entries=max_entries, ttl=CACHE_SECONDS, show_spinner=False)
+
+    def decorate(function):
+        def cached(key: _CallKey):
+            return function(*key.args)
+
+        # Streamlit tells caches apart by module and qualified name
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(cached, name, getattr(function, name))
+        shared = st.cache_resource(
+            max_entries=max_entries,
+            ttl=CACHE_SECONDS,
+            show_spinner=False,
+            hash_funcs={_CallKey: lambda key: key.text},
+        )(cached)
+
+        def call(*args):
+            return shared(_CallKey(args))
+
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(call, name, getattr(function, name))
+        call.clear = shared.clear
+        return call
+
+    return decorate
 
 
 def _read_only(array) -> np.ndarray:
