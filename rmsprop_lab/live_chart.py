@@ -383,6 +383,16 @@ function shownVariant(chart) {
   return narrow && chart.clientWidth < narrow.below ? { ...figure, ...narrow } : figure;
 }
 
+// Plotly measures every tick label on every draw to hide one that would stick out of the chart
+// ("ticklabeloverflow"); the fixed margins leave room for the labels, so that check is left out.
+function withoutTickOverflowCheck(layout) {
+  const unchecked = { ...layout };
+  for (const name of Object.keys(layout)) {
+    if (/^[xy]axis[0-9]*$/.test(name)) unchecked[name] = { ticklabeloverflow: "allow", ...layout[name] };
+  }
+  return unchecked;
+}
+
 function draw(Plotly, chart, figure) {
   chart.__figure = figure;
   const shown = shownVariant(chart);
@@ -397,7 +407,7 @@ function draw(Plotly, chart, figure) {
   }
   const drawn = Plotly.react(chart, {
     data: withVertexDots(shown.data),
-    layout: fitToScreen(chart, shown.layout, shown.data),
+    layout: withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data)),
     frames: shown.frames,
     config: withFullScreenButton(Plotly, figure.config || {}),
   });

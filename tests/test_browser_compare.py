@@ -8,7 +8,16 @@ import pytest
 from rmsprop_core import RMSProp, get_objective, optimize, read_trajectories_csv
 from rmsprop_lab import live_chart
 
-from .browser_support import open_page, plotted_trace, save_screenshots, wait_settled
+from .browser_support import (
+    DESKTOP,
+    PAGES_WITH_CHARTS,
+    PHONE,
+    PROJECTOR,
+    open_page,
+    plotted_trace,
+    save_screenshots,
+    wait_settled,
+)
 
 pytestmark = pytest.mark.browser
 #: Compare on Rosenbrock (the landing view is the first guided scenario, the valley)
@@ -192,6 +201,32 @@ def test_hostile_url_shows_a_notice_not_markup(served_app, browser):
 def test_screenshots_desktop_and_phone(served_app, browser):
     saved = save_screenshots(browser, f"{served_app.url}/?objective=ellipse", "compare", "Ellipse (x² + 10y²)", 3)
     assert [path.name for path in saved] == ["compare-desktop.png", "compare-phone.png"]
+
+
+TICK_LABELS_OUTSIDE = """() => Array.from(document.querySelectorAll('.live-chart.js-plotly-plot')).flatMap((chart) => {
+  const frame = chart.getBoundingClientRect();
+  return Array.from(chart.querySelectorAll('.xtick text, .ytick text, .cbaxis text'))
+    .filter((label) => label.textContent && getComputedStyle(label).display !== 'none')
+    .map((label) => [label.textContent, label.getBoundingClientRect()])
+    .filter(([, box]) => box.left < frame.left - 1 || box.right > frame.right + 1
+      || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)
+    .map(([text]) => text);
+})"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE, PROJECTOR], ids=["desktop", "phone", "1280x720"])
+@pytest.mark.parametrize(
+    ("path", "charts"),
+    [("?objective=rosenbrock", 3), ("?objective=beale", 3), *((page[1], page[3]) for page in PAGES_WITH_CHARTS[1:])],
+    ids=["compare-rosenbrock", "compare-beale", *(page[0] for page in PAGES_WITH_CHARTS[1:])],
+)
+def test_every_tick_label_is_drawn_inside_its_chart(served_app, browser, viewport, path, charts):
+    """Plotly's check that hides a label sticking out of its chart is left out (it measured every
+    label on every draw): the margins must keep every label inside, on every screen."""
+    page = open_page(browser, f"{served_app.url}/{path}", viewport, charts=charts)
+    assert page.locator(".live-chart .xtick text, .live-chart .ytick text").count() > 5
+    assert page.evaluate(TICK_LABELS_OUTSIDE) == []
+    page.close()
 
 
 def test_deep_link_as_a_fresh_servers_first_request_is_routed(tmp_path, browser):

@@ -193,11 +193,12 @@ def horizontal_colourbar(title: str, **more) -> dict:
         "x": 0.5,
         "xanchor": "center",
         # pinned to the figure's bottom edge, not to the plot: stays in the bottom margin at any
-        # height (full screen included)
+        # height (full screen included); the padding also holds the first label when a phone's
+        # narrow bar turns its labels upright (plotly leaves it hanging below its own estimate)
         "yref": "container",
         "y": 0,
         "yanchor": "bottom",
-        "ypad": 8,
+        "ypad": 14,
         **more,
     }
 
