@@ -28,6 +28,7 @@ the Sweep page draws its heatmap as an image under scatter markers, as Compare d
 
 from __future__ import annotations
 
+import base64
 import json
 import pathlib
 import re
@@ -38,7 +39,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 import streamlit.components.v1 as components_v1
-from _plotly_utils.utils import to_typed_array_spec
+from _plotly_utils.utils import plotlyjsShortTypes, to_typed_array_spec
 
 from .figures import PLOT_CONFIG, ScrubLadder
 from .presentation import presented, presenting
@@ -764,12 +765,26 @@ def _figure_parts(figure: go.Figure | dict) -> dict:
     return parts
 
 
+def _typed_array(array: np.ndarray) -> dict | np.ndarray:
+    """One array in plotly's base64 form, as plotly's ``to_typed_array_spec`` writes it; that
+    function first offers every array to narwhals as a possible data frame, most of a chart's
+    encoding time. 64-bit integers (which it narrows) and other types still go through it."""
+    code = plotlyjsShortTypes.get(array.dtype.name)
+    if code is None or array.size == 0:
+        return to_typed_array_spec(array)
+    little_endian = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+    spec = {"dtype": code, "bdata": base64.b64encode(little_endian).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = str(array.shape)[1:-1]
+    return spec
+
+
 def _typed_arrays(value):
     """``value`` with every numeric NumPy array in plotly's base64 form (``{"dtype", "bdata"}``):
     exact, about half the bytes of the decimal list orjson writes for a dict's arrays, and read by
     plotly.js straight into a typed array."""
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiu" and value.ndim >= 1:
-        return to_typed_array_spec(value)
+        return _typed_array(value)
     if isinstance(value, dict):
         return {name: _typed_arrays(item) for name, item in value.items()}
     if isinstance(value, list | tuple):

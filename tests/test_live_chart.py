@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from _plotly_utils.utils import to_typed_array_spec
 from plotly.offline import get_plotlyjs_version
 
 from rmsprop_lab import live_chart
@@ -64,6 +65,36 @@ def test_payload_is_encoded_with_orjson_and_its_arrays_travel_exactly_in_base64(
     with mock.patch.object(pio, "to_json", wraps=pio.to_json) as to_json:
         live_chart.chart_payload(figure)
     assert not to_json.called
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.linspace(-1.0, 1.0, 7),
+        np.float32([1.5, np.nan, np.inf, -0.0]),
+        np.arange(5, dtype=np.int32),
+        np.arange(6, dtype=np.uint8).reshape(2, 3),
+        np.linspace(0.0, 1.0, 12).reshape(3, 4)[:, ::2],  # not contiguous
+        np.arange(4, dtype=np.int64),  # plotly narrows it to int8
+        np.arange(2**40, 2**40 + 3),  # too wide to narrow: left as numbers
+        np.array([], dtype=float),
+    ],
+    ids=["float64", "float32", "int32", "uint8-2d", "strided", "int64", "int64-wide", "empty"],
+)
+def test_arrays_are_written_as_plotlys_own_encoder_writes_them(array):
+    written, expected = live_chart._typed_array(array), to_typed_array_spec(array)
+    if isinstance(expected, dict):
+        assert written == expected
+    else:
+        np.testing.assert_array_equal(written, expected)
+
+
+def test_a_big_endian_array_arrives_as_its_numbers():
+    """plotly's encoder leaves a big-endian array undecoded (its dtype name is not plotly's); it is
+    sent little-endian, as plotly.js reads typed arrays."""
+    array = np.arange(3.0, dtype=">f8") / 3
+    sent = json.loads(live_chart.chart_payload({"data": [{"type": "scatter", "y": array}], "layout": {}}))
+    np.testing.assert_array_equal(decode_array(sent["data"][0]["y"]), array)
 
 
 def test_a_narrow_screens_variant_travels_with_the_width_it_is_for():
