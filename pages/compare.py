@@ -253,10 +253,9 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         if not results:
             st.info("Switch on at least one optimizer.")
         tuned_note(current, start, steps)
-        view_column, replay_column = st.columns([1, 2])
-        with view_column:
+        # one row that wraps on a phone: one layout block where columns sent three on every press
+        with st.container(horizontal=True, gap="medium"):
             settings.radio("view", "View", horizontal=True)
-        with replay_column:
             settings.slider("upto", "Replay: show the paths up to step", low=0, high=steps)
         upto = settings["upto"]
         shown_upto = None if upto < 0 else upto
