@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.request
 
@@ -54,3 +55,11 @@ def test_a_clear_cache_request_leaves_the_shared_caches(served_app, browser):
     assert after["miss"] == before["miss"] and after["hit"] == before["hit"] + 3, (before, after)
     page.evaluate("() => window.probeSocket.close()")
     page.close()
+
+
+def test_no_parent_frame_is_allowed_to_control_the_app(served_app):
+    """The host-config the page reads lists no origin whose frames may drive the app through
+    postMessage (Streamlit's default names its Community Cloud hosts)."""
+    with urllib.request.urlopen(f"{served_app.url}/_stcore/host-config", timeout=10) as response:
+        host_config = json.loads(response.read())
+    assert host_config["allowedOrigins"] == []

@@ -11,6 +11,7 @@ from .conftest import ROOT
 def test_streamlit_config_is_safe_for_the_public():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"  # no tracebacks for users
+    assert config["client"]["allowedOrigins"] == []  # no parent frame drives the app by postMessage
     assert config["server"]["enableXsrfProtection"] is True
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["maxUploadSize"] <= 1
