@@ -866,7 +866,7 @@ def ladder_payload(ladder: ScrubLadder | None, sliders: dict[str, str], charts: 
     sliders that scrub by their containers' classes, the charts by role, the ladder's shape), then
     the ladder's float32 arrays."""
     header = {"sliders": {widget_class(key): setting for setting, key in sliders.items()}, "charts": charts}
-    arrays = []
+    body = b""
     if ladder is None:
         header["ladder"] = None
     else:
@@ -874,13 +874,13 @@ def ladder_payload(ladder: ScrubLadder | None, sliders: dict[str, str], charts: 
             "setting": ladder.setting,
             "label": ladder.label,
             "count": len(ladder.paths),
-            "pathSteps": ladder.path_steps.tolist(),
-            "lineSteps": ladder.line_steps.tolist(),
-            "stepSteps": None if ladder.step_steps is None else ladder.step_steps.tolist(),
+            "pathSteps": ladder.path_steps,
+            "lineSteps": ladder.line_steps,
+            "stepSteps": ladder.step_steps,
         }
-        arrays = ladder.arrays()
-    head = json.dumps(header, separators=(",", ":")).encode()
-    return b"".join([LADDER_MAGIC, len(head).to_bytes(4, "little"), head, *(a.astype("<f4").tobytes() for a in arrays)])
+        body = ladder.float32_bytes
+    head = orjson.dumps(header, option=orjson.OPT_SERIALIZE_NUMPY)
+    return b"".join([LADDER_MAGIC, len(head).to_bytes(4, "little"), head, body])
 
 
 def _ignore() -> None:

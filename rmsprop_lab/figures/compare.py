@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -305,6 +306,12 @@ class ScrubLadder:
     def arrays(self) -> list[np.ndarray]:
         """The float32 arrays in the order the browser reads them."""
         return [self.paths, self.ends, self.losses, *([] if self.step_sizes is None else [self.step_sizes])]
+
+    @cached_property
+    def float32_bytes(self) -> bytes:
+        """``arrays()`` as little-endian float32 bytes, one after the other; made once, as the page
+        sends the same (cached) ladder on every press while its slider is in use."""
+        return b"".join(array.astype("<f4").tobytes() for array in self.arrays())
 
 
 def even_steps(last: int, count: int, first: int = 0) -> np.ndarray:
