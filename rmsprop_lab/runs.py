@@ -8,6 +8,8 @@ Every cache is bounded in entries and in age, so a public server cannot grow wit
 
 from __future__ import annotations
 
+import inspect
+import pickle
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -39,18 +41,18 @@ CACHE_SECONDS = 3600
 
 
 class _CallKey:
-    """A cached call's arguments, which Streamlit hashes as one string: its own hashing walks every
-    argument and reads the function's signature once per argument, on every call (a cache hit of
-    ``path`` spent most of its time there). Arguments are hashable values (numbers, strings, tuples,
-    frozen dataclasses), whose ``repr`` tells apart any two that differ; an array is refused, as
-    its ``repr`` leaves elements out."""
+    """A cached call's arguments, which Streamlit hashes as one byte string: its own hashing walks
+    every argument and reads the function's signature once per argument, on every call. The bytes
+    are the arguments' pickle, which keeps every field of a frozen dataclass, the type of every
+    number (a NumPy float32 is not the float it prints as) and its exact value. Arguments must be
+    hashable (numbers, strings, tuples, frozen dataclasses): an array is refused."""
 
-    __slots__ = ("args", "text")
+    __slots__ = ("args", "identity")
 
     def __init__(self, args: tuple):
         hash(args)  # TypeError for an array or any other mutable argument
         self.args = args
-        self.text = repr(args)
+        self.identity = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _cached(max_entries: int):
@@ -60,14 +62,17 @@ def _cached(max_entries: int):
         def cached(key: _CallKey):
             return function(*key.args)
 
-        # Streamlit tells caches apart by module and qualified name
+        # Streamlit names a cache by module and qualified name and keys it by the source it finds
+        # through __wrapped__ (an edited function starts afresh); the signature stays the wrapper's
         for name in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(cached, name, getattr(function, name))
+        cached.__signature__ = inspect.signature(cached)
+        cached.__wrapped__ = function
         shared = st.cache_resource(
             max_entries=max_entries,
             ttl=CACHE_SECONDS,
             show_spinner=False,
-            hash_funcs={_CallKey: lambda key: key.text},
+            hash_funcs={_CallKey: lambda key: key.identity},
         )(cached)
 
         def call(*args):
