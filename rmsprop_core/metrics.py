@@ -110,7 +110,8 @@ class RunSummary:
 
 def finite_points(points: np.ndarray) -> np.ndarray:
     """Which points of ``points`` (``(..., 2)``) have both coordinates finite: two column tests,
-    where ``np.isfinite(points).all(axis=-1)`` reduces a two-wide axis several times slower."""
+    not a reduction over a two-wide axis (``np.isfinite(points).all(axis=-1)``), which NumPy does
+    slowly."""
     return np.isfinite(points[..., 0]) & np.isfinite(points[..., 1])
 
 

@@ -339,7 +339,7 @@ def scrub_ladder(
     path_steps = even_steps(last, path_count)
     line_steps = even_steps(steps, path_count // 2)
     shown = points[: last + 1]
-    finite = np.isfinite(shown).all(axis=2)
+    finite = finite_points(shown)
     end = np.where(finite.any(axis=0), last - np.argmax(finite[::-1], axis=0), 0)
     step_steps = None if step_sizes is None else even_steps(steps, path_count // 2, first=1)
     with np.errstate(over="ignore"):  # beyond float32's range is inf: off every chart alike
