@@ -382,8 +382,8 @@ def report_interleaved(found: dict[str, dict[str, list[float]]]) -> None:
     for name, *_ in INTERLEAVED:
         latency, cpu = found[name]["latency"], found[name]["cpu"]
         line = f"  {name}: key press -> charts redrawn, median {statistics.median(latency):.0f} ms"
-        # the kernel counts a process's CPU time in whole ticks (10 ms here): a press's own figure is
-        # 0, 10, 20 or 30 ms, whose median is a tick count; their mean converges on the true time
+        # the kernel counts a process's CPU time in whole ticks: a press's own figure is a whole
+        # number of ticks, whose median is a tick count; their mean converges on the true time
         line += f", p95 {percentile(latency, 0.95):.0f} ms; server CPU per press mean {statistics.fmean(cpu):.1f} ms"
         if name != naive_name:
             ratio = statistics.median(a / b for a, b in zip(latency, naive, strict=True))
