@@ -8,6 +8,7 @@ Every cache is bounded in entries and in age, so a public server cannot grow wit
 
 from __future__ import annotations
 
+import functools
 import inspect
 import pickle
 from dataclasses import dataclass, replace
@@ -55,6 +56,10 @@ class _CallKey:
         self.identity = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+#: what a cached function's wrappers take from it: Streamlit's cache names and the docs read them
+_NAMES = ("__module__", "__name__", "__qualname__", "__doc__")
+
+
 def _cached(max_entries: int):
     """The one caching policy: shared, bounded in entries and in age, no spinner."""
 
@@ -64,10 +69,8 @@ def _cached(max_entries: int):
 
         # Streamlit names a cache by module and qualified name and keys it by the source it finds
         # through __wrapped__ (an edited function starts afresh); the signature stays the wrapper's
-        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
-            setattr(cached, name, getattr(function, name))
         cached.__signature__ = inspect.signature(cached)
-        cached.__wrapped__ = function
+        functools.update_wrapper(cached, function, assigned=_NAMES, updated=())
         shared = st.cache_resource(
             max_entries=max_entries,
             ttl=CACHE_SECONDS,
@@ -75,11 +78,10 @@ def _cached(max_entries: int):
             hash_funcs={_CallKey: lambda key: key.identity},
         )(cached)
 
+        @functools.wraps(function, assigned=_NAMES, updated=())
         def call(*args):
             return shared(_CallKey(args))
 
-        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
-            setattr(call, name, getattr(function, name))
         call.clear = shared.clear
         return call
 
