@@ -3,7 +3,9 @@
 The problem (function, start, steps) lives in the sidebar and reruns the page. Everything that
 moves while the user tweaks hyperparameters (the optimizer controls, the charts, the results)
 is one fragment, so a slider move reruns and redraws only that part of the page. It shows one
-optimizer's controls at a time; the downloads and save/load sit below it, built when clicked.
+optimizer's controls at a time. What is set less often (the view, the replay, tuning, the
+tolerance) sits around the fragment and reruns the whole page: a press then redraws none of it.
+The downloads and save/load sit below, built when clicked.
 """
 
 import numpy as np
@@ -81,8 +83,6 @@ def tune_learning_rates(choice: runs.FunctionChoice, start, steps: int) -> None:
         picked.append(f"{spec.label} α = {learning_rate:g} ({result})")
     settings.update(changes)
     st.session_state[TUNED_NOTE] = (tuning_context(settings.values(), start, steps), picked)
-    # the whole page reruns, not only the optimizer lab: the scenario's notes above may no longer apply
-    st.session_state[settings.key("_tuned_rerun")] = True
 
 
 def tuned_note(current: dict, start, steps: int) -> None:
@@ -216,24 +216,11 @@ def results_table(results, objective, tolerance: float) -> dict:
 
 @st.fragment
 def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps: int, noise=(0.0, 0)) -> None:
-    if st.session_state.pop(settings.key("_tuned_rerun"), False):
-        st.rerun()
     objective, minimum_note = runs.measured_objective(choice)
     revision = str(choice)
     # chart first: on a phone the columns stack, and the picture should come before the knobs
     chart_column, controls_column = st.columns([2.7, 1], gap="medium")
     with controls_column:
-        st.markdown("##### Optimizers")
-        st.button(
-            "Tune learning rates",
-            on_click=tune_learning_rates,
-            args=(choice, start, steps),
-            key=settings.key("tune"),
-            icon=":material/tune:",
-            help="Gives each switched-on optimizer its best α of the ladder for this function and start: "
-            f"{runs.TUNING_CRITERION}. A fair race compares every optimizer at its own best α.",
-            width="stretch",
-        )
         optimizer_controls()
     current = settings.values()
     specs = compare_optimizers(current)
@@ -253,10 +240,6 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         if not results:
             st.info("Switch on at least one optimizer.")
         tuned_note(current, start, steps)
-        # one row that wraps on a phone: one layout block where columns sent three on every press
-        with st.container(horizontal=True, gap="medium"):
-            settings.radio("view", "View", horizontal=True)
-            settings.slider("upto", "Replay: show the paths up to step", low=0, high=steps)
         upto = settings["upto"]
         shown_upto = None if upto < 0 else upto
         if settings["view"] == SURFACE_3D and paths:
@@ -306,13 +289,10 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     scrubbing(specs, choice, start, steps, noise[0])
 
     st.markdown("##### Results")
-    # a width, not a column: three layout blocks fewer to send and redraw on every press
-    settings.ladder("tol", "Tolerance for “reached the minimum” (f − f* ≤ tol)", width=TOLERANCE_WIDTH_PX)
     if results:
         st.markdown(markdown_table(results_table(results, objective, settings["tol"])))
         if minimum_note:
             st.caption(minimum_note)
-        settings.toggle("sensitivity", "Show how each optimizer's outcome depends on α")
         if settings["sensitivity"]:
             curves = []
             for spec in specs:
@@ -339,6 +319,34 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         choice=choice, objective=objective, surface=surface, results=results, paths=paths
     )
     settings.publish()
+
+
+def view_controls(choice: runs.FunctionChoice, start: tuple[float, float], steps: int) -> None:
+    """Above the optimizer lab: how the paths are shown, and the tuning of every α; beside the
+    chart and the optimizers' settings on a wide screen, before the chart on a phone."""
+    view_column, tune_column = st.columns([2.7, 1], gap="medium", vertical_alignment="bottom")
+    # one row that wraps on a phone
+    with view_column, st.container(horizontal=True, gap="medium"):
+        settings.radio("view", "View", horizontal=True)
+        settings.slider("upto", "Replay: show the paths up to step", low=0, high=steps)
+    with tune_column:
+        st.button(
+            "Tune learning rates",
+            on_click=tune_learning_rates,
+            args=(choice, start, steps),
+            key=settings.key("tune"),
+            icon=":material/tune:",
+            help="Gives each switched-on optimizer its best α of the ladder for this function and start: "
+            f"{runs.TUNING_CRITERION}. A fair race compares every optimizer at its own best α.",
+            width="stretch",
+        )
+
+
+def result_controls() -> None:
+    """Below the results they change: the tolerance of "reached the minimum", and the α sensitivity chart."""
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
+        settings.ladder("tol", "Tolerance for “reached the minimum” (f − f* ≤ tol)", width=TOLERANCE_WIDTH_PX)
+        settings.toggle("sensitivity", "Show how each optimizer's outcome depends on α")
 
 
 def downloads() -> None:
@@ -470,7 +478,8 @@ if choice.name == "valley":
         f"{(kappa - 1) / (kappa + 1):.3g} a step, at any angle θ. Per-coordinate steps (RMSProp) help most at θ = 0°."
     )
 
-optimizer_lab(
-    choice, (settings["x0"], settings["y0"]), int(settings["steps"]), (settings["noise"], int(settings["seed"]))
-)
+start, steps = (settings["x0"], settings["y0"]), int(settings["steps"])
+view_controls(choice, start, steps)
+optimizer_lab(choice, start, steps, (settings["noise"], int(settings["seed"])))
+result_controls()
 downloads()
