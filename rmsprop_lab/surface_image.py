@@ -52,8 +52,11 @@ def banded_contour_rgb(levels: np.ndarray, bands: int, colourscale, line_rgb=(96
     below = np.where(has_below, np.clip((reach / 2 - inside) / reach, 0, 0.5), 0.0)
     above = np.where(has_above, np.clip((reach / 2 - (1 - inside)) / reach, 0, 0.5), 0.0)
 
+    # each band has one colour: look the bands up in that palette rather than colourise every pixel
+    palette = colourise((np.arange(bands) + 0.5) / bands, colourscale).astype(float)
+
     def colour(index: np.ndarray) -> np.ndarray:
-        return colourise((index.clip(0, bands - 1) + 0.5) / bands, colourscale).astype(float)
+        return palette[index.clip(0, bands - 1).astype(np.intp)]
 
     rgb = (
         colour(band) * (1 - below - above)[..., None]

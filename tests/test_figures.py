@@ -165,6 +165,41 @@ def test_surface_image_is_a_valid_png_with_bands_and_gaps():
     assert len(raw) == 40 * (1 + 50 * 3)
 
 
+def test_contour_bands_take_their_colours_from_the_colourscale_pixel_for_pixel():
+    """Each band's colour is looked up in a palette of the bands: the same bytes as colourising
+    every pixel (its band, and the neighbours an edge pixel mixes in) through the colourscale, on
+    a real surface with a gap."""
+    from rmsprop_lab.surface_image import colourise
+
+    xs, ys = np.linspace(-2, 2, 90), np.linspace(-1, 3, 70)
+    levels = np.log10(get_objective("rosenbrock").f(*np.meshgrid(xs, ys)) + 1e-3)
+    levels[5:9, 30:40] = np.nan
+    bands, scale = 24, figures.SURFACE_COLOURSCALE
+
+    finite = np.isfinite(levels)
+    low, high = levels[finite].min(), levels[finite].max()
+    t = (np.where(finite, levels, low) - low) / (high - low) * bands
+    band = np.floor(t).clip(0, bands - 1)
+    reach = np.maximum(np.hypot(*np.gradient(t)), 1e-9)
+    inside = t - band
+    has_below, has_above = band > 0, band < bands - 1
+    below = np.where(has_below, np.clip((reach / 2 - inside) / reach, 0, 0.5), 0.0)
+    above = np.where(has_above, np.clip((reach / 2 - (1 - inside)) / reach, 0, 0.5), 0.0)
+
+    def colour(index):
+        return colourise((index.clip(0, bands - 1) + 0.5) / bands, scale).astype(float)
+
+    rgb = colour(band) * (1 - below - above)[..., None] + colour(band - 1) * below[..., None]
+    rgb += colour(band + 1) * above[..., None]
+    distance = np.minimum(np.where(has_below, inside, np.inf), np.where(has_above, 1 - inside, np.inf))
+    line = 0.45 * np.clip(1 - distance / (0.75 * reach), 0, 1)
+    rgb = rgb * (1 - line[..., None]) + np.array((96, 116, 136), dtype=float) * line[..., None]
+    rgb[~finite] = (236, 236, 236)
+    expected = rgb.round().astype(np.uint8)[::-1]
+
+    np.testing.assert_array_equal(banded_contour_rgb(levels, bands, scale), expected)
+
+
 def test_contour_figure_traces_markers_minima(surface, paths):
     figure = go.Figure(figures.contour_figure(surface, paths, uirevision="himmelblau"))
     assert isinstance(figure, go.Figure)
