@@ -39,7 +39,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 import streamlit.components.v1 as components_v1
-from _plotly_utils.utils import plotlyjsShortTypes, to_typed_array_spec
+from _plotly_utils.utils import plotlyjsShortTypes
 
 from .figures import PLOT_CONFIG, ScrubLadder
 from .presentation import presented, presenting
@@ -766,17 +766,28 @@ def _figure_parts(figure: go.Figure | dict) -> dict:
 
 
 def _typed_array(array: np.ndarray) -> dict | np.ndarray:
-    """One array in plotly's base64 form, as plotly's ``to_typed_array_spec`` writes it; that
-    function first offers every array to narwhals as a possible data frame, most of a chart's
-    encoding time. 64-bit integers (which it narrows) and other types still go through it."""
+    """One array in plotly's base64 form, as plotly's ``to_typed_array_spec`` writes it (64-bit
+    integers narrowed to the smallest type that holds them; an empty array, or one of a type
+    plotly.js has no typed array for, left as it is). That function first offers every array to
+    narwhals as a possible data frame: most of a chart's encoding time, and on a server's first
+    chart a scan of every installed package's entry points."""
+    narrower = _NARROWER_INTEGERS.get(array.dtype.name)
+    if narrower is not None and array.size:
+        low, high = array.min(), array.max()
+        fitting = (kind for kind in narrower if np.iinfo(kind).min <= low and high <= np.iinfo(kind).max)
+        array = next((array.astype(kind) for kind in fitting), array)
     code = plotlyjsShortTypes.get(array.dtype.name)
     if code is None or array.size == 0:
-        return to_typed_array_spec(array)
+        return array
     little_endian = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
     spec = {"dtype": code, "bdata": base64.b64encode(little_endian).decode("ascii")}
     if array.ndim > 1:
         spec["shape"] = str(array.shape)[1:-1]
     return spec
+
+
+#: the types plotly narrows 64-bit integers to, smallest first (plotly.js has no 64-bit typed array)
+_NARROWER_INTEGERS = {"int64": ("int8", "int16", "int32"), "uint64": ("uint8", "uint16", "uint32")}
 
 
 def _typed_arrays(value):

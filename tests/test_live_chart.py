@@ -76,13 +76,19 @@ def test_payload_is_encoded_with_orjson_and_its_arrays_travel_exactly_in_base64(
         np.arange(6, dtype=np.uint8).reshape(2, 3),
         np.linspace(0.0, 1.0, 12).reshape(3, 4)[:, ::2],  # not contiguous
         np.arange(4, dtype=np.int64),  # plotly narrows it to int8
+        np.int64([-40_000, 7]),  # to int32
+        np.uint64([3, 70_000]),  # to uint32
         np.arange(2**40, 2**40 + 3),  # too wide to narrow: left as numbers
+        np.float16([0.5, 2.0]),  # no typed array in plotly.js: left as numbers
         np.array([], dtype=float),
+        np.array([], dtype=np.int64),
     ],
-    ids=["float64", "float32", "int32", "uint8-2d", "strided", "int64", "int64-wide", "empty"],
+    ids=["float64", "float32", "int32", "uint8-2d", "strided", "int64", "int64-to-int32", "uint64", "int64-wide",
+         "float16", "empty", "empty-int64"],  # fmt: skip
 )
 def test_arrays_are_written_as_plotlys_own_encoder_writes_them(array):
     written, expected = live_chart._typed_array(array), to_typed_array_spec(array)
+    assert isinstance(written, dict) == isinstance(expected, dict)
     if isinstance(expected, dict):
         assert written == expected
     else:
