@@ -69,6 +69,8 @@ class Session:
         self.socket = None
         #: the element types of the last run, in order (a fragment's run sends only the fragment's)
         self.drawn: list[str] = []
+        #: the keys of the last run's widgets (the part of each widget id after its last "-")
+        self.drawn_keys: list[str] = []
         self.slider = self.fragment = self.page = None
         self.cached: set[str] = set()
         self.errors: list[str] = []
@@ -97,7 +99,7 @@ class Session:
         state.page_script_hash = self.page or ""
         if not self.page:
             state.page_name = self.page_name
-        self.drawn = []
+        self.drawn, self.drawn_keys = [], []
         state.cached_message_hashes.extend(sorted(self.cached))
         began = time.perf_counter()
         await self.socket.send(message.SerializeToString())
@@ -112,6 +114,9 @@ class Session:
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element
                 self.drawn.append(element.WhichOneof("type"))
+                widget_id = getattr(getattr(element, element.WhichOneof("type")), "id", "")
+                if isinstance(widget_id, str) and widget_id:
+                    self.drawn_keys.append(widget_id.rsplit("-", 1)[-1])
                 if element.WhichOneof("type") == "exception":
                     self.errors.append(f"exception: {element.exception.message[:80]}")
                 if element.WhichOneof("type") == "slider" and element.slider.id.endswith(f"-{self.slider_key}"):

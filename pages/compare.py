@@ -2,10 +2,11 @@
 
 The problem (function, start, steps) lives in the sidebar and reruns the page. Everything that
 moves while the user tweaks hyperparameters (the optimizer controls, the charts, the results)
-is one fragment, so a slider move reruns and redraws only that part of the page. It shows one
-optimizer's controls at a time. What is set less often (the view, the replay, tuning, the
-tolerance) sits around the fragment and reruns the whole page: a press then redraws none of it.
-The downloads and save/load sit below, built when clicked.
+is one fragment, so a hyperparameter's move reruns and redraws only that part of the page. It
+shows one optimizer's controls at a time. What is set less often (the view, the replay, tuning,
+the tolerance and the α-sensitivity switch) sits around the fragment and reruns the whole page:
+a hyperparameter's move redraws none of it. The downloads and save/load sit below, built when
+clicked.
 """
 
 import numpy as np
@@ -329,6 +330,7 @@ def view_controls(choice: runs.FunctionChoice, start: tuple[float, float], steps
     with view_column, st.container(horizontal=True, gap="medium"):
         settings.radio("view", "View", horizontal=True)
         settings.slider("upto", "Replay: show the paths up to step", low=0, high=steps)
+    # outside the fragment: tuning reruns the whole page, whose scenario notes above may no longer apply
     with tune_column:
         st.button(
             "Tune learning rates",

@@ -308,7 +308,7 @@ class PageSettings:
 
         A loaded file is applied by the next full run's ``bind``, never by the run the upload
         starts: inside a fragment, that run redraws the fragment's widgets with the bounds of the
-        last full run (a replay slider of 120 steps given a file's 1000 steps), so it keeps the
+        last full run (a slider bounded by 120 steps given a file's 1000 steps), so it keeps the
         old settings and asks for a full run instead.
         """
         uploader_key = self.key("_upload")

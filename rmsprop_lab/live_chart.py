@@ -778,7 +778,8 @@ def _typed_array(array: np.ndarray) -> dict | np.ndarray:
         array = next((array.astype(kind) for kind in fitting), array)
     code = plotlyjsShortTypes.get(array.dtype.name)
     if code is None or array.size == 0:
-        return array
+        # as numbers: orjson writes only contiguous arrays in the machine's byte order (as plotly's copy was)
+        return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
     little_endian = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
     spec = {"dtype": code, "bdata": base64.b64encode(little_endian).decode("ascii")}
     if array.ndim > 1:
