@@ -113,13 +113,14 @@ class Session:
                 self.page = message.new_session.page_script_hash
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element
-                self.drawn.append(element.WhichOneof("type"))
-                widget_id = getattr(getattr(element, element.WhichOneof("type")), "id", "")
+                element_type = element.WhichOneof("type")
+                self.drawn.append(element_type)
+                widget_id = getattr(getattr(element, element_type), "id", "")
                 if isinstance(widget_id, str) and widget_id:
                     self.drawn_keys.append(widget_id.rsplit("-", 1)[-1])
-                if element.WhichOneof("type") == "exception":
+                if element_type == "exception":
                     self.errors.append(f"exception: {element.exception.message[:80]}")
-                if element.WhichOneof("type") == "slider" and element.slider.id.endswith(f"-{self.slider_key}"):
+                if element_type == "slider" and element.slider.id.endswith(f"-{self.slider_key}"):
                     self.slider, self.fragment = element.slider.id, message.delta.fragment_id
             elif kind == "script_finished":
                 if message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
