@@ -220,6 +220,8 @@ def measure(browser, script: pathlib.Path, views, presses: int) -> tuple[float, 
             page = first_chart(browser, f"http://127.0.0.1:{port}/{path}", charts)
             if cold is None:
                 cold = time.perf_counter() - began
+                if presses:
+                    wait_until_idle(server.pid)
             latencies.append(
                 slider_latencies(page, slider_name, presses if not walk else min(presses, 17), redrawn, walk)
             )
@@ -337,6 +339,17 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_until_idle(pid: int, quiet_seconds: int = 4, timeout: float = 90.0) -> None:
+    """Until the server's process has used almost no CPU for ``quiet_seconds`` seconds in a row: its
+    background work (numba's loops, compiled or loaded a few seconds after the first view) is done,
+    so no press competes with it."""
+    deadline, quiet = time.monotonic() + timeout, 0
+    while quiet < quiet_seconds and time.monotonic() < deadline:
+        before = process_cpu(pid)
+        time.sleep(1.0)
+        quiet = quiet + 1 if process_cpu(pid) - before < 0.05 else 0
+
+
 def interleaved(browser, naive_script: pathlib.Path, rounds: int) -> dict[str, dict[str, list[float]]]:
     """Both servers at once; each round presses once on every view in turn (the same key), so the
     app and the naive app meet the same machine load. Per view: latencies and the server's CPU
@@ -351,6 +364,8 @@ def interleaved(browser, naive_script: pathlib.Path, rounds: int) -> dict[str, d
         for name, server, path, charts, _, _ in INTERLEAVED:
             pages[name] = first_chart(browser, f"http://127.0.0.1:{ports[server]}/{path}", charts)
             pages[name].wait_for_function(settled)
+        for server in servers.values():
+            wait_until_idle(server.pid)
         found = {name: {"latency": [], "cpu": []} for name, *_ in INTERLEAVED}
         for round_number in range(rounds + 1):
             for name, server, _, _, redrawn, slider_name in INTERLEAVED:

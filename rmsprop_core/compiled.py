@@ -14,6 +14,7 @@ them equal). Runs the compiled loops would not reproduce exactly go to the NumPy
 ``RMSPROP_LAB_ENGINE=numpy`` in the environment turns the compiled loops off. Each loop is compiled
 once, in a background thread, and cached on disk (numba's ``cache=True``), so later processes load
 it; until it is ready, small runs go to NumPy (the same numbers), and large ones wait for it.
+``defer_compiling`` holds the first compile back for a while (a server's first view).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, partial
 
@@ -94,6 +96,13 @@ class _Compiler:
         self.lock = threading.Lock()
         self.futures: dict[tuple, Future] = {}
         self.executor = None
+        self.deferred_until: float | None = None  # time.monotonic() before which nothing compiles
+        self.waited_for = threading.Event()  # a run waits for its loop: deferring ends
+
+    def defer(self, seconds: float) -> None:
+        with self.lock:
+            if self.deferred_until is None and not self.futures:
+                self.deferred_until = time.monotonic() + seconds
 
     def loop(self, name: str, key: tuple, wait: bool):
         with self.lock:
@@ -101,7 +110,9 @@ class _Compiler:
             if future is None:
                 if self.executor is None:
                     self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numba-compile")
-                future = self.futures[(name, key)] = self.executor.submit(_compile, name, key)
+                future = self.futures[(name, key)] = self.executor.submit(self._compile_when_due, name, key)
+        if wait:
+            self.waited_for.set()
         if not (wait or future.done()):
             return None
         try:
@@ -109,8 +120,20 @@ class _Compiler:
         except Exception:  # a loop numba cannot build leaves its runs on NumPy, which gives the same numbers
             return None
 
+    def _compile_when_due(self, name: str, key: tuple):
+        if self.deferred_until is not None:
+            self.waited_for.wait(max(0.0, self.deferred_until - time.monotonic()))
+        return _compile(name, key)
+
 
 _compiler = _Compiler()
+
+
+def defer_compiling(seconds: float) -> None:
+    """Start no compile for ``seconds`` from now, unless a run waits for its loop; only a call made
+    before the first compile counts. numba's import and first cache loads hold the GIL most of the
+    time they take: a server's first view, computed and sent meanwhile, would wait on them."""
+    _compiler.defer(seconds)
 
 
 def _forget_compiling_in_child() -> None:

@@ -25,6 +25,7 @@ from rmsprop_core import (
     FormulaError,
     Momentum,
     RMSProp,
+    compiled,
     objective_from,
     optimize,
     sweep_outcomes,
@@ -39,6 +40,12 @@ from .scenarios import SCENARIOS, measure
 from .schemas import FunctionChoice, make_objective
 
 CACHE_SECONDS = 3600
+#: how long after this module's first import (a server's first view) numba may begin compiling
+FIRST_VIEW_SECONDS = 3.0
+
+# the first view's imports, runs and messages then have the GIL to themselves; a large run that
+# needs its compiled loop starts the compiling at once
+compiled.defer_compiling(FIRST_VIEW_SECONDS)
 
 
 class _CallKey:

@@ -4,6 +4,7 @@ cover, and leave every other run to the NumPy engine."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -287,3 +288,37 @@ def test_loops_are_cached_in_a_folder_named_for_every_source_they_are_compiled_f
         monkeypatch.setattr(pathlib.Path, "read_bytes", read_edited)
         assert numba_loops._sources_digest() != digest, module.__name__
         monkeypatch.undo()
+
+
+def test_a_deferred_compile_waits_until_a_run_needs_its_loop(monkeypatch):
+    """``defer_compiling`` (a server's first view) holds the first compile back, and a run that
+    waits for its loop ends the deferring at once."""
+    compiler = compiled._Compiler()
+    monkeypatch.setattr(compiled, "_compiler", compiler)
+    monkeypatch.setattr(compiled, "WAIT_FOR_COMPILING_FROM", 1000)
+    started = threading.Event()
+    monkeypatch.setattr(compiled, "_compile", lambda name, key: (started.set(), f"{name} {key}")[1])
+    compiled.defer_compiling(3600.0)
+    compiled.defer_compiling(0.0)  # only the first call counts
+    objective = get_objective("bowl")
+    assert compiled.plan(RMSProp(), objective, 1, 999, "path_steps") is None  # NumPy runs it meanwhile
+    assert not started.wait(0.3)
+    assert compiled.plan(SGD(), objective, 1, 1000, "path_steps")[1] == "path_steps (0, (False, False, False), 0)"
+    assert started.is_set()
+    compiler.futures["path_steps", (2, (False, False, False), 0)].result()
+    compiled.defer_compiling(3600.0)  # too late: compiling has begun
+    assert compiler.deferred_until < time.monotonic() + 3600.0
+
+
+def test_deferring_ends_at_its_time(monkeypatch):
+    compiler = compiled._Compiler()
+    monkeypatch.setattr(compiled, "_compiler", compiler)
+    monkeypatch.setattr(compiled, "WAIT_FOR_COMPILING_FROM", 1000)
+    monkeypatch.setattr(compiled, "_compile", lambda name, key: f"{name} {key}")
+    compiled.defer_compiling(0.05)
+    objective = get_objective("bowl")
+    assert compiled.plan(RMSProp(), objective, 1, 10, "path_steps") is None
+    assert compiler.futures["path_steps", (2, (False, False, False), 0)].result() == (
+        "path_steps (2, (False, False, False), 0)"
+    )
+    assert not compiler.waited_for.is_set()
