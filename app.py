@@ -2,13 +2,17 @@
 
 import streamlit as st
 
-from rmsprop_lab import formula_pool
-from rmsprop_lab.internals import label_sidebar_button
-from rmsprop_lab.live_chart import preload_plotly
-from rmsprop_lab.presentation import sidebar_state
+from rmsprop_lab.chart_component import preload_plotly
+
+# first, before this run imports the engine and the figure builders: on a cold start the first
+# chart waits for plotly.js, so its download starts as early as it can
+preload_plotly()
+
+from rmsprop_lab import formula_pool  # noqa: E402
+from rmsprop_lab.internals import label_sidebar_button  # noqa: E402
+from rmsprop_lab.presentation import sidebar_state  # noqa: E402
 
 st.set_page_config(page_title="RMSProp Lab", page_icon="📉", layout="wide", initial_sidebar_state=sidebar_state())
-preload_plotly()
 label_sidebar_button()
 # users' formulas are read in worker processes; started with the server, they import sympy at once
 formula_pool.shared()

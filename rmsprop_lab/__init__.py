@@ -6,7 +6,8 @@
 - ``runs``: every engine call the app makes, cached with one policy (Streamlit).
 - ``formula_pool``: users' formulas read in worker processes that no formula can stall the server from.
 - ``figures``: pure figure builders returning Plotly ``{data, layout}`` dicts; ``live_chart`` draws them
-  (and, while a slider is dragged, the row of its ladder under the pointer).
+  (and, while a slider is dragged, the row of its ladder under the pointer); ``chart_component`` is
+  their browser side (JavaScript, plotly.js, the preloader), light enough to import first.
 - ``presentation``: presentation mode (projecting): its switch on every page, and what it changes.
 - ``view_file``: a view as one standalone interactive HTML file ("Download this view").
 - ``internals``: the only reaches into Streamlit's internals (deep links, the clear-cache request), documented.

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 import plotly.io as pio
 import plotly.offline
 
+from .chart_component import BUNDLE_TRACE_TYPES, PLOTLY_JS_FILE, STATIC_FOLDER
 from .figures import PLOT_CONFIG
-from .live_chart import BUNDLE_TRACE_TYPES, PLOTLY_JS_FILE, STATIC_FOLDER
 from .settings import Schema
 
 _PAGE = """<!DOCTYPE html>

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from rmsprop_lab import live_chart, runs
+from rmsprop_lab import chart_component, runs
 
 from .conftest import ROOT
 
@@ -56,7 +56,7 @@ def charts(at: AppTest) -> list[dict]:
             found.append(json.loads(node.proto.spec))
         elif (
             node.type == "bidi_component"
-            and node.proto.component_name == live_chart.COMPONENT_NAME
+            and node.proto.component_name == chart_component.COMPONENT_NAME
             and node.proto.WhichOneof("data") == "bytes"  # not the (dataless) plotly.js preloader
         ):
             found.append(json.loads(node.proto.bytes))

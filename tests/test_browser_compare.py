@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rmsprop_core import RMSProp, get_objective, optimize, read_trajectories_csv
-from rmsprop_lab import live_chart
+from rmsprop_lab import chart_component
 
 from .browser_support import (
     DESKTOP,
@@ -54,7 +54,7 @@ def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     """live_chart: a key press hands new figures to the same three chart elements (no remount),
     drawn by the vendored plotly.js bundle, and a zoom survives."""
     page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
-    assert page.evaluate("() => Plotly.version") == live_chart.bundled_plotly_js_version()
+    assert page.evaluate("() => Plotly.version") == chart_component.bundled_plotly_js_version()
     assert page.locator("[data-testid=liveChart]").count() == 3
     page.evaluate(
         "() => document.querySelectorAll('.js-plotly-plot').forEach((plot, index) => { plot.__mark = index; })"

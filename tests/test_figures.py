@@ -410,7 +410,7 @@ def sweep_grid_figure(selected=None, **more):
 
 def test_the_sweep_map_draws_only_what_the_basic_bundle_draws_and_every_cell_can_be_picked():
     figure, lrs, epsilons, _ = sweep_grid_figure(selected=(1, 2))
-    from rmsprop_lab.live_chart import BUNDLE_TRACE_TYPES
+    from rmsprop_lab.chart_component import BUNDLE_TRACE_TYPES
 
     assert {trace["type"] for trace in figure["data"]} <= BUNDLE_TRACE_TYPES
     go.Figure(figure)  # valid for plotly

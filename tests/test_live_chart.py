@@ -14,7 +14,7 @@ import pytest
 from _plotly_utils.utils import to_typed_array_spec
 from plotly.offline import get_plotlyjs_version
 
-from rmsprop_lab import live_chart
+from rmsprop_lab import chart_component, live_chart
 from rmsprop_lab.figures import PLOT_CONFIG
 
 from .apptest_helpers import charts, decode_array, fresh_app
@@ -159,16 +159,16 @@ def test_figures_with_traces_the_bundle_cannot_draw_are_refused():
 def test_the_vendored_plotly_js_matches_the_plotly_package():
     """The basic bundle draws the JSON the installed plotly package writes: same major version
     (a major release may change the figure format)."""
-    assert (live_chart.STATIC_FOLDER / live_chart.PLOTLY_JS_FILE).stat().st_size > 500_000
-    assert (live_chart.STATIC_FOLDER / "plotly.js-LICENSE.txt").read_text().startswith("MIT License")
-    assert live_chart.bundled_plotly_js_version().split(".")[0] == get_plotlyjs_version().split(".")[0]
+    assert (chart_component.STATIC_FOLDER / chart_component.PLOTLY_JS_FILE).stat().st_size > 500_000
+    assert (chart_component.STATIC_FOLDER / "plotly.js-LICENSE.txt").read_text().startswith("MIT License")
+    assert chart_component.bundled_plotly_js_version().split(".")[0] == get_plotlyjs_version().split(".")[0]
 
 
 def test_plotly_js_path_follows_the_base_url_path():
-    name = live_chart._static_server.name
-    assert live_chart.plotly_js_path("") == f"/component/{name}/plotly-basic.min.js"
-    assert live_chart.plotly_js_path("/lab/") == f"/lab/component/{name}/plotly-basic.min.js"
-    assert live_chart.plotly_js_path("lab/rmsprop") == f"/lab/rmsprop/component/{name}/plotly-basic.min.js"
+    name = chart_component._static_server.name
+    assert chart_component.plotly_js_path("") == f"/component/{name}/plotly-basic.min.js"
+    assert chart_component.plotly_js_path("/lab/") == f"/lab/component/{name}/plotly-basic.min.js"
+    assert chart_component.plotly_js_path("lab/rmsprop") == f"/lab/rmsprop/component/{name}/plotly-basic.min.js"
 
 
 LIVE_CHART_PAGES = ["compare", "conventions", "lesson", "anatomy", "decay", "mission"]

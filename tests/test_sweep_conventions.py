@@ -164,7 +164,7 @@ def test_sweep_page_kinds_and_controls(kind):
 def test_the_picked_cell_is_ringed_and_its_run_drawn_in_place(kind):
     """The map and the picked run's path are both charts the basic bundle draws in place
     (``live_chart``: ``charts`` reads st.plotly_chart's too, and would list them)."""
-    from rmsprop_lab import live_chart
+    from rmsprop_lab import chart_component
 
     from .apptest_helpers import charts, decode_array
 
@@ -172,7 +172,7 @@ def test_the_picked_cell_is_ringed_and_its_run_drawn_in_place(kind):
     drawn = charts(at)
     assert len(drawn) == 2 and not at.get("plotly_chart")
     nodes = [node for node in at.main if node.type == "bidi_component" and node.proto.WhichOneof("data") == "bytes"]
-    assert [node.proto.component_name for node in nodes] == [live_chart.COMPONENT_NAME] * 2
+    assert [node.proto.component_name for node in nodes] == [chart_component.COMPONENT_NAME] * 2
     assert json_flag(nodes[0], "select") and not json_flag(nodes[1], "select")  # only the map reports picks
     learning_rates = np.logspace(-4, np.log10(0.5), 20)
     ring = trace(drawn[0], "selected")

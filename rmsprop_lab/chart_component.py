@@ -1,0 +1,696 @@
+"""The browser side of the live charts: their JavaScript and CSS, the two components that carry
+them, where plotly.js is served from, and ``preload_plotly()``.
+
+Kept apart from ``live_chart`` (which builds the figures' payloads with NumPy, orjson and the
+figure builders) so that importing it costs little: ``app.py`` sends the preloader, which starts
+plotly.js's download, before its first run imports anything heavy.
+
+Plotly.js is the official *basic* bundle (scatter, bar, pie: all these charts use), vendored in
+``static/`` with its licence: 1.2 MB that Chromium evaluates in about 0.15 s here, where the full
+4.8 MB bundle (Streamlit's, or the plotly package's) takes 0.65-0.9 s, the largest single part
+of a cold start. Streamlit serves that folder as a (v1) component's static path, which is what
+that path is for.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+
+import streamlit as st
+import streamlit.components.v1 as components_v1
+
+STATIC_FOLDER = pathlib.Path(__file__).parent / "static"
+PLOTLY_JS_FILE = "plotly-basic.min.js"
+#: The trace types the basic bundle draws; any other would leave an empty chart.
+BUNDLE_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
+_static_server = components_v1.declare_component("static", path=str(STATIC_FOLDER))
+
+
+def plotly_js_path(base_url_path: str) -> str:
+    """Where the browser fetches plotly.js: an absolute path under ``server.baseUrlPath``, so it
+    does not depend on the page's own URL (``/sweep``, ``/sweep/``, ``/?objective=...``)."""
+    base = "/".join(part for part in base_url_path.split("/") if part)
+    return f"{'/' + base if base else ''}/component/{_static_server.name}/{PLOTLY_JS_FILE}"
+
+
+PLOTLY_JS_URL = plotly_js_path(st.get_option("server.baseUrlPath"))
+
+
+def bundled_plotly_js_version() -> str:
+    """The vendored bundle's version, from its licence header ("plotly.js (basic - minified) v4.1.1")."""
+    with open(STATIC_FOLDER / PLOTLY_JS_FILE, encoding="utf-8") as bundle:
+        header = bundle.read(200)
+    return re.search(r"\bv(\d+\.\d+\.\d+)", header).group(1)
+
+
+# The module is evaluated once per page load; its default export runs on every mount and every
+# new figure, with the same parentElement for as long as the element keeps its key.
+_CHART_JS = """
+const PLOTLY_URL = new URL(PLOTLY_JS_URL, window.location.origin).href;
+
+function loadPlotly() {
+  if (!window.__rmspropLabPlotly) {
+    window.__rmspropLabPlotly = window.Plotly
+      ? Promise.resolve(window.Plotly)
+      : new Promise((resolve, reject) => {
+          const script = document.createElement("script");
+          script.src = PLOTLY_URL;
+          script.async = true;
+          script.onload = () => resolve(window.Plotly);
+          script.onerror = () => {
+            window.__rmspropLabPlotly = null;  // a later chart may try again
+            reject(new Error("plotly.js did not load"));
+          };
+          document.head.appendChild(script);
+        });
+  }
+  return window.__rmspropLabPlotly;
+}
+
+// Full screen, for projecting a chart in class: a mode-bar button; the chart then fills the screen
+// (a new figure drawn meanwhile keeps filling it) and gets its own size back on leaving.
+const FULL_SCREEN_ICON = {
+  width: 1000,
+  height: 1000,
+  path: "M0 0h380v110H110v270H0zM620 0h380v380H890V110H620zM0 620h110v270h270v110H0zM890 620h110v380H620V890h270z",
+};
+
+// Presentation mode: the page's first chart is as tall as the screen, less Streamlit's header and
+// the playback bar above the chart.
+const PRESENT_CHROME_PX = 120;
+const PRESENT_MIN_HEIGHT_PX = 360;
+// the page's first chart, drawn here or by st.plotly_chart (Compare's 3-D view comes before its live
+// charts); Streamlit gives a chart's container the class stPrintGraphic at once, before its
+// plotly.js has loaded (test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart)
+const firstChart = () => document.querySelector(".live-chart, .stPrintGraphic");
+
+function fitToScreen(chart, layout, data = []) {
+  if (document.fullscreenElement === chart) return { ...layout, width: window.innerWidth, height: window.innerHeight };
+  if (presentedFirst(chart)) {
+    const room = PRESENT_CHROME_PX + (chart.__figure.presentRoomAbove || 0);
+    const height = Math.max(PRESENT_MIN_HEIGHT_PX, window.innerHeight - room);
+    chart.style.minHeight = height + "px";  // the room reserved for the figure's own height, replaced
+    const fitted = chart.__legendRoom?.key === legendRoomKey(chart, layout, data) ? chart.__legendRoom.top : null;
+    return { ...layout, height, ...(fitted === null ? {} : { margin: { ...layout.margin, t: fitted } }) };
+  }
+  return layout;
+}
+
+const presentedFirst = (chart) => Boolean(chart.__figure?.present) && chart === firstChart();
+
+// Presentation: a figure's fixed top margin leaves room for its legend wrapped onto several rows
+// (a phone); on a projector the legend takes fewer, and the rows it leaves empty go to the plot.
+// Measured once drawn, then kept for later figures with the same legend, margin and width.
+const LEGEND_ROOM_SPARE_PX = 8;
+function legendRoomKey(chart, layout, data) {
+  const names = data.filter((trace) => trace.showlegend !== false).map((trace) => trace.name);
+  return JSON.stringify([names, layout.margin?.t, chart.clientWidth]);
+}
+function fitLegendRoom(Plotly, chart, shown) {
+  if (!presentedFirst(chart) || document.fullscreenElement === chart || !chart._fullLayout) return;
+  const legend = chart.querySelector(".legend"), svg = chart.querySelector("svg.main-svg");
+  if (!legend || !svg) return;
+  const title = chart.querySelector(".gtitle");
+  const titleBox = title?.getBoundingClientRect();
+  const above = titleBox?.height ? titleBox.bottom : svg.getBoundingClientRect().top;
+  const spare = legend.getBoundingClientRect().top - above - LEGEND_ROOM_SPARE_PX;
+  if (spare < 2 * LEGEND_ROOM_SPARE_PX) return;
+  const key = legendRoomKey(chart, shown.layout, shown.data);
+  chart.__legendRoom = { key, top: Math.round(chart._fullLayout.margin.t - spare) };
+  Plotly.relayout(chart, { "margin.t": chart.__legendRoom.top });
+}
+
+// one object for every draw: Plotly.react compares configs, and a new button (a new click
+// function) would count as a new config and redraw from scratch, losing the zoom
+const FULL_SCREEN_BUTTON = {
+  name: "Full screen",
+  title: "Full screen (Esc to leave)",
+  icon: FULL_SCREEN_ICON,
+  click: (chart) => (document.fullscreenElement ? document.exitFullscreen() : chart.requestFullscreen()),
+};
+
+// Presentation mode's keys, for a teacher at a projector: Space plays or pauses the first chart
+// with a playback, ← / → step it, F shows the page's first chart full screen. A key that means
+// something to the focused control (a slider's arrows, a button's Space) is left to it.
+const OWN_KEYS = "input, textarea, select, [contenteditable], [role=slider], [role=combobox], [role=listbox], "
+  + "[role=option], [role=radio], [role=radiogroup], [role=tab], [role=spinbutton]";
+const OWN_SPACE = `${OWN_KEYS}, button, a, [role=button], [role=switch], [role=checkbox]`;
+function presentationKeys(event) {
+  const main = document.querySelector(".live-chart");
+  if (!main?.__figure?.present || event.ctrlKey || event.metaKey || event.altKey) return;
+  const mainIsLive = main === firstChart();
+  const key = event.key === "f" ? "F" : event.key;
+  const focused = event.target instanceof Element ? event.target : null;
+  if (focused?.closest(key === " " ? OWN_SPACE : OWN_KEYS)) return;
+  const played = Array.from(document.querySelectorAll(".live-chart")).find((chart) => chart.__playback);
+  if (key === " " && played) played.__playback.button.click();
+  else if (key === " " && mainIsLive && main.__figure.frames?.length) flyOrPause(main);
+  else if (key === "ArrowLeft" && played) played.__playback.stepBy(-1);
+  else if (key === "ArrowRight" && played) played.__playback.stepBy(1);
+  else if (key === "F" && mainIsLive) FULL_SCREEN_BUTTON.click(main);
+  else return;
+  event.preventDefault();
+}
+// a figure with plotly's own animation (the mission's ▶ Fly / ❚❚): Space presses its buttons
+function flyOrPause(chart) {
+  const [play, pause] = shownVariant(chart).layout.updatemenus?.[0]?.buttons || [];
+  if (!play || !pause) return;
+  if (chart.__flying) {
+    chart.__flying = false;
+    window.Plotly.animate(chart, ...pause.args);
+  } else {
+    chart.__flying = true;
+    window.Plotly.animate(chart, ...play.args).then(() => { chart.__flying = false; });
+  }
+}
+document.addEventListener("keydown", presentationKeys);
+
+// The images a chart saves: plotly draws them anew from the chart's data (a paused playback, a
+// path hidden from the legend) with its path dots as plotly markers again, and its current layout.
+// PNG replaces the mode bar's own camera; SVG is for slides and print. Made once after plotly.js
+// has loaded, for the same reason as the full-screen button.
+let imageButtons = null;
+function imageDownloadButtons(Plotly) {
+  const save = (format, scale) => (chart) => Plotly.downloadImage(
+    { data: chart.data.map(withPlotlyDots), layout: chart.layout },
+    { format, scale, width: chart._fullLayout.width, height: chart._fullLayout.height, filename: "rmsprop-lab-chart" },
+  );
+  imageButtons ||= [
+    { name: "Download PNG", title: "Download plot as a PNG", icon: Plotly.Icons.camera, click: save("png", 2) },
+    { name: "Download SVG", title: "Download plot as an SVG", icon: Plotly.Icons.camera, click: save("svg", 1) },
+  ];
+  return imageButtons;
+}
+function withFullScreenButton(Plotly, config) {
+  if (config.displayModeBar === false) return config;
+  const added = [...(config.modeBarButtonsToAdd || []), ...imageDownloadButtons(Plotly), FULL_SCREEN_BUTTON];
+  const removed = [...(config.modeBarButtonsToRemove || []), "toImage"];
+  return { ...config, modeBarButtonsToAdd: added, modeBarButtonsToRemove: removed };
+}
+
+// Path dots: a path with a dot at every step (meta "path", mode "lines+markers") goes to plotly as
+// its line alone, and the browser puts the dots on the line's vertices as SVG markers: one element
+// a path where plotly draws one per step (four 200-step paths cost about 50 ms more a redraw).
+// Every trace is a copy: plotly's restyles (playback, legend clicks) change the chart's own data,
+// and a redraw from the server's figure (full screen, another width) shows that figure again.
+function withVertexDots(data) {
+  return data.map((trace) => {
+    if (trace.meta !== "path" || trace.mode !== "lines+markers") return { ...trace };
+    const vertexDot = { size: trace.marker?.size ?? 6, colour: trace.marker?.color ?? trace.line.color };
+    // plotly leaves out the vertices of a line that lie on it straight (simplify), and with them their dots
+    return { ...trace, mode: "lines", line: { ...trace.line, simplify: false }, vertexDot };
+  });
+}
+function withPlotlyDots(trace) {
+  if (!trace.vertexDot) return trace;
+  const { vertexDot, ...plain } = trace;
+  return { ...plain, mode: "lines+markers", line: { ...trace.line, simplify: true } };
+}
+// the SVG group plotly draws trace ``index`` of the chart in, or undefined
+function traceGroup(chart, index) {
+  return Array.from(chart.querySelectorAll(".scatterlayer .trace")).find(
+    (g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index,
+  );
+}
+
+let dotCharts = 0;
+const DOT_ENDS = ["marker-start", "marker-mid", "marker-end"];
+function drawVertexDots(chart) {
+  const defs = chart.querySelector("svg.main-svg > defs");
+  if (!defs || !chart.data) return;
+  chart.__dotsId ??= ++dotCharts;
+  const linesOf = (index) => Array.from(traceGroup(chart, index)?.querySelectorAll("path.js-line") || []);
+  chart.data.forEach((trace, index) => {
+    if (!trace.vertexDot) {  // plotly reuses a trace's elements: a path now too long for dots loses them
+      for (const line of linesOf(index)) for (const end of DOT_ENDS) line.removeAttribute(end);
+      return;
+    }
+    const id = `rmsl-dot-${chart.__dotsId}-${index}`;
+    let marker = defs.querySelector(`#${id}`);
+    if (!marker) {
+      marker = document.createElementNS("http://www.w3.org/2000/svg", "marker");
+      marker.id = id;
+      marker.appendChild(document.createElementNS("http://www.w3.org/2000/svg", "circle"));
+      defs.appendChild(marker);
+    }
+    const { size, colour } = trace.vertexDot;
+    const attributes = {
+      markerUnits: "userSpaceOnUse", markerWidth: size, markerHeight: size, refX: 0, refY: 0,
+      viewBox: `${-size / 2} ${-size / 2} ${size} ${size}`, overflow: "visible",
+    };
+    for (const [name, value] of Object.entries(attributes)) marker.setAttribute(name, value);
+    marker.firstChild.setAttribute("r", size / 2);
+    marker.firstChild.setAttribute("fill", colour);
+    for (const line of linesOf(index)) for (const end of DOT_ENDS) line.setAttribute(end, `url(#${id})`);
+  });
+}
+
+// Playback (a figure with "playback"): the paths grow step by step with a moving marker, animated
+// here from the data the chart already has, so no frame costs a rerun. Path lines carry meta
+// "path", their start/now markers meta "path-marker".
+const SPEEDS = [0.5, 1, 2, 4];
+const SECONDS_AT_1X = 6;
+function playbackControls(Plotly, chart) {
+  const bar = document.createElement("div");
+  bar.className = "live-chart-playback";
+  bar.setAttribute("data-testid", "playback");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.setAttribute("aria-label", "Play");
+  button.textContent = "▶";
+  const speed = document.createElement("select");
+  speed.setAttribute("aria-label", "Playback speed");
+  for (const factor of SPEEDS) {
+    const option = document.createElement("option");
+    option.value = String(factor);
+    option.textContent = `${factor}×`;
+    option.selected = factor === 1;
+    speed.appendChild(option);
+  }
+  const readout = document.createElement("span");
+  readout.setAttribute("data-testid", "playbackStep");
+  bar.append(button, speed, readout);
+  chart.parentElement.insertBefore(bar, chart);
+  const state = { frame: null, step: null, bar, button, readout, speed };
+  chart.__playback = state;
+
+  function pathsOf() {
+    // read once per figure: the playback itself shortens the drawn paths (a pause, then play or a step)
+    if (state.paths?.figure === chart.__figure) return state.paths;
+    const lines = [], markers = [];
+    chart._fullData.forEach((trace, index) => {
+      if (trace.meta === "path") lines.push({ index, x: Array.from(trace.x), y: Array.from(trace.y) });
+      if (trace.meta === "path-marker") markers.push(index);
+    });
+    state.paths = { figure: chart.__figure, lines, markers };
+    return state.paths;
+  }
+  function show(paths, step) {
+    const xs = [], ys = [], mx = [], my = [];
+    for (const line of paths.lines) {
+      const last = Math.min(step, line.x.length - 1);
+      xs.push(line.x.slice(0, last + 1));
+      ys.push(line.y.slice(0, last + 1));
+      mx.push([line.x[0], line.x[last]]);
+      my.push([line.y[0], line.y[last]]);
+    }
+    Plotly.restyle(chart, { x: xs, y: ys }, paths.lines.map((line) => line.index));
+    if (paths.markers.length === paths.lines.length) Plotly.restyle(chart, { x: mx, y: my }, paths.markers);
+    readout.textContent = `step ${step} / ${state.steps}`;
+  }
+  state.stop = () => {
+    if (state.frame !== null) cancelAnimationFrame(state.frame);
+    state.frame = null;
+    button.textContent = "▶";
+    button.setAttribute("aria-label", "Play");
+  };
+  button.addEventListener("click", () => {
+    if (state.frame !== null) return state.stop();
+    const paths = pathsOf();
+    if (!paths.lines.length) return;
+    const steps = state.steps;
+    let from = state.step === null || state.step >= steps ? 0 : state.step;
+    let began = null;  // the first frame's time: a late first frame must not skip the start
+    button.textContent = "❚❚";
+    button.setAttribute("aria-label", "Pause");
+    const tick = (now) => {
+      began ??= now;
+      const perStep = (SECONDS_AT_1X * 1000) / Number(speed.value) / steps;
+      const step = Math.min(steps, from + Math.floor((now - began) / perStep));
+      if (step !== state.step) {
+        state.step = step;
+        show(paths, step);
+      }
+      state.frame = step < steps ? requestAnimationFrame(tick) : null;
+      if (state.frame === null) state.stop();
+    };
+    state.frame = requestAnimationFrame(tick);
+  });
+  // one step back or on (presentation mode's arrow keys); at the end, → starts over as ▶ does
+  state.stepBy = (delta) => {
+    const paths = pathsOf();
+    if (!paths.lines.length) return;
+    state.stop();
+    let from = state.step ?? state.steps;
+    if (delta > 0 && from >= state.steps) from = 0;
+    state.step = Math.max(0, Math.min(state.steps, from + delta));
+    show(paths, state.step);
+  };
+  return state;
+}
+
+// Selection: a click on a point (clickmode "select") or a box reports the picked points, as
+// st.plotly_chart's on_select="rerun" does; a box that picks nothing and a deselection report nothing.
+function reportSelections(chart) {
+  if (chart.__reportsSelections) return;
+  chart.__reportsSelections = true;
+  chart.on("plotly_selected", (event) => {
+    if (!chart.__figure?.select || !chart.__setTrigger || !event?.points?.length) return;
+    const points = event.points.map((point) => ({ curve_number: point.curveNumber, point_index: point.pointIndex }));
+    chart.__setTrigger("selection", { points, box: event.range ? [event.range] : [] });
+  });
+}
+
+// A figure may carry the variant a narrow screen shows (``narrow``: its data, layout and frames, and
+// the width in pixels it is for, "below"), such as a projector's map with its colour bar beside it,
+// whose phone variant has the bar under the map.
+function shownVariant(chart) {
+  const figure = chart.__figure, narrow = figure.narrow;
+  return narrow && chart.clientWidth < narrow.below ? { ...figure, ...narrow } : figure;
+}
+
+// Plotly measures every tick label on every draw to hide one that would stick out of the chart
+// ("ticklabeloverflow"); the fixed margins leave room for the labels, so that check is left out.
+function withoutTickOverflowCheck(layout) {
+  const unchecked = { ...layout };
+  for (const name of Object.keys(layout)) {
+    if (/^[xy]axis[0-9]*$/.test(name)) unchecked[name] = { ticklabeloverflow: "allow", ...layout[name] };
+  }
+  return unchecked;
+}
+
+function draw(Plotly, chart, figure) {
+  chart.__figure = figure;
+  const shown = shownVariant(chart);
+  chart.__scrubOrigin = undefined;  // the figure is the server's again
+  clearTimeout(chart.__scrubRestore);
+  if (figure.playback) {
+    const playback = chart.__playback || playbackControls(Plotly, chart);
+    playback.stop();  // a new figure (a changed setting) shows its own state; play starts over
+    playback.steps = figure.playback.steps;
+    playback.step = null;
+    playback.readout.textContent = "";
+  }
+  const drawn = Plotly.react(chart, {
+    data: withVertexDots(shown.data),
+    layout: withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data)),
+    frames: shown.frames,
+    config: withFullScreenButton(Plotly, figure.config || {}),
+  });
+  if (!chart.__dotsFollow) {
+    chart.__dotsFollow = true;  // every later draw (a zoom, a playback frame) draws the lines anew
+    chart.on("plotly_afterplot", () => drawVertexDots(chart));
+  }
+  drawVertexDots(chart);
+  drawn.then(() => { if (chart.__figure === figure) fitLegendRoom(Plotly, chart, shown); });
+  if (figure.select) reportSelections(chart);
+}
+
+// Scrubbing: a ladder payload (bytes starting "RMSL") holds one optimizer's paths, loss and step
+// sizes at every value of one slider's ladder. While that slider moves (a drag, which Streamlit
+// sends only on release, or a key), its position picks the row to swap into the charts, with no
+// server round trip. Approaching a slider (pointer over it, or focus) asks the server for its
+// ladder; the release then reruns the page as before, which draws the exact figures.
+const SCRUB = { header: null, setState: null, requested: null, watched: new WeakSet() };
+// tests and the bench read SCRUB.header; window.__rmspropScrubLog, when they set it, gets each swap's times
+window.__rmspropLabScrub = SCRUB;
+
+function asBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+function isLadder(bytes) {
+  return bytes.length >= 8 && bytes[0] === 82 && bytes[1] === 77 && bytes[2] === 83 && bytes[3] === 76;  // "RMSL"
+}
+
+function readLadderPayload(bytes) {
+  const headLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLength)));
+  const ladder = header.ladder;
+  if (ladder) {
+    const floats = new Float32Array(bytes.slice(8 + headLength).buffer);  // a copy: aligned for Float32Array
+    let at = 0;
+    const take = (count) => floats.subarray(at, (at += count));
+    const count = ladder.count, paths = ladder.pathSteps.length, lines = ladder.lineSteps.length;
+    ladder.paths = take(count * 2 * paths);
+    ladder.ends = take(count * 2);
+    ladder.losses = take(count * lines);
+    ladder.stepSizes = ladder.stepSteps ? take(count * 2 * ladder.stepSteps.length) : null;
+    ladder.lineSteps = Float32Array.from(ladder.lineSteps);
+    if (ladder.stepSteps) ladder.stepSteps = Float32Array.from(ladder.stepSteps);
+  }
+  return header;
+}
+
+function sliderAt(target) {
+  const container = target && target.closest ? target.closest(".stElementContainer") : null;
+  if (!container || !SCRUB.header) return null;
+  for (const name of container.classList) {
+    const setting = SCRUB.header.sliders[name];
+    if (setting !== undefined) {
+      const input = container.querySelector("input[type=range]");
+      return input ? { setting, input } : null;
+    }
+  }
+  return null;
+}
+
+function approach(event) {
+  const found = sliderAt(event.target);
+  if (!found) return;
+  const { setting, input } = found;
+  if (!SCRUB.watched.has(input)) {
+    SCRUB.watched.add(input);
+    // the slider's position while dragged: the hidden range input's value attribute
+    new MutationObserver((records) => {
+      scrubTo(setting, Number(input.getAttribute("value")), Number(records[0].oldValue));
+    }).observe(input, { attributes: true, attributeFilter: ["value"], attributeOldValue: true });
+  }
+  const ladder = SCRUB.header.ladder;
+  if ((!ladder || ladder.setting !== setting) && SCRUB.requested !== setting && SCRUB.setState) {
+    SCRUB.requested = setting;
+    SCRUB.setState("wanted", setting);
+  }
+}
+
+function chartOf(key) {
+  return key ? document.querySelector(`.st-key-${key} .live-chart.js-plotly-plot`) : null;
+}
+
+// the rows of one ladder value for each chart: [trace test, x, y] per trace it changes
+function ladderTraces(ladder, index) {
+  const paths = ladder.pathSteps.length, lines = ladder.lineSteps.length, label = ladder.label;
+  const path = ladder.paths.subarray(index * 2 * paths, (index + 1) * 2 * paths);
+  const [endX, endY] = ladder.ends.subarray(index * 2, index * 2 + 2);
+  const main = [
+    [(t) => t.meta === "path" && t.name === label, path.subarray(0, paths), path.subarray(paths)],
+    [(t) => t.meta === "path-marker" && t.legendgroup === label, [path[0], endX], [path[paths], endY]],
+  ];
+  const losses = ladder.losses.subarray(index * lines, (index + 1) * lines);
+  const loss = [[(t) => t.name === label, ladder.lineSteps, losses]];
+  const step = [];
+  if (ladder.stepSizes) {
+    const size = ladder.stepSteps.length, row = ladder.stepSizes.subarray(index * 2 * size, (index + 1) * 2 * size);
+    step.push([(t) => t.name === `${label}: x`, ladder.stepSteps, row.subarray(0, size)]);
+    step.push([(t) => t.name === `${label}: y`, ladder.stepSteps, row.subarray(size)]);
+  }
+  return { main, loss, step };
+}
+
+function axisOf(chart, id) {
+  return chart._fullLayout[id.replace(/^([xy])/, "$1axis")];
+}
+
+// Draws a trace's new points straight into its SVG, as Plotly drew it (a line, and markers where it
+// has them), in about a millisecond: Plotly.restyle recomputes and redraws the whole chart, 20-60 ms
+// a move here. Plotly's own data stays the server's figure, which any redraw of the chart shows again.
+function redrawTrace(chart, index, xs, ys) {
+  const group = traceGroup(chart, index);
+  if (!group) return false;
+  const trace = chart._fullData[index];
+  const xa = axisOf(chart, trace.xaxis), ya = axisOf(chart, trace.yaxis);
+  const px = new Float64Array(xs.length), py = new Float64Array(xs.length);
+  let d = "", pen = false;
+  for (let i = 0; i < xs.length; i++) {
+    px[i] = xa.c2p(xs[i]);
+    py[i] = ya.c2p(ys[i]);
+    if (!Number.isFinite(px[i]) || !Number.isFinite(py[i])) {
+      pen = false;
+      continue;
+    }
+    d += `${pen ? "L" : "M"}${px[i].toFixed(2)},${py[i].toFixed(2)}`;
+    pen = true;
+  }
+  group.querySelectorAll("path.js-line").forEach((line) => line.setAttribute("d", d || "M0,0"));
+  group.querySelectorAll("path.point").forEach((point) => {
+    const at = point.__data__ ? point.__data__.i : -1;
+    const shown = at >= 0 && at < xs.length && Number.isFinite(px[at]) && Number.isFinite(py[at]);
+    point.style.display = shown ? "" : "none";
+    if (shown) point.setAttribute("transform", `translate(${px[at].toFixed(2)},${py[at].toFixed(2)})`);
+  });
+  return true;
+}
+
+// after a drag that ended where the server's figure was drawn, the chart shows that figure again
+function restoreLater(chart) {
+  clearTimeout(chart.__scrubRestore);
+  chart.__scrubRestore = setTimeout(() => {
+    if (chart.isConnected && chart.__scrubShown === chart.__scrubOrigin) window.Plotly.redraw(chart);
+  }, 300);
+}
+
+function scrubTo(setting, index, from) {
+  const header = SCRUB.header;
+  const ladder = header && header.ladder;
+  if (!ladder || ladder.setting !== setting || !(index >= 0 && index < ladder.count) || !window.Plotly) return;
+  if (SCRUB.shown && SCRUB.shown.ladder === ladder && SCRUB.shown.index === index) return;  // drawn already
+  SCRUB.shown = { ladder, index };
+  const began = performance.now();
+  const times = {};
+  const rows = ladderTraces(ladder, index);
+  for (const [role, traces] of Object.entries(rows)) {
+    const chart = chartOf(header.charts[role]);
+    if (!chart || !chart.data || !chart._fullLayout) continue;
+    const found = traces.map(([test, x, y]) => [chart.data.findIndex(test), x, y]).filter(([at]) => at >= 0);
+    if (!found.length) continue;
+    chart.__playback?.stop();
+    if (chart.__scrubOrigin === undefined) chart.__scrubOrigin = from;
+    chart.__scrubShown = index;
+    for (const [at, x, y] of found) redrawTrace(chart, at, x, y);
+    if (index === chart.__scrubOrigin) restoreLater(chart);
+    times[role] = performance.now();
+  }
+  const log = window.__rmspropScrubLog;
+  if (log) log.push({ setting, index, began, ...times, done: performance.now() });
+}
+
+// A drag: the position under the pointer, as the slider computes it from the track, drawn in the
+// pointer event itself (the slider's own value follows a frame later, through React).
+function pressed(event) {
+  const found = sliderAt(event.target);
+  const track = found && found.input.parentElement.parentElement.parentElement;
+  SCRUB.dragging = track ? { ...found, track, from: Number(found.input.getAttribute("value")) } : null;
+  if (!SCRUB.dragging || !SCRUB.header || !SCRUB.header.ladder) return;
+  SCRUB.shown = { ladder: SCRUB.header.ladder, index: SCRUB.dragging.from };  // what the charts show now
+  moved(event);  // a press on the track jumps there
+}
+
+function moved(event) {
+  const drag = SCRUB.dragging;
+  if (!drag || !(event.buttons & 1) || !drag.input.isConnected) return;
+  const box = drag.track.getBoundingClientRect();
+  const low = Number(drag.input.getAttribute("min")), high = Number(drag.input.getAttribute("max"));
+  const share = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+  scrubTo(drag.setting, Math.round(low + share * (high - low)), drag.from);
+}
+
+function setUpScrubbing(bytes, setStateValue) {
+  SCRUB.header = readLadderPayload(bytes);
+  SCRUB.setState = setStateValue;
+  if (SCRUB.header.ladder) SCRUB.requested = SCRUB.header.ladder.setting;
+  if (!SCRUB.listening) {
+    SCRUB.listening = true;
+    document.addEventListener("pointerover", approach, true);
+    document.addEventListener("focusin", approach, true);
+    document.addEventListener("pointerdown", pressed, true);
+    document.addEventListener("pointermove", moved, true);
+    document.addEventListener("pointerup", () => (SCRUB.dragging = null), true);
+  }
+}
+
+export default function ({ data, parentElement, setStateValue, setTriggerValue }) {
+  const plotlyLoading = loadPlotly();
+  if (data == null) return;  // preload_plotly(): start the download, draw nothing
+  const bytes = asBytes(data);
+  if (isLadder(bytes)) return setUpScrubbing(bytes, setStateValue);
+  let chart = parentElement.querySelector(":scope > .live-chart");
+  if (!chart) {
+    chart = document.createElement("div");
+    chart.className = "live-chart";
+    chart.setAttribute("data-testid", "liveChart");
+    parentElement.appendChild(chart);
+  }
+  const figure = JSON.parse(new TextDecoder().decode(bytes));
+  chart.__setTrigger = setTriggerValue;  // this run's: its fragment reruns
+  // reserve the height at once, so nothing below jumps while plotly.js loads
+  chart.style.minHeight = (figure.layout.height || 450) + "px";
+  let current = true;
+  // the switch that turned presentation mode on keeps the focus in the collapsed sidebar, where
+  // Space would switch it off again
+  if (figure.present && document.activeElement?.closest("[data-testid=stSidebar]")) document.activeElement.blur();
+  plotlyLoading.then((Plotly) => {
+    if (!current) return;
+    draw(Plotly, chart, figure);
+    // on a projector the title, scenario and formula above would push the main chart half off the
+    // screen: scroll it onto the screen once (its bottom at the screen's, the playback bar above it
+    // in view), when presentation mode first draws it
+    if (figure.present && chart === firstChart() && !chart.__broughtToTop) {
+      chart.__broughtToTop = true;
+      const bringIntoView = () => chart.scrollIntoView({ block: "end" });
+      const fits = () => chart.getBoundingClientRect().bottom <= window.innerHeight + 1;
+      bringIntoView();
+      // the page below may not be drawn yet, so that scroll can stop short, and what is above may
+      // still grow (a table drawn late) and push the chart down: scroll again whenever the page
+      // changes size and the chart's bottom is off the screen, until the user scrolls or acts
+      const events = ["wheel", "touchstart", "keydown", "mousedown"];
+      const growing = new ResizeObserver(() => { if (!fits()) bringIntoView(); });
+      const stop = () => {
+        growing.disconnect();
+        for (const name of events) window.removeEventListener(name, stop);
+      };
+      for (const name of events) window.addEventListener(name, stop, { passive: true });
+      growing.observe(chart.closest("[data-testid=stMainBlockContainer]") || document.body);
+    }
+    if (!chart.__resizeObserver) {
+      chart.style.background = "white";  // in full screen, around the plot too
+      chart.addEventListener("fullscreenchange", () => draw(Plotly, chart, chart.__figure));
+      let lastWidth = chart.clientWidth;
+      chart.__resizeObserver = new ResizeObserver(() => {
+        if (chart.clientWidth !== lastWidth && chart.isConnected) {
+          const below = chart.__figure.narrow?.below;
+          const crossed = below !== undefined && (chart.clientWidth < below) !== (lastWidth < below);
+          lastWidth = chart.clientWidth;
+          if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
+            Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
+            chart.__dotsFollow = chart.__reportsSelections = chart.__flying = false;
+            draw(Plotly, chart, chart.__figure);
+          } else if (chart.__legendRoom) {  // its legend may wrap onto other rows at the new width
+            Plotly.Plots.resize(chart).then(() => draw(Plotly, chart, chart.__figure));
+          } else Plotly.Plots.resize(chart);
+        }
+      });
+      chart.__resizeObserver.observe(chart);
+    }
+  }).catch(() => {
+    if (current) chart.textContent = "The chart library could not be loaded. Reload the page to try again.";
+  });
+  return () => {
+    current = false;
+    // also called before each new figure; only a chart that has left the page is torn down
+    setTimeout(() => {
+      if (!chart.isConnected && window.Plotly) {
+        chart.__resizeObserver?.disconnect();
+        window.Plotly.purge(chart);
+      }
+    }, 0);
+  };
+}
+""".replace("PLOTLY_JS_URL", json.dumps(PLOTLY_JS_URL), 1)
+
+COMPONENT_NAME = "rmsprop_lab.live_chart"
+PRELOAD_KEY = "rmsprop_lab_plotly_preload"
+#: A scrub element's key ends so (it draws nothing: its container takes no room).
+SCRUB_KEY_SUFFIX = "_scrub"
+# Streamlit gives a keyed element's container the class st-key-<key>: the preloader takes no room
+_CHART_CSS = f""".st-key-{PRELOAD_KEY}, [class*="{SCRUB_KEY_SUFFIX} "] {{ display: none; }}
+.live-chart-playback {{ display: flex; gap: 0.5rem; align-items: center; margin: 0 0 0.25rem 0.25rem; }}
+.live-chart-playback button {{ min-width: 2.75rem; min-height: 2rem; border: 1px solid #ccc; border-radius: 0.4rem;
+  background: white; cursor: pointer; font-size: 1rem; }}
+.live-chart-playback select {{ min-height: 2rem; border: 1px solid #ccc; border-radius: 0.4rem; background: white; }}
+.live-chart-playback span {{ color: #555; font-variant-numeric: tabular-nums; }}"""
+# isolate_styles=False: plotly.js styles its hover labels and mode bar through the page's <head>,
+# which a shadow root would not see
+LIVE_CHART_COMPONENT = st.components.v2.component(COMPONENT_NAME, js=_CHART_JS, css=_CHART_CSS, isolate_styles=False)
+#: The ladders for scrubbing: the same code under its own name, so a chart's element is always a figure.
+SCRUB_COMPONENT_NAME = "rmsprop_lab.scrub"
+SCRUB_COMPONENT = st.components.v2.component(SCRUB_COMPONENT_NAME, js=_CHART_JS, css=_CHART_CSS, isolate_styles=False)
+
+
+def preload_plotly() -> None:
+    """Start loading plotly.js now (a hidden element), while the page is still computing its first
+    charts: on a cold start it is ready when they arrive instead of starting to load then."""
+    LIVE_CHART_COMPONENT(key=PRELOAD_KEY)
