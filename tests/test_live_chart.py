@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import datetime
 import json
+import pathlib
+import subprocess
+import sys
 from unittest import mock
 
 import numpy as np
@@ -18,6 +22,8 @@ from rmsprop_lab import chart_component, live_chart
 from rmsprop_lab.figures import PLOT_CONFIG
 
 from .apptest_helpers import charts, decode_array, fresh_app
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_payload_is_the_figure_with_its_config():
@@ -227,3 +233,33 @@ def test_the_picked_points_are_read_from_the_charts_state_before_it_is_drawn():
     ):
         assert live_chart.picked_points("map") == [(0, 3)]
         assert live_chart.picked_points("another") is None
+
+
+def test_the_app_sends_the_plotly_js_preloader_before_anything_else():
+    """On a cold start the first charts wait for plotly.js: its download starts with the run's first
+    element, sent before ``app.py`` imports the engine or the figure builders."""
+    at = fresh_app()
+    at.run()
+    first = next(iter(at.main.children.values()))
+    assert first.proto.component_name == chart_component.COMPONENT_NAME
+    assert first.key == chart_component.PRELOAD_KEY
+    statements = ast.parse((ROOT / "app.py").read_text()).body
+    sent = next(i for i, node in enumerate(statements) if "preload_plotly()" in ast.unparse(node))
+    imported = [alias.name for node in statements[:sent] if isinstance(node, ast.Import) for alias in node.names]
+    imported += [node.module for node in statements[:sent] if isinstance(node, ast.ImportFrom)]
+    assert sorted(imported) == ["rmsprop_lab.chart_component", "streamlit"]
+
+
+PRELOADER_IMPORTS = """
+import sys, streamlit, streamlit.components.v1
+before = set(sys.modules)
+import rmsprop_lab.chart_component
+print(sorted(set(sys.modules) - before))
+"""
+
+
+def test_the_preloader_module_imports_nothing_streamlit_does_not():
+    found = subprocess.run(
+        [sys.executable, "-c", PRELOADER_IMPORTS], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert found.stdout.strip() == "['rmsprop_lab', 'rmsprop_lab.chart_component']"
