@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 
@@ -16,6 +17,32 @@ def test_streamlit_config_is_safe_for_the_public():
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["maxUploadSize"] <= 1
     assert config["server"]["fileWatcherType"] == "none"  # no thread polling the source files
+
+
+def test_no_page_relies_on_magic_which_the_config_turns_off():
+    """Streamlit's magic would draw a bare expression (a value, a string other than a docstring);
+    ``runner.magicEnabled = false`` would silently drop it."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["magicEnabled"] is False
+    for script in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        tree = ast.parse(script.read_text())
+        docstrings = {
+            id(node.body[0])
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+            and isinstance(node.body[0].value.value, str)
+        }
+        shown = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Expr)
+            and not isinstance(node.value, ast.Call | ast.Await | ast.Yield | ast.YieldFrom)
+            and id(node) not in docstrings
+        ]
+        assert not shown, (script.name, shown)
 
 
 def test_dockerfile_runs_as_non_root_with_a_healthcheck():
