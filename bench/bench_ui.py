@@ -339,15 +339,22 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+#: CPU seconds in a second of wall time below which a server counts as idle
+IDLE_CPU_SECONDS = 0.05
+
+
 def wait_until_idle(pid: int, quiet_seconds: int = 4, timeout: float = 90.0) -> None:
-    """Until the server's process has used almost no CPU for ``quiet_seconds`` seconds in a row: its
-    background work (numba's loops, compiled or loaded a few seconds after the first view) is done,
-    so no press competes with it."""
+    """Until the server's process has been idle for ``quiet_seconds`` seconds in a row: its
+    background work (numba's loops, compiled or loaded once ``runs.FIRST_VIEW_SECONDS`` have passed
+    since the first view began; ``quiet_seconds`` is longer, so the wait cannot end before they
+    start) is done, and no press competes with it."""
     deadline, quiet = time.monotonic() + timeout, 0
     while quiet < quiet_seconds and time.monotonic() < deadline:
         before = process_cpu(pid)
         time.sleep(1.0)
-        quiet = quiet + 1 if process_cpu(pid) - before < 0.05 else 0
+        quiet = quiet + 1 if process_cpu(pid) - before < IDLE_CPU_SECONDS else 0
+    if quiet < quiet_seconds:
+        print(f"warning: the server (pid {pid}) was still busy after {timeout:.0f} s; measuring anyway")
 
 
 def interleaved(browser, naive_script: pathlib.Path, rounds: int) -> dict[str, dict[str, list[float]]]:

@@ -19,6 +19,7 @@ it; until it is ready, small runs go to NumPy (the same numbers), and large ones
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import threading
@@ -90,16 +91,20 @@ def _objective_kind(objective):
 
 class _Compiler:
     """Compiles (or loads from disk) each loop once, in one background thread, so a page never
-    waits for numba; ``loop`` hands out a loop once it is ready."""
+    waits for numba; ``loop`` hands out a loop once it is ready. While compiling is deferred, a
+    requested loop waits in ``queued`` (its future already handed out) and goes to the thread when
+    the deferral ends or a run waits for it: a process that exits meanwhile compiles nothing."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.futures: dict[tuple, Future] = {}
         self.executor = None
         self.deferred_until: float | None = None  # time.monotonic() before which nothing compiles
-        self.waited_for = threading.Event()  # a run waits for its loop: deferring ends
+        self.queued: list[tuple[str, tuple, Future]] = []
+        self.timer: threading.Timer | None = None
 
     def defer(self, seconds: float) -> None:
+        """Hold compiling back for ``seconds``, if nothing has been compiled or queued yet."""
         with self.lock:
             if self.deferred_until is None and not self.futures:
                 self.deferred_until = time.monotonic() + seconds
@@ -108,11 +113,15 @@ class _Compiler:
         with self.lock:
             future = self.futures.get((name, key))
             if future is None:
-                if self.executor is None:
-                    self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numba-compile")
-                future = self.futures[(name, key)] = self.executor.submit(self._compile_when_due, name, key)
-        if wait:
-            self.waited_for.set()
+                future = self.futures[(name, key)] = Future()
+                self.queued.append((name, key, future))
+            if wait or self.deferred_until is None or time.monotonic() >= self.deferred_until:
+                self._start_queued()
+            elif self.timer is None:
+                # a daemon timer: an exiting process does not wait for the deferral to end
+                self.timer = threading.Timer(self.deferred_until - time.monotonic(), self.end_deferral)
+                self.timer.daemon = True
+                self.timer.start()
         if not (wait or future.done()):
             return None
         try:
@@ -120,10 +129,29 @@ class _Compiler:
         except Exception:  # a loop numba cannot build leaves its runs on NumPy, which gives the same numbers
             return None
 
-    def _compile_when_due(self, name: str, key: tuple):
-        if self.deferred_until is not None:
-            self.waited_for.wait(max(0.0, self.deferred_until - time.monotonic()))
-        return _compile(name, key)
+    def end_deferral(self) -> None:
+        with self.lock:
+            self.deferred_until = None
+            # the timer may fire as the interpreter shuts down, which starts no more threads
+            with contextlib.suppress(RuntimeError):
+                self._start_queued()
+
+    def _start_queued(self) -> None:
+        """Hands the queued loops to the compile thread (the lock is held)."""
+        if self.queued and self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numba-compile")
+        for name, key, future in self.queued:
+            self.executor.submit(_compile_into, future, name, key)
+        self.queued.clear()
+
+
+def _compile_into(future: Future, name: str, key: tuple) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(_compile(name, key))
+    except BaseException as error:  # for whoever waits for the loop, as ThreadPoolExecutor hands it on
+        future.set_exception(error)
 
 
 _compiler = _Compiler()

@@ -6,10 +6,9 @@ figure builders) so that importing it costs little: ``app.py`` sends the preload
 plotly.js's download, before its first run imports anything heavy.
 
 Plotly.js is the official *basic* bundle (scatter, bar, pie: all these charts use), vendored in
-``static/`` with its licence: 1.2 MB that Chromium evaluates in about 0.15 s here, where the full
-4.8 MB bundle (Streamlit's, or the plotly package's) takes 0.65-0.9 s, the largest single part
-of a cold start. Streamlit serves that folder as a (v1) component's static path, which is what
-that path is for.
+``static/`` with its licence: a quarter of the full bundle's size (Streamlit's, or the plotly
+package's), which Chromium evaluates in a fraction of the time (README, Performance). Streamlit
+serves that folder as a (v1) component's static path, which is what that path is for.
 """
 
 from __future__ import annotations

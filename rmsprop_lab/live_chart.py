@@ -2,14 +2,11 @@
 
 ``st.plotly_chart`` derives a chart's identity from its figure, so every new figure mounts a new
 chart: a fresh ``Plotly.newPlot``, a follow-up ``Plotly.react`` and the teardown of the old one.
-On Compare one key press redraws three charts, and that was most of its latency (three charts
-alone measured about 145 ms a key press; drawn in place, about 90 ms). This Streamlit component
-(``st.components.v2``, no iframe) keeps one ``<div>`` per key for as long as the page shows it and
-hands each new figure to ``Plotly.react``, which redraws what changed and keeps the zoom
-(``layout.uirevision``).
-
-The browser side (the components' JavaScript, plotly.js, ``preload_plotly()``) is in
-``chart_component``.
+On Compare one key press redraws three charts, and that was most of its latency (README,
+Performance). Its component (``st.components.v2``, no iframe; the browser side, with plotly.js
+and ``preload_plotly()``, is in ``chart_component``) keeps one ``<div>`` per key for as long as
+the page shows it and hands each new figure to ``Plotly.react``, which redraws what changed and
+keeps the zoom (``layout.uirevision``).
 
 Scrubbing (``scrub_ladder``): while a hyperparameter's slider is dragged (Streamlit sends its
 value only on release) the charts follow the pointer: a hidden element holds that optimizer's

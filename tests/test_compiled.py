@@ -4,7 +4,6 @@ cover, and leave every other run to the NumPy engine."""
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -291,23 +290,34 @@ def test_loops_are_cached_in_a_folder_named_for_every_source_they_are_compiled_f
 
 
 def test_a_deferred_compile_waits_until_a_run_needs_its_loop(monkeypatch):
-    """``defer_compiling`` (a server's first view) holds the first compile back, and a run that
-    waits for its loop ends the deferring at once."""
+    """``defer_compiling`` (a server's first view) holds compiling back: a requested loop waits,
+    with no compile thread started, so a process that exits meanwhile compiles nothing; a run that
+    waits for its loop starts the compiling at once."""
     compiler = compiled._Compiler()
     monkeypatch.setattr(compiled, "_compiler", compiler)
     monkeypatch.setattr(compiled, "WAIT_FOR_COMPILING_FROM", 1000)
-    started = threading.Event()
-    monkeypatch.setattr(compiled, "_compile", lambda name, key: (started.set(), f"{name} {key}")[1])
+    monkeypatch.setattr(compiled, "_compile", lambda name, key: f"{name} {key}")
     compiled.defer_compiling(3600.0)
+    deferred_until = compiler.deferred_until
     compiled.defer_compiling(0.0)  # only the first call counts
+    assert compiler.deferred_until == deferred_until
     objective = get_objective("bowl")
     assert compiled.plan(RMSProp(), objective, 1, 999, "path_steps") is None  # NumPy runs it meanwhile
-    assert not started.wait(0.3)
+    assert compiler.executor is None and compiler.timer.daemon
     assert compiled.plan(SGD(), objective, 1, 1000, "path_steps")[1] == "path_steps (0, (False, False, False), 0)"
-    assert started.is_set()
-    compiler.futures["path_steps", (2, (False, False, False), 0)].result()
-    compiled.defer_compiling(3600.0)  # too late: compiling has begun
-    assert compiler.deferred_until < time.monotonic() + 3600.0
+    # the loop asked for first was queued first, and compiles too
+    assert compiler.futures["path_steps", (2, (False, False, False), 0)].result() == (
+        "path_steps (2, (False, False, False), 0)"
+    )
+
+
+def test_a_deferral_asked_for_after_the_first_compile_is_ignored(monkeypatch):
+    compiler = compiled._Compiler()
+    monkeypatch.setattr(compiled, "_compiler", compiler)
+    monkeypatch.setattr(compiled, "_compile", lambda name, key: f"{name} {key}")
+    assert compiled.plan(RMSProp(), get_objective("bowl"), 1, 10, "path_steps") is not None
+    compiled.defer_compiling(3600.0)
+    assert compiler.deferred_until is None
 
 
 def test_deferring_ends_at_its_time(monkeypatch):
@@ -321,4 +331,16 @@ def test_deferring_ends_at_its_time(monkeypatch):
     assert compiler.futures["path_steps", (2, (False, False, False), 0)].result() == (
         "path_steps (2, (False, False, False), 0)"
     )
-    assert not compiler.waited_for.is_set()
+    assert compiler.deferred_until is None
+    assert compiled.plan(RMSProp(), objective, 1, 10, "path_steps")[1] == "path_steps (2, (False, False, False), 0)"
+
+
+def test_a_loop_numba_cannot_build_leaves_its_runs_to_numpy(monkeypatch):
+    compiler = compiled._Compiler()
+    monkeypatch.setattr(compiled, "_compiler", compiler)
+
+    def fails(name, key):
+        raise RuntimeError("numba cannot build it")
+
+    monkeypatch.setattr(compiled, "_compile", fails)
+    assert compiled.plan(RMSProp(), get_objective("bowl"), 1, 10, "path_steps") is None

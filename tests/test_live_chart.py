@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import datetime
 import json
-import pathlib
 import subprocess
 import sys
 from unittest import mock
@@ -22,8 +21,7 @@ from rmsprop_lab import chart_component, live_chart
 from rmsprop_lab.figures import PLOT_CONFIG
 
 from .apptest_helpers import charts, decode_array, fresh_app
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from .conftest import ROOT
 
 
 def test_payload_is_the_figure_with_its_config():
