@@ -152,17 +152,30 @@ function presentationKeys(event) {
   else return;
   event.preventDefault();
 }
-// a figure with plotly's own animation (the mission's ▶ Fly / ❚❚): Space presses its buttons
-function flyOrPause(chart) {
+// A figure with plotly's own animation (the mission's ▶ Fly / ❚❚): Space presses its buttons.
+// chart.__flying is what the user asked for; a redraw (a rerun, full screen, a resize) stops
+// plotly's frames, because a running flight would outlive Plotly.react and ❚❚ could not stop it.
+function flightButtons(chart) {
   const [play, pause] = shownVariant(chart).layout.updatemenus?.[0]?.buttons || [];
-  if (!play || !pause) return;
+  return play && pause ? { play, pause } : null;
+}
+function fly(chart) {
+  const flight = (chart.__flight = {});
+  chart.__flying = true;
+  window.Plotly.animate(chart, ...flightButtons(chart).play.args).then(
+    () => { if (chart.__flight === flight) chart.__flying = false; },  // landed on the last frame
+    () => {},  // interrupted by ❚❚ or a redraw
+  );
+}
+function haltFlight(chart) {
+  window.Plotly.animate(chart, ...flightButtons(chart).pause.args).catch(() => {});
+}
+function flyOrPause(chart) {
+  if (!flightButtons(chart)) return;
   if (chart.__flying) {
     chart.__flying = false;
-    window.Plotly.animate(chart, ...pause.args);
-  } else {
-    chart.__flying = true;
-    window.Plotly.animate(chart, ...play.args).then(() => { chart.__flying = false; });
-  }
+    haltFlight(chart);
+  } else fly(chart);
 }
 document.addEventListener("keydown", presentationKeys);
 
@@ -382,6 +395,8 @@ function draw(Plotly, chart, figure) {
     playback.step = null;
     playback.readout.textContent = "";
   }
+  const flying = chart.__flying && flightButtons(chart);
+  if (flying) haltFlight(chart);  // and fly on from the same frame once redrawn
   const drawn = Plotly.react(chart, {
     data: withVertexDots(shown.data),
     layout: withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data)),
@@ -393,7 +408,11 @@ function draw(Plotly, chart, figure) {
     chart.on("plotly_afterplot", () => drawVertexDots(chart));
   }
   drawVertexDots(chart);
-  drawn.then(() => { if (chart.__figure === figure) fitLegendRoom(Plotly, chart, shown); });
+  drawn.then(() => {
+    if (chart.__figure !== figure) return;
+    fitLegendRoom(Plotly, chart, shown);
+    if (flying && chart.__flying && flightButtons(chart)) fly(chart);
+  });
   if (figure.select) reportSelections(chart);
 }
 

@@ -236,6 +236,32 @@ def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
     page.close()
 
 
+def test_full_screen_in_mid_flight_flies_on_and_space_still_stops_the_ships(served_app, browser):
+    """F redraws the chart while the ships fly: the flight went on outliving the redraw, and the next
+    Space could no longer stop it. Now the ships fly on from where they were, and Space stops them."""
+    page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
+    page.evaluate(
+        """() => {
+            window.__shown = [];
+            const chart = document.querySelector('.js-plotly-plot');
+            chart.on('plotly_animatingframe', (e) => window.__shown.push(Number(e.name)));
+        }"""
+    )
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.__shown.length > 3")
+    page.keyboard.press("f")
+    page.wait_for_function("() => document.fullscreenElement !== null")
+    before = page.evaluate("() => window.__shown.length")
+    page.wait_for_function(f"() => window.__shown.length > {before + 2}")  # flying on, full screen
+    page.keyboard.press("Space")  # ❚❚
+    page.wait_for_timeout(300)
+    shown = page.evaluate("() => window.__shown")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__shown") == shown  # stopped
+    assert shown == sorted(shown) and len(set(shown)) == len(shown)  # on from the same frame, not from 0
+    page.close()
+
+
 def test_in_the_3d_view_the_loss_chart_is_not_taken_for_the_main_chart(served_app, browser):
     """The 3-D surface (st.plotly_chart) is the page's first chart: the loss chart below it keeps
     its own height, and F does not put it full screen."""
