@@ -152,23 +152,33 @@ function presentationKeys(event) {
   else return;
   event.preventDefault();
 }
-// A figure with plotly's own animation (the mission's ▶ Fly / ❚❚): Space presses its buttons.
-// chart.__flying is what the user asked for; a redraw (a rerun, full screen, a resize) stops
-// plotly's frames, because a running flight would outlive Plotly.react and ❚❚ could not stop it.
+// A figure with plotly's own animation (the mission's ▶ Fly / ❚❚, clicked or pressed as Space).
+// chart.__flying says a flight is on: set by Space and by the buttons, cleared on the last frame.
+// A redraw (a rerun, full screen, a resize) stops plotly's frames first, since a flight outlives
+// Plotly.react where ❚❚ cannot stop it, and flies on after. (plotly_animated is no signal of a
+// landing: a stopped flight may report it a frame later.)
 function flightButtons(chart) {
   const [play, pause] = shownVariant(chart).layout.updatemenus?.[0]?.buttons || [];
   return play && pause ? { play, pause } : null;
 }
-function fly(chart) {
-  const flight = (chart.__flight = {});
-  chart.__flying = true;
-  window.Plotly.animate(chart, ...flightButtons(chart).play.args).then(
-    () => { if (chart.__flight === flight) chart.__flying = false; },  // landed on the last frame
-    () => {},  // interrupted by ❚❚ or a redraw
-  );
+function followFlights(chart) {
+  chart.on("plotly_buttonclicked", (event) => {
+    const buttons = flightButtons(chart);
+    if (buttons && event.button?.label === buttons.play.label) chart.__flying = true;
+    if (buttons && event.button?.label === buttons.pause.label) chart.__flying = false;
+  });
+  chart.on("plotly_animatingframe", (event) => {
+    if (event.name === shownVariant(chart).frames?.at(-1)?.name) chart.__flying = false;
+  });
 }
+function fly(chart) {
+  chart.__flying = true;
+  window.Plotly.animate(chart, ...flightButtons(chart).play.args).catch(() => {});  // rejected when stopped
+}
+// ❚❚'s own arguments, kept here so that a flight stops whatever figure comes next
+const HALT = [[null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } }];
 function haltFlight(chart) {
-  window.Plotly.animate(chart, ...flightButtons(chart).pause.args).catch(() => {});
+  window.Plotly.animate(chart, ...HALT).catch(() => {});
 }
 function flyOrPause(chart) {
   if (!flightButtons(chart)) return;
@@ -395,17 +405,18 @@ function draw(Plotly, chart, figure) {
     playback.step = null;
     playback.readout.textContent = "";
   }
-  const flying = chart.__flying && flightButtons(chart);
-  if (flying) haltFlight(chart);  // and fly on from the same frame once redrawn
+  const flying = chart.__flying;
+  if (flying) haltFlight(chart);  // and fly on from the same frame once redrawn, unless ❚❚ comes first
   const drawn = Plotly.react(chart, {
     data: withVertexDots(shown.data),
     layout: withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data)),
     frames: shown.frames,
     config: withFullScreenButton(Plotly, figure.config || {}),
   });
-  if (!chart.__dotsFollow) {
-    chart.__dotsFollow = true;  // every later draw (a zoom, a playback frame) draws the lines anew
-    chart.on("plotly_afterplot", () => drawVertexDots(chart));
+  if (!chart.__listening) {  // once per plotly instance: a purge drops its handlers
+    chart.__listening = true;
+    chart.on("plotly_afterplot", () => drawVertexDots(chart));  // a zoom or a playback frame drew the lines anew
+    followFlights(chart);
   }
   drawVertexDots(chart);
   drawn.then(() => {
@@ -663,8 +674,9 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
           const crossed = below !== undefined && (chart.clientWidth < below) !== (lastWidth < below);
           lastWidth = chart.clientWidth;
           if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
+            if (chart.__flying) haltFlight(chart);  // the other variant starts on the ground
             Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
-            chart.__dotsFollow = chart.__reportsSelections = chart.__flying = false;
+            chart.__listening = chart.__reportsSelections = chart.__flying = false;
             draw(Plotly, chart, chart.__figure);
           } else if (chart.__legendRoom) {  // its legend may wrap onto other rows at the new width
             Plotly.Plots.resize(chart).then(() => draw(Plotly, chart, chart.__figure));

@@ -236,9 +236,11 @@ def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
     page.close()
 
 
-def test_full_screen_in_mid_flight_flies_on_and_space_still_stops_the_ships(served_app, browser):
-    """F redraws the chart while the ships fly: the flight went on outliving the redraw, and the next
-    Space could no longer stop it. Now the ships fly on from where they were, and Space stops them."""
+@pytest.mark.parametrize("by", ["keys", "buttons"])
+def test_full_screen_in_mid_flight_flies_on_and_pause_still_stops_the_ships(served_app, browser, by):
+    """F redraws the chart while the ships fly: the flight went on outliving the redraw, and neither
+    Space nor the chart's ❚❚ could stop it any more. Now the ships fly on from where they were, and
+    either stops them."""
     page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
     page.evaluate(
         """() => {
@@ -247,18 +249,53 @@ def test_full_screen_in_mid_flight_flies_on_and_space_still_stops_the_ships(serv
             chart.on('plotly_animatingframe', (e) => window.__shown.push(Number(e.name)));
         }"""
     )
-    page.keyboard.press("Space")
+
+    def press(key: str, label: str) -> None:
+        if by == "keys":
+            page.keyboard.press(key)
+        else:
+            page.locator(".updatemenu-button", has_text=label).click()
+
+    press("Space", "Fly")
     page.wait_for_function("() => window.__shown.length > 3")
     page.keyboard.press("f")
     page.wait_for_function("() => document.fullscreenElement !== null")
     before = page.evaluate("() => window.__shown.length")
     page.wait_for_function(f"() => window.__shown.length > {before + 2}")  # flying on, full screen
-    page.keyboard.press("Space")  # ❚❚
+    press("Space", "❚❚")
     page.wait_for_timeout(300)
     shown = page.evaluate("() => window.__shown")
     page.wait_for_timeout(500)
     assert page.evaluate("() => window.__shown") == shown  # stopped
     assert shown == sorted(shown) and len(set(shown)) == len(shown)  # on from the same frame, not from 0
+    page.close()
+
+
+def test_after_the_ships_land_space_flies_them_again(served_app, browser):
+    """A flight that reached its last frame is over: the next Space starts a new one (rather than
+    pausing a flight that has ended), and the Space after that stops it."""
+    page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
+    last = page.evaluate("() => document.querySelector('.live-chart').__figure.frames.at(-1).name")
+    page.evaluate(
+        """() => {
+            window.__shown = [];
+            const chart = document.querySelector('.js-plotly-plot');
+            chart.on('plotly_animatingframe', (e) => window.__shown.push(e.name));
+        }"""
+    )
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => window.__shown.at(-1) === {last!r}", timeout=30_000)  # landed
+    page.wait_for_timeout(200)
+    landed = page.evaluate("() => window.__shown.length")
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => window.__shown.length > {landed + 3}")
+    page.keyboard.press("Space")
+    page.wait_for_timeout(300)
+    shown = page.evaluate("() => window.__shown")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__shown") == shown  # stopped
+    assert shown[landed] == page.evaluate("() => document.querySelector('.live-chart').__figure.frames[0].name")
+    assert last not in shown[landed:]  # stopped before landing again
     page.close()
 
 
