@@ -152,11 +152,9 @@ function presentationKeys(event) {
   else return;
   event.preventDefault();
 }
-// A figure with plotly's own animation (the mission's ▶ Fly / ❚❚, clicked or pressed as Space).
-// chart.__flying says a flight is on: set by Space and by the buttons, cleared on the last frame.
-// A redraw (a rerun, full screen, a resize) stops plotly's frames first, since a flight outlives
-// Plotly.react where ❚❚ cannot stop it, and flies on after. (plotly_animated is no signal of a
-// landing: a stopped flight may report it a frame later.)
+// A figure with plotly's own animation (the mission's ▶ Fly / ❚❚, clicked or pressed as Space):
+// chart.__flying follows the buttons, Space and the last frame, not plotly_animated, which a
+// stopped flight may send a frame later.
 function flightButtons(chart) {
   const [play, pause] = shownVariant(chart).layout.updatemenus?.[0]?.buttons || [];
   return play && pause ? { play, pause } : null;
@@ -171,21 +169,14 @@ function followFlights(chart) {
     if (event.name === shownVariant(chart).frames?.at(-1)?.name) chart.__flying = false;
   });
 }
-function fly(chart) {
-  chart.__flying = true;
-  window.Plotly.animate(chart, ...flightButtons(chart).play.args).catch(() => {});  // rejected when stopped
-}
-// ❚❚'s own arguments, kept here so that a flight stops whatever figure comes next
-const HALT = [[null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } }];
-function haltFlight(chart) {
-  window.Plotly.animate(chart, ...HALT).catch(() => {});
+function pressFlightButton(chart, which) {
+  const buttons = flightButtons(chart);
+  if (buttons) window.Plotly.animate(chart, ...buttons[which].args).catch(() => {});  // rejected when stopped
 }
 function flyOrPause(chart) {
   if (!flightButtons(chart)) return;
-  if (chart.__flying) {
-    chart.__flying = false;
-    haltFlight(chart);
-  } else fly(chart);
+  chart.__flying = !chart.__flying;
+  pressFlightButton(chart, chart.__flying ? "play" : "pause");
 }
 document.addEventListener("keydown", presentationKeys);
 
@@ -394,6 +385,10 @@ function withoutTickOverflowCheck(layout) {
 }
 
 function draw(Plotly, chart, figure) {
+  // a flight would outlive Plotly.react, beyond ❚❚'s reach: stopped with the drawn figure's ❚❚, and
+  // flown on from the same frame once redrawn, unless ❚❚ or Space comes first
+  const flying = chart.__flying;
+  if (flying) pressFlightButton(chart, "pause");
   chart.__figure = figure;
   const shown = shownVariant(chart);
   chart.__scrubOrigin = undefined;  // the figure is the server's again
@@ -405,16 +400,14 @@ function draw(Plotly, chart, figure) {
     playback.step = null;
     playback.readout.textContent = "";
   }
-  const flying = chart.__flying;
-  if (flying) haltFlight(chart);  // and fly on from the same frame once redrawn, unless ❚❚ comes first
   const drawn = Plotly.react(chart, {
     data: withVertexDots(shown.data),
     layout: withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data)),
     frames: shown.frames,
     config: withFullScreenButton(Plotly, figure.config || {}),
   });
-  if (!chart.__listening) {  // once per plotly instance: a purge drops its handlers
-    chart.__listening = true;
+  if (!chart.__plotlyHandlersSet) {  // once per plotly instance: a purge drops them
+    chart.__plotlyHandlersSet = true;
     chart.on("plotly_afterplot", () => drawVertexDots(chart));  // a zoom or a playback frame drew the lines anew
     followFlights(chart);
   }
@@ -422,7 +415,7 @@ function draw(Plotly, chart, figure) {
   drawn.then(() => {
     if (chart.__figure !== figure) return;
     fitLegendRoom(Plotly, chart, shown);
-    if (flying && chart.__flying && flightButtons(chart)) fly(chart);
+    if (flying && chart.__flying) pressFlightButton(chart, "play");
   });
   if (figure.select) reportSelections(chart);
 }
@@ -674,9 +667,8 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
           const crossed = below !== undefined && (chart.clientWidth < below) !== (lastWidth < below);
           lastWidth = chart.clientWidth;
           if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
-            if (chart.__flying) haltFlight(chart);  // the other variant starts on the ground
             Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
-            chart.__listening = chart.__reportsSelections = chart.__flying = false;
+            chart.__plotlyHandlersSet = chart.__reportsSelections = chart.__flying = false;
             draw(Plotly, chart, chart.__figure);
           } else if (chart.__legendRoom) {  // its legend may wrap onto other rows at the new width
             Plotly.Plots.resize(chart).then(() => draw(Plotly, chart, chart.__figure));

@@ -218,29 +218,8 @@ def test_a_projected_page_keeps_its_controls_row_on_the_screen_with_the_chart(
     page.close()
 
 
-def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
-    page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
-    page.evaluate(
-        """() => {
-            window.__frames = 0;
-            document.querySelector('.js-plotly-plot').on('plotly_animatingframe', () => window.__frames++);
-        }"""
-    )
-    page.keyboard.press("Space")
-    page.wait_for_function("() => window.__frames > 3")
-    page.keyboard.press("Space")  # ❚❚
-    page.wait_for_timeout(300)
-    stopped = page.evaluate("() => window.__frames")
-    page.wait_for_timeout(500)
-    assert page.evaluate("() => window.__frames") == stopped < 60  # paused before the last frame
-    page.close()
-
-
-@pytest.mark.parametrize("by", ["keys", "buttons"])
-def test_full_screen_in_mid_flight_flies_on_and_pause_still_stops_the_ships(served_app, browser, by):
-    """F redraws the chart while the ships fly: the flight went on outliving the redraw, and neither
-    Space nor the chart's ❚❚ could stop it any more. Now the ships fly on from where they were, and
-    either stops them."""
+def open_mission_recording_frames(served_app, browser):
+    """The projected mission, with window.__shown listing the name of every frame plotly shows."""
     page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
     page.evaluate(
         """() => {
@@ -249,53 +228,86 @@ def test_full_screen_in_mid_flight_flies_on_and_pause_still_stops_the_ships(serv
             chart.on('plotly_animatingframe', (e) => window.__shown.push(Number(e.name)));
         }"""
     )
+    return page
 
-    def press(key: str, label: str) -> None:
-        if by == "keys":
-            page.keyboard.press(key)
-        else:
-            page.locator(".updatemenu-button", has_text=label).click()
 
-    press("Space", "Fly")
+def flight_control(page, how: str, play: bool) -> None:
+    """Space, or the chart's own ▶ Fly / ❚❚."""
+    if how == "Space":
+        page.keyboard.press("Space")
+    else:
+        page.locator(".updatemenu-button", has_text="Fly" if play else "❚❚").click()
+
+
+def frames_after_a_stop(page) -> list[int]:
+    """The frames shown until 300 ms after a stop, checking that no more come in the 500 ms after."""
+    page.wait_for_timeout(300)
+    shown = page.evaluate("() => window.__shown")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__shown") == shown  # stopped
+    return shown
+
+
+def test_space_flies_the_mission_ships_and_stops_them(served_app, browser):
+    page = open_mission_recording_frames(served_app, browser)
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.__shown.length > 3")
+    page.keyboard.press("Space")  # ❚❚
+    assert len(frames_after_a_stop(page)) < 60  # paused before the last frame
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("start", "stop"), [("Space", "Space"), ("button", "button"), ("button", "Space"), ("Space", "button")]
+)
+def test_full_screen_in_mid_flight_flies_on_and_pause_still_stops_the_ships(served_app, browser, start, stop):
+    """F redraws the chart while the ships fly: the flight went on outliving the redraw, and neither
+    Space nor the chart's ❚❚ could stop it any more. Now the ships fly on from where they were, and
+    either stops them, however the flight began."""
+    page = open_mission_recording_frames(served_app, browser)
+    flight_control(page, start, play=True)
     page.wait_for_function("() => window.__shown.length > 3")
     page.keyboard.press("f")
     page.wait_for_function("() => document.fullscreenElement !== null")
     before = page.evaluate("() => window.__shown.length")
     page.wait_for_function(f"() => window.__shown.length > {before + 2}")  # flying on, full screen
-    press("Space", "❚❚")
-    page.wait_for_timeout(300)
-    shown = page.evaluate("() => window.__shown")
-    page.wait_for_timeout(500)
-    assert page.evaluate("() => window.__shown") == shown  # stopped
+    flight_control(page, stop, play=False)
+    shown = frames_after_a_stop(page)
     assert shown == sorted(shown) and len(set(shown)) == len(shown)  # on from the same frame, not from 0
+    page.close()
+
+
+def test_a_second_fly_in_mid_flight_does_not_fly_the_rest_twice(served_app, browser):
+    """▶ Fly clicked again while the ships fly used to queue the rest of the flight a second time:
+    the ships flew it again after landing, while Space took them for landed. Now they land once."""
+    page = open_mission_recording_frames(served_app, browser)
+    last = page.evaluate("() => Number(document.querySelector('.live-chart').__figure.frames.at(-1).name)")
+    flight_control(page, "button", play=True)
+    page.wait_for_function("() => window.__shown.length > 3")
+    flight_control(page, "button", play=True)
+    page.wait_for_function(f"() => window.__shown.includes({last})", timeout=30_000)  # landed
+    shown = frames_after_a_stop(page)
+    assert shown == sorted(shown) and len(set(shown)) == len(shown)  # one flight, never a frame twice
     page.close()
 
 
 def test_after_the_ships_land_space_flies_them_again(served_app, browser):
     """A flight that reached its last frame is over: the next Space starts a new one (rather than
     pausing a flight that has ended), and the Space after that stops it."""
-    page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
-    last = page.evaluate("() => document.querySelector('.live-chart').__figure.frames.at(-1).name")
-    page.evaluate(
-        """() => {
-            window.__shown = [];
-            const chart = document.querySelector('.js-plotly-plot');
-            chart.on('plotly_animatingframe', (e) => window.__shown.push(e.name));
-        }"""
+    page = open_mission_recording_frames(served_app, browser)
+    first, last = page.evaluate(
+        "() => { const frames = document.querySelector('.live-chart').__figure.frames;"
+        " return [Number(frames[0].name), Number(frames.at(-1).name)]; }"
     )
     page.keyboard.press("Space")
-    page.wait_for_function(f"() => window.__shown.at(-1) === {last!r}", timeout=30_000)  # landed
+    page.wait_for_function(f"() => window.__shown.at(-1) === {last}", timeout=30_000)  # landed
     page.wait_for_timeout(200)
     landed = page.evaluate("() => window.__shown.length")
     page.keyboard.press("Space")
     page.wait_for_function(f"() => window.__shown.length > {landed + 3}")
     page.keyboard.press("Space")
-    page.wait_for_timeout(300)
-    shown = page.evaluate("() => window.__shown")
-    page.wait_for_timeout(500)
-    assert page.evaluate("() => window.__shown") == shown  # stopped
-    assert shown[landed] == page.evaluate("() => document.querySelector('.live-chart').__figure.frames[0].name")
-    assert last not in shown[landed:]  # stopped before landing again
+    shown = frames_after_a_stop(page)
+    assert shown[landed] == first and last not in shown[landed:]  # flown again from the start, and stopped
     page.close()
 
 

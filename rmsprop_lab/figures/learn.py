@@ -180,7 +180,13 @@ def _flight_buttons(below_plot: float) -> dict:
         "method": "animate",
         "args": [
             None,
-            {"frame": {"duration": 60, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}},
+            # immediate: a second ▶ replaces the flight's remaining frames rather than queueing them again
+            {
+                "frame": {"duration": 60, "redraw": False},
+                "fromcurrent": True,
+                "transition": {"duration": 0},
+                "mode": "immediate",
+            },
         ],
     }
     pause = {

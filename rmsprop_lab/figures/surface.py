@@ -359,7 +359,8 @@ def playback_controls(steps: Sequence[int], *, redraw: bool = False, gap: int = 
     play = {
         "label": "▶",
         "method": "animate",
-        "args": [None, {"frame": {"duration": 80, "redraw": redraw}, "fromcurrent": True}],
+        # immediate: a second ▶ replaces the remaining frames rather than queueing them again
+        "args": [None, {"frame": {"duration": 80, "redraw": redraw}, "fromcurrent": True, "mode": "immediate"}],
     }
     pause = {"label": "❚❚", "method": "animate", "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}
     at_step = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}}
