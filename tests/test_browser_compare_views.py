@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from rmsprop_core import Momentum, RMSProp, get_objective, optimize
 
-from .browser_support import ARTIFACTS, PROJECTOR, open_page, plotted_trace, save_screenshots, wait_settled
+from .browser_support import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    PROJECTOR,
+    open_page,
+    plotted_trace,
+    save_screenshots,
+    wait_settled,
+)
 
 pytestmark = pytest.mark.browser
 THREE_D = "{}/?objective=ellipse&view=3-D+surface"
@@ -70,6 +81,52 @@ def test_switching_to_3d_and_back_keeps_the_settings(served_app, browser):
     wait_settled(page)
     page.wait_for_function("() => !location.search.includes('view=')")
     assert page.locator("[data-testid=liveChart]").count() == 3
+    page.close()
+
+
+# the boxes, in the page, of what the 3-D view draws around its scene (the mode bar shows on hover)
+PLAYBACK_BOXES = f"""() => {{
+    const plot = {PLOT_3D};
+    const box = (element) => {{
+        const b = element.getBoundingClientRect();
+        return [b.left, b.top, b.right, b.bottom];
+    }};
+    const all = (selector) => Array.from(plot.querySelectorAll(selector), box);
+    // the slider's one visible text, "step N" (its labels, one per frame, are see-through)
+    const texts = Array.from(plot.querySelectorAll('.slider-container text'));
+    const readout = texts.filter(t => t.textContent.startsWith('step '));
+    return {{
+        buttons: all('.updatemenu-button'), readout: readout.map(box),
+        rail: all('.slider-rail-rect'), ticks: all('.slider-tick-rect'), colourbar: all('.colorbar .cboutline'),
+        colourbarLabels: all('.colorbar [class$=tick] > text'),
+        legend: all('.legend'), modebar: all('.modebar'),
+    }};
+}}"""
+
+
+def overlap(first, second) -> bool:
+    return first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_3d_views_controls_legend_and_colour_bar_stay_clear_of_each_other(served_app, browser, viewport):
+    """On a phone the step readout sat behind ❚❚, the slider's labels ran into the colour bar, whose
+    own labels ran into each other, and the mode bar lay over the legend."""
+    page = open_page(browser, THREE_D.format(served_app.url), charts=3, viewport=viewport)
+    page.wait_for_function(f"() => !!{PLOT_3D}")
+    page.locator(".js-plotly-plot").first.hover()  # shows the mode bar
+    page.wait_for_function(f"() => !!{PLOT_3D}.querySelector('.modebar')")
+    boxes = page.evaluate(PLAYBACK_BOXES)
+    assert len(boxes["buttons"]) == 2 and boxes["readout"] and boxes["colourbar"] and boxes["legend"]
+    for button in boxes["buttons"]:
+        assert not any(overlap(button, readout) for readout in boxes["readout"])
+        assert not any(overlap(button, rail) for rail in boxes["rail"])
+    lowest_slider_part = max(part[3] for part in boxes["rail"] + boxes["ticks"] + boxes["readout"])
+    assert lowest_slider_part <= min(bar[1] for bar in boxes["colourbar"])
+    labels = sorted(boxes["colourbarLabels"])
+    assert len(labels) >= 2
+    assert not any(overlap(left, right) for left, right in itertools.pairwise(labels))
+    assert not any(overlap(legend, modebar) for legend in boxes["legend"] for modebar in boxes["modebar"])
     page.close()
 
 

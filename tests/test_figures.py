@@ -328,7 +328,9 @@ def test_the_3d_view_lifts_each_path_onto_the_surface(paths):
     assert surface_trace["type"] == "surface"
     assert len(surface_trace["x"]) <= 120 and np.array_equal(surface_trace["z"], values[::4, ::4])  # sampled
     assert surface_trace["colorscale"] == figures.SURFACE_COLOURSCALE
-    assert surface_trace["colorbar"]["ticktext"] == big.background.tick_labels  # the contour's colour bar
+    # the contour's colour bar, as a narrow map has it: st.plotly_chart has no phone variant of its own
+    labels = big.background.tick_labels
+    assert surface_trace["colorbar"]["ticktext"] == labels[:: -(-len(labels) // 3)]
     for path in paths:
         line = next(t for t in spec["data"] if t.get("name") == path.label)
         assert line["type"] == "scatter3d" and line["line"]["color"] == path.colour
@@ -342,7 +344,11 @@ def test_the_3d_view_lifts_each_path_onto_the_surface(paths):
     first, last = frames[0]["data"], frames[-1]["data"]
     assert [marker["x"][0] for marker in first] == [float(path.points[0, 0]) for path in paths]
     assert [marker["z"][0] for marker in last] == [float(path.losses[30]) for path in paths]
-    assert len(spec["layout"]["sliders"][0]["steps"]) == len(frames)
+    slider, buttons = spec["layout"]["sliders"][0], spec["layout"]["updatemenus"][0]
+    assert len(slider["steps"]) == len(frames)
+    # the step slider as wide as the plot, under ▶ / ❚❚, with its "step N" at the right end
+    assert (slider["x"], slider["len"], slider["currentvalue"]["xanchor"]) == (0, 1, "right")
+    assert slider["pad"]["t"] > buttons["pad"]["t"]
 
 
 def test_the_3d_view_stops_a_diverged_marker_at_its_last_finite_point():

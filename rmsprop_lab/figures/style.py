@@ -65,6 +65,8 @@ def colour_for(name: str, index: int = 0) -> str:
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 GRID_COLOUR = "#eeeeee"
+#: plotly's own colour for text, for the labels that must be given one
+TEXT_COLOUR = "#444444"
 # no "send to Plotly Cloud" or "edit in Chart Studio": nothing a user draws here leaves the app
 NO_SHARING = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False}
 PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -73,6 +75,8 @@ SELECTABLE_PLOT_CONFIG = {**NO_SHARING, "modeBarButtonsToRemove": ["lasso2d"]}
 
 LEFT_MARGIN = 60
 RIGHT_MARGIN = 16
+#: Room above a legend for plotly's mode bar, which a phone's legend of two rows would reach.
+MODEBAR_ROOM = 28
 #: Room above a chart's legend for its one-line title.
 TITLE_ROOM = 32
 #: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.

@@ -11,7 +11,16 @@ import numpy as np
 from rmsprop_core.metrics import finite_points
 
 from ..surface_image import banded_contour_rgb, png_data_uri
-from .style import empty_trace, horizontal_colourbar, layout, legend_top_margin, plain_axis, side_colourbar
+from .style import (
+    MODEBAR_ROOM,
+    TEXT_COLOUR,
+    empty_trace,
+    horizontal_colourbar,
+    layout,
+    legend_top_margin,
+    plain_axis,
+    side_colourbar,
+)
 
 # A pale, nearly neutral surface so the coloured paths stand out; low values are lightest.
 SURFACE_COLOURSCALE = [[0.0, "#ffffff"], [0.5, "#dce4ec"], [1.0, "#93a5b8"]]
@@ -177,10 +186,10 @@ def axis_ranges(surface: Surface) -> tuple[list[float], list[float]]:
 NARROW_COLOURBAR_TICKS = 3
 
 
-def colourbar_trace(background: SurfaceBackground, beside: bool = False, narrow: bool = False) -> dict:
-    """The surface's colour bar, on a trace of its own since the surface itself is an image: under
-    the plot, or ``beside`` it. ``narrow`` (a chart a third of a page wide): under it, its title
-    below it and at most three ticks, where seven labels beside the title were drawn over each other."""
+def surface_colourbar(background: SurfaceBackground, beside: bool = False, narrow: bool = False) -> dict:
+    """The surface's colour bar: under the plot, or ``beside`` it. ``narrow`` (a chart a third of a
+    page wide, or a phone's): under it, its title below it and at most three ticks, where seven
+    labels beside the title were drawn over each other."""
     bar = side_colourbar if beside else horizontal_colourbar
     ticks = {"tickvals": background.tick_positions, "ticktext": background.tick_labels}
     if narrow:
@@ -189,6 +198,13 @@ def colourbar_trace(background: SurfaceBackground, beside: bool = False, narrow:
     colourbar = bar(background.levels.title, **ticks)
     if narrow:  # labels centred on their ticks, level (plotly draws a title "top" over the bar)
         colourbar.update(title={**colourbar["title"], "side": "bottom"}, ticklabelposition="outside", tickangle=0)
+    return colourbar
+
+
+def colourbar_trace(background: SurfaceBackground, beside: bool = False, narrow: bool = False) -> dict:
+    """The surface's colour bar (``surface_colourbar``) on a trace of its own, since the surface
+    itself is an image."""
+    colourbar = surface_colourbar(background, beside, narrow)
     return empty_trace(
         "f",
         mode="markers",
@@ -352,10 +368,15 @@ def playback_steps(last: int, frames: int = PLAYBACK_FRAMES) -> np.ndarray:
     return np.unique(np.linspace(0, last, min(frames, last + 1)).round().astype(int))
 
 
+#: How far the step slider's rail sits below the top of the ▶ / ❚❚ row, so that it passes under them.
+PLAYBACK_RAIL_DROP = 8
+
+
 def playback_controls(steps: Sequence[int], *, redraw: bool = False, gap: int = 36) -> dict:
     """Layout pieces for plotly's own animation over frames named by their step: ▶ / ❚❚ ``gap``
-    pixels under the plot's left corner and a step slider beside them (``redraw`` for 3-D scenes,
-    which need it)."""
+    pixels under the plot's left corner, and under them a step slider as wide as the plot, its
+    "step N" on the right (``redraw`` for 3-D scenes, which need it). The slider's own labels, one
+    per frame, are left out: on a phone they ran into each other and into the colour bar below."""
     play = {
         "label": "▶",
         "method": "animate",
@@ -381,12 +402,14 @@ def playback_controls(steps: Sequence[int], *, redraw: bool = False, gap: int = 
         "sliders": [
             {
                 "active": len(steps) - 1,
-                "currentvalue": {"prefix": "step "},
-                "x": 0.16,
-                "len": 0.84,
+                # beside the buttons, whose row it shares: on a phone they hid it when it sat on the left
+                "currentvalue": {"prefix": "step ", "xanchor": "right", "font": {"color": TEXT_COLOUR}},
+                "font": {"color": "rgba(0, 0, 0, 0)"},
+                "x": 0,
+                "len": 1,
                 "y": 0,
                 "yanchor": "top",
-                "pad": {"t": gap, "b": 0},
+                "pad": {"t": gap + PLAYBACK_RAIL_DROP, "b": 0},
                 "steps": [{"label": str(step), "method": "animate", "args": [[str(step)], at_step]} for step in steps],
             }
         ],
@@ -420,9 +443,8 @@ def surface_3d_figure(
             "colorscale": SURFACE_COLOURSCALE,
             "cmin": background.levels.level_min,
             "cmax": background.levels.level_max,
-            "colorbar": horizontal_colourbar(
-                background.levels.title, tickvals=background.tick_positions, ticktext=background.tick_labels
-            ),
+            # drawn by st.plotly_chart, which has no phone variant: the bar that fits a phone's width
+            "colorbar": surface_colourbar(background, narrow=True),
             "contours": {"z": {"show": False}},
             # see-through, so the parts of a path behind a hill stay visible
             "opacity": 0.75,
@@ -483,7 +505,8 @@ def surface_3d_figure(
         height,
         uirevision=uirevision,
         bottom_margin=150,
-        top_margin=legend_top_margin(traces),
+        # st.plotly_chart draws this figure, without live_chart's fitting of the legend's room
+        top_margin=legend_top_margin(traces) + MODEBAR_ROOM,
         scene={
             "xaxis": {**axis, "title": {"text": "x"}},
             "yaxis": {**axis, "title": {"text": "y"}},
@@ -492,6 +515,7 @@ def surface_3d_figure(
             "aspectratio": {"x": 1, "y": 1, "z": 0.6},
             "camera": {"eye": {"x": 1.2, "y": -1.2, "z": 0.75}},
         },
-        **playback_controls(steps, redraw=True),
+        # a scene has no axis labels under it: the controls sit close, and clear of the colour bar
+        **playback_controls(steps, redraw=True, gap=12),
     )
     return {"data": traces, "layout": spec, "frames": frames}
