@@ -46,6 +46,9 @@ import textwrap
 import time
 import urllib.request
 
+# the CPU time and percentile helpers of the load bench, run from the same folder
+from bench_load import cpu_seconds, percentile
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -305,11 +308,6 @@ def measure_drags(browser, moves: int):
         server.wait(timeout=10)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def report_drag(name: str, times: dict[str, list[float]], ladder_message: int) -> None:
     main, every = times["main"], times["all"]
     print(
@@ -334,11 +332,6 @@ INTERLEAVED = [
 ]
 
 
-def process_cpu(pid: int) -> float:
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 #: CPU seconds in a second of wall time below which a server counts as idle
 IDLE_CPU_SECONDS = 0.05
 
@@ -350,9 +343,9 @@ def wait_until_idle(pid: int, quiet_seconds: int = 4, timeout: float = 90.0) -> 
     start) is done, and no press competes with it."""
     deadline, quiet = time.monotonic() + timeout, 0
     while quiet < quiet_seconds and time.monotonic() < deadline:
-        before = process_cpu(pid)
+        before = cpu_seconds([pid])
         time.sleep(1.0)
-        quiet = quiet + 1 if process_cpu(pid) - before < IDLE_CPU_SECONDS else 0
+        quiet = quiet + 1 if cpu_seconds([pid]) - before < IDLE_CPU_SECONDS else 0
     if quiet < quiet_seconds:
         print(f"warning: the server (pid {pid}) was still busy after {timeout:.0f} s; measuring anyway")
 
@@ -382,11 +375,11 @@ def interleaved(browser, naive_script: pathlib.Path, rounds: int) -> dict[str, d
                 page.wait_for_timeout(150)
                 page.wait_for_function(settled)
                 page.evaluate(ARM_PROBE, redrawn)
-                before = process_cpu(servers[server].pid)
+                before = cpu_seconds([servers[server].pid])
                 page.keyboard.press("ArrowRight" if round_number % 2 else "ArrowLeft")
                 page.wait_for_function("window.__probe.done !== null", timeout=30_000)
                 page.wait_for_function(settled)
-                cpu = process_cpu(servers[server].pid) - before
+                cpu = cpu_seconds([servers[server].pid]) - before
                 probe = page.evaluate("window.__probe")
                 if round_number > 0:  # the first round is a warm-up
                     found[name]["latency"].append(probe["done"] - probe["start"])
