@@ -371,7 +371,23 @@ function reportSelections(chart) {
 // whose phone variant has the bar under the map.
 function shownVariant(chart) {
   const figure = chart.__figure, narrow = figure.narrow;
-  return narrow && chart.clientWidth < narrow.below ? { ...figure, ...narrow } : figure;
+  const shown = narrow && chart.clientWidth < narrow.below ? { ...figure, ...narrow } : figure;
+  if (!shown.data.some((trace) => narrowColourbarShown(chart, trace))) return shown;
+  return { ...shown, data: shown.data.map((trace) => withNarrowColourbar(chart, trace)) };
+}
+
+// A map's colour bar may carry the one a narrow chart shows (its meta.narrowColourbar: the width in
+// pixels it is for, "below", and the bar, with fewer labels), where the wide one's ran into each other.
+const narrowColourbarShown = (chart, trace) => chart.clientWidth < trace.meta?.narrowColourbar?.below;
+function withNarrowColourbar(chart, trace) {
+  if (!narrowColourbarShown(chart, trace)) return trace;
+  return { ...trace, marker: { ...trace.marker, colorbar: trace.meta.narrowColourbar.colorbar } };
+}
+
+// the widths at which a figure's drawing changes (its narrow variant, a narrow colour bar)
+function variantWidths(figure) {
+  const colourbars = (figure.data || []).map((trace) => trace.meta?.narrowColourbar?.below);
+  return [figure.narrow?.below, ...colourbars].filter((below) => below !== undefined);
 }
 
 // Plotly measures every tick label on every draw to hide one that would stick out of the chart
@@ -663,8 +679,8 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
       let lastWidth = chart.clientWidth;
       chart.__resizeObserver = new ResizeObserver(() => {
         if (chart.clientWidth !== lastWidth && chart.isConnected) {
-          const below = chart.__figure.narrow?.below;
-          const crossed = below !== undefined && (chart.clientWidth < below) !== (lastWidth < below);
+          const width = chart.clientWidth;
+          const crossed = variantWidths(chart.__figure).some((below) => (width < below) !== (lastWidth < below));
           lastWidth = chart.clientWidth;
           if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
             Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below

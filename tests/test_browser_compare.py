@@ -220,19 +220,44 @@ TICK_LABELS_OUTSIDE = """() => Array.from(document.querySelectorAll('.live-chart
 })"""
 
 
+#: the legend entries drawn beyond their chart's top or sides (a phone's legend on more rows than its room)
+LEGEND_ENTRIES_OUTSIDE = """() => Array.from(document.querySelectorAll('.live-chart.js-plotly-plot'))
+.flatMap((chart) => {
+  const frame = chart.querySelector('svg.main-svg').getBoundingClientRect();
+  return Array.from(chart.querySelectorAll('.legend .traces'))
+    .map((entry) => [entry.textContent, entry.getBoundingClientRect()])
+    .filter(([, box]) => box.top < frame.top - 1 || box.left < frame.left - 1 || box.right > frame.right + 1)
+    .map(([name]) => name);
+})"""
+#: the colour bars' labels that plotly turned on end, or that run into their neighbour
+COLOURBAR_LABELS_CLASHING = """() => Array.from(document.querySelectorAll('.live-chart.js-plotly-plot'))
+.flatMap((chart) => {
+  const labels = Array.from(chart.querySelectorAll('.colorbar [class$=tick] > text'))
+    .map((label) => [label.textContent, label.getBoundingClientRect(), label.getAttribute('transform') || ''])
+    .sort((first, second) => first[1].left - second[1].left);
+  const turned = labels.filter(([, , transform]) => /rotate\\((?!0[,)])/.test(transform)).map(([text]) => text);
+  const clashing = labels.slice(1).filter(([, box], at) => box.left < labels[at][1].right).map(([text]) => text);
+  return [...turned, ...clashing];
+})"""
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE, PROJECTOR], ids=["desktop", "phone", "1280x720"])
 @pytest.mark.parametrize(
     ("path", "charts"),
     [("?objective=rosenbrock", 3), ("?objective=beale", 3), *((page[1], page[3]) for page in PAGES_WITH_CHARTS[1:])],
     ids=["compare-rosenbrock", "compare-beale", *(page[0] for page in PAGES_WITH_CHARTS[1:])],
 )
-def test_every_tick_label_is_drawn_inside_its_chart(served_app, browser, viewport, path, charts):
+def test_every_label_is_drawn_inside_its_chart_and_clear_of_the_others(served_app, browser, viewport, path, charts):
     """Plotly's check that hides a label sticking out of its chart is left out (it measured every
-    label on every draw): the margins must keep every label inside, on every screen."""
+    label on every draw): the margins must keep every label inside, on every screen. On a phone the
+    legends of long names took more rows than their room, and the maps' colour bars had their labels
+    turned on end or run together."""
     page = open_page(browser, f"{served_app.url}/{path}", viewport, charts=charts)
     assert page.evaluate(TICK_LABELS_OVERFLOW_MODES) == ["allow"]
     assert page.evaluate(VISIBLE_TICK_LABELS) > 5
     assert page.evaluate(TICK_LABELS_OUTSIDE) == []
+    assert page.evaluate(LEGEND_ENTRIES_OUTSIDE) == []
+    assert page.evaluate(COLOURBAR_LABELS_CLASHING) == []
     page.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import zlib
 
 import numpy as np
@@ -284,7 +285,7 @@ def test_step_size_figure_per_coordinate_with_reference():
 
 
 def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
-    # a path and the known minima fit one legend row; the two arrow entries make a second row
+    # a path and the known minima fit one legend row; the two arrow entries make two more on a phone
     assert figures.contour_figure(surface, paths[:1])["layout"]["margin"]["t"] == 64
     anatomy = figures.anatomy_figure(surface, paths[1], 5, np.array([0.1, 0.2]), np.array([0.3, -0.1]))
     assert [trace["name"] for trace in anatomy["data"] if trace.get("showlegend", True)] == [
@@ -293,7 +294,8 @@ def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
         "SGD's step (−α g)",
         "RMSProp's step",
     ]
-    assert anatomy["layout"]["margin"]["t"] == 68
+    # on a phone the two arrows' long names do not fit side by side: three rows, not two
+    assert anatomy["layout"]["margin"]["t"] == 92
 
 
 def test_projected_figures_are_larger_and_leave_the_original_as_it_was(surface, paths):
@@ -500,3 +502,31 @@ def test_a_narrow_maps_colour_bar_has_three_level_labels_and_its_title_below(sur
     assert narrow["ticktext"][0] == labels[0]
     assert narrow["title"] == {"text": surface.background.levels.title, "side": "bottom"}
     assert (narrow["tickangle"], narrow["ticklabelposition"]) == (0, "outside")
+
+
+def test_a_legend_of_long_names_gets_the_rows_it_takes_on_a_phone():
+    """Update anatomy's four entries took three rows on a phone, not two, and the first was cut off."""
+    from rmsprop_lab.figures.style import legend_rows_on_a_phone, legend_top_margin
+
+    anatomy = ["RMSProp", "known minimum", "SGD's step (−α g)", "RMSProp's step"]
+    assert legend_rows_on_a_phone(anatomy) == 3
+    assert legend_rows_on_a_phone(["SGD", "Momentum", "RMSProp"]) == 2  # two short names a row
+    assert legend_rows_on_a_phone([]) == 0
+    traces = [{"name": name} for name in anatomy] + [{"name": "f", "showlegend": False}]
+    assert legend_top_margin(traces) == 20 + 24 * 3
+
+
+def test_a_maps_wide_colour_bar_carries_the_narrow_one_for_a_phone(surface):
+    """The browser shows it on a chart narrower than its "below" (plotly turned the wide bar's labels
+    on end there, or ran them together); a bar of short labels fits as it is."""
+    from rmsprop_lab.figures.surface import NARROW_COLOURBAR_BELOW_PX
+
+    bar_trace = figures.contour_figure(surface, [])["data"][0]
+    narrow = bar_trace["meta"]["narrowColourbar"]
+    assert narrow["below"] == NARROW_COLOURBAR_BELOW_PX
+    assert narrow["colorbar"] == figures.contour_figure(surface, [], narrow=True)["data"][0]["marker"]["colorbar"]
+    assert "meta" not in figures.contour_figure(surface, [], narrow=True)["data"][0]  # narrow already
+    short = dataclasses.replace(
+        surface, background=dataclasses.replace(surface.background, tick_labels=["20", "40", "60", "80"])
+    )
+    assert "meta" not in figures.contour_figure(short, [])["data"][0]

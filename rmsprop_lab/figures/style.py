@@ -7,7 +7,6 @@ one fixed colour per optimizer kind so a method looks the same in every chart an
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -127,11 +126,29 @@ def layout(
     return spec
 
 
+#: The width a legend has on a phone (390 px: the page's padding and the plot's margins taken off).
+PHONE_LEGEND_PX = 280
+#: A legend entry's width on a phone: its symbol and gaps, and each character of its name.
+LEGEND_ENTRY_PX, LEGEND_CHARACTER_PX = 40, 7
+
+
+def legend_rows_on_a_phone(names: Sequence[str]) -> int:
+    """How many rows a legend of ``names`` takes on a phone: two entries per row at most, and
+    fewer where long names do not fit side by side (plotly starts a row when the next one does not)."""
+    rows, used, in_row = 1, 0, 0
+    for name in names:
+        width = LEGEND_ENTRY_PX + LEGEND_CHARACTER_PX * len(name)
+        if in_row and (in_row == 2 or used + width > PHONE_LEGEND_PX):
+            rows, used, in_row = rows + 1, 0, 0
+        used, in_row = used + width, in_row + 1
+    return rows if names else 0
+
+
 def legend_top_margin(traces: Sequence[dict]) -> int:
-    """Room above the plot for the legend of ``traces`` (those not kept out of it), which wraps to
-    two entries per row on a phone."""
-    entries = sum(trace.get("showlegend", True) for trace in traces)
-    return max(64, 20 + 24 * math.ceil(entries / 2))
+    """Room above the plot for the legend of ``traces`` (those not kept out of it), as it wraps
+    on a phone (``legend_rows_on_a_phone``)."""
+    names = [str(trace.get("name", "")) for trace in traces if trace.get("showlegend", True)]
+    return max(64, 20 + 24 * legend_rows_on_a_phone(names))
 
 
 def plain_axis(**more) -> dict:

@@ -184,6 +184,11 @@ def axis_ranges(surface: Surface) -> tuple[list[float], list[float]]:
 
 #: The labels a narrow chart's colour bar has room for, in presentation mode's larger font too.
 NARROW_COLOURBAR_TICKS = 3
+#: A chart narrower than this (a phone's) shows the narrow colour bar: the wide one's labels ran
+#: into each other, or plotly turned them on end.
+NARROW_COLOURBAR_BELOW_PX = 560
+#: Colour-bar labels this short (20, 40, 60, 80) fit a phone's bar side by side as they are.
+SHORT_LABEL_CHARACTERS = 3
 
 
 def surface_colourbar(background: SurfaceBackground, beside: bool = False, narrow: bool = False) -> dict:
@@ -203,8 +208,14 @@ def surface_colourbar(background: SurfaceBackground, beside: bool = False, narro
 
 def colourbar_trace(background: SurfaceBackground, beside: bool = False, narrow: bool = False) -> dict:
     """The surface's colour bar (``surface_colourbar``) on a trace of its own, since the surface
-    itself is an image."""
+    itself is an image. A wide bar under the plot, unless its labels are short, carries the narrow
+    one in its ``meta``, for the browser to show on a chart narrower than ``NARROW_COLOURBAR_BELOW_PX``
+    (a phone's)."""
     colourbar = surface_colourbar(background, beside, narrow)
+    more = {}
+    if not (beside or narrow) and max(map(len, background.tick_labels), default=0) > SHORT_LABEL_CHARACTERS:
+        narrow_bar = surface_colourbar(background, narrow=True)
+        more["meta"] = {"narrowColourbar": {"below": NARROW_COLOURBAR_BELOW_PX, "colorbar": narrow_bar}}
     return empty_trace(
         "f",
         mode="markers",
@@ -218,6 +229,7 @@ def colourbar_trace(background: SurfaceBackground, beside: bool = False, narrow:
         },
         hoverinfo="skip",
         showlegend=False,
+        **more,
     )
 
 
