@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rmsprop_core import RMSProp, get_objective, optimize, read_trajectories_csv
+from rmsprop_core.objectives import quadratic_valley
 from rmsprop_lab import chart_component
 
 from .browser_support import (
@@ -258,6 +259,21 @@ def test_every_label_is_drawn_inside_its_chart_and_clear_of_the_others(served_ap
     assert page.evaluate(TICK_LABELS_OUTSIDE) == []
     assert page.evaluate(LEGEND_ENTRIES_OUTSIDE) == []
     assert page.evaluate(COLOURBAR_LABELS_CLASHING) == []
+    page.close()
+
+
+def test_the_loss_axis_stops_at_ten_to_the_minus_twenty(served_app, browser):
+    """On the default page (the valley) RMSProp reaches the minimum exactly, f − f* = 0, drawn at
+    the smallest positive float: the axis reached down to 10⁻³⁰⁸, a label every 45 powers of ten
+    and the decades that matter squashed into its top tenth."""
+    page = open_page(browser, served_app.url, charts=3)
+    loss_axis = page.evaluate(
+        "() => { const axis = document.querySelectorAll('.live-chart.js-plotly-plot')[1]._fullLayout.yaxis;"
+        " return [axis.type, axis.range]; }"
+    )
+    assert loss_axis[0] == "log" and loss_axis[1][0] == -20
+    valley = quadratic_valley(100.0, 0.0)
+    assert optimize(RMSProp(lr=0.1, rho=0.999), valley, (-4.0, 0.3), 500).losses.min() == 0.0  # still so
     page.close()
 
 

@@ -252,6 +252,8 @@ def test_small_multiples_share_axes_and_colour_scale(surface, paths):
 def test_loss_figure_log_gap_or_linear(paths):
     figure = go.Figure(figures.loss_figure(paths, min_value=0.0))
     assert figure.layout.yaxis.type == "log" and len(figure.data) == 2
+    # a loss that converges for ever runs off the bottom at 10⁻²⁰ (in data units: plotly's clipmin)
+    assert figure.layout.yaxis.autorangeoptions.clipmin == 1e-20
     assert (np.asarray(figure.data[0].y) > 0).all()
     saddle = go.Figure(figures.loss_figure(paths, min_value=None))
     assert saddle.layout.yaxis.type == "linear"

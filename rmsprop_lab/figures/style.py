@@ -159,14 +159,20 @@ def grid_axis(**more) -> dict:
     return {"showgrid": True, "gridcolor": GRID_COLOUR, "zeroline": False, **more}
 
 
+#: The lowest a line chart's log axis reaches: a loss converging for ever (f − f* at 10⁻³¹⁵ on the
+#: ellipse) squashed the decades that matter into the chart's top tenth; lower points run off its
+#: bottom edge, and the results table has the numbers.
+LOG_AXIS_FLOOR = 1e-20
+
+
 def _log_axis_ticks(values, most_ticks: int = 7) -> dict:
-    """Whole-decade ticks (no 2/5 clutter) when the data span two decades or more, spaced so that
-    at most about ``most_ticks`` labels appear."""
+    """Whole-decade ticks (no 2/5 clutter) when the data span two decades or more (down to
+    ``LOG_AXIS_FLOOR``), spaced so that at most about ``most_ticks`` labels appear."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if finite.size == 0:
         return {}
-    decades = np.log10(finite.max()) - np.log10(finite.min())
+    decades = np.log10(finite.max()) - np.log10(max(finite.min(), LOG_AXIS_FLOOR))
     if decades < 2:
         return {}
     return {"dtick": int(np.ceil(decades / most_ticks))}
@@ -189,6 +195,8 @@ def line_chart_layout(
     y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
     if log_y:
         y_axis.update(_log_axis_ticks(np.concatenate([line["y"] for line in lines])))
+        # in the axis's range units, which for a log axis are powers of ten
+        y_axis["autorangeoptions"] = {"clipmin": LOG_AXIS_FLOOR}
     return layout(
         height,
         title=title,
