@@ -106,6 +106,7 @@ def decay_charts(choice, objective, symbol: str, rhos: list, steps: int) -> None
                     title=f"Steps to settle: f − f* ≤ {tolerance:g} to the end",
                     y_title="steps",
                     notes=notes,
+                    hatched=[r < 0 for r in settled],
                 ),
                 key="decay_bars",
             )

@@ -184,6 +184,9 @@ def test_decay_explorer_steps_to_settle_from_one_broadcast_run():
     assert [row["steps to settle"] for row in rows] == [str(r) if r >= 0 else "not settled" for r in settled]
     bars = charts(at)[2]["data"][0]
     assert list(bars["y"]) == [int(r) if r >= 0 else 200 for r in settled]
+    # a run that never settled is drawn to the top, hatched, and its hover says so rather than "200"
+    assert bars["marker"]["pattern"]["shape"] == ["" if r >= 0 else "/" for r in settled]
+    assert "/" in bars["marker"]["pattern"]["shape"] and "%{text}" in bars["hovertemplate"]
     assert len(charts(at)) == 4
     # the step sizes: x solid, y dotted, one legend entry per ρ for both lines, and the engine's numbers
     lines = charts(at)[3]["data"]

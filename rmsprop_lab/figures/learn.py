@@ -73,18 +73,24 @@ def bar_figure(
     title: str,
     y_title: str,
     notes: Sequence[str] = (),
+    hatched: Sequence[bool] = (),
     height: int = 320,
 ) -> dict:
-    """One bar per label; ``notes`` (e.g. "not reached") are written on the bars."""
+    """One bar per label; ``notes`` (e.g. "not settled") are written on the bars and shown on
+    hover instead of the value; ``hatched`` bars stand for no value (a run that never settled drawn
+    to the top), so they do not read as the tallest measured ones."""
+    marker = {"color": list(colours)}
+    if any(hatched):
+        marker["pattern"] = {"shape": ["/" if mark else "" for mark in hatched], "solidity": 0.4}
     trace = {
         "type": "bar",
         "x": list(labels),
         "y": list(values),
-        "marker": {"color": list(colours)},
+        "marker": marker,
         "text": list(notes) if notes else None,
         "textposition": "outside",
         "cliponaxis": False,
-        "hovertemplate": "%{x}<br>%{y}<extra></extra>",
+        "hovertemplate": f"%{{x}}<br>{'%{text}' if notes else '%{y}'}<extra></extra>",
     }
     return {
         "data": [trace],
