@@ -112,6 +112,8 @@ def update_lab(choice, spec, steps: int, trajectory) -> None:
                 surface, path, step, parts.update, parts.sgd_step, view_box=view, uirevision=f"{choice}-{steps}"
             ),
             key="anatomy_arrows",
+            # on a projector, Back / Next / Reset and the step slider above stay on the screen with it
+            present_room_above=presentation.CONTROLS_ROW_PX,
         )
 
     st.subheader("Your turn")
