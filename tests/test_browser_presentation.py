@@ -189,18 +189,24 @@ def test_a_projected_mission_shows_the_map_and_every_flight_computer_at_once(ser
 
 
 @pytest.mark.parametrize(
-    ("path", "charts", "sliders"),
+    ("path", "charts", "sliders", "buttons"),
     [
-        ("sweep", 1, (("ε (fixed)", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001"))),
-        ("decay", 4, (("Learning rate α", "0.05"), ("Epsilon ε", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001"))),
+        ("sweep", 1, (("ε (fixed)", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001")), ()),
+        (
+            "decay",
+            4,
+            (("Learning rate α", "0.05"), ("Epsilon ε", "1e-06"), ("Tolerance (f − f* ≤ tol)", "0.001")),
+            (),
+        ),
+        ("anatomy", 1, (("Update number", "1"),), ("◀ Back", "Next ▶", "Reset")),
     ],
 )
 def test_a_projected_page_keeps_its_controls_row_on_the_screen_with_the_chart(
-    served_app, browser, path, charts, sliders
+    served_app, browser, path, charts, sliders, buttons
 ):
-    """The Sweep's map and the Decay explorer's paths leave the room of the controls' row above them
-    (presentation.CONTROLS_ROW_PX): the class sees what the teacher moves, label and value, with the
-    whole chart."""
+    """The Sweep's map, the Decay explorer's paths and the update's arrows leave the room of the
+    controls' row above them (presentation.CONTROLS_ROW_PX): the class sees what the teacher moves,
+    label and value, with the whole chart (the anatomy's Back / Next / Reset were under the header)."""
     page = open_page(browser, f"{served_app.url}/{path}?present=1", PROJECTOR, charts=charts)
     page.wait_for_function(
         """() => { const chart = document.querySelector('.live-chart');
@@ -215,6 +221,8 @@ def test_a_projected_page_keeps_its_controls_row_on_the_screen_with_the_chart(
         assert page.get_by_text(label, exact=True).evaluate(on_screen), label
         slider = page.get_by_role("slider", name=label)
         assert slider.evaluate(on_screen) and slider.get_attribute("aria-valuetext") == value, label
+    for name in buttons:
+        assert page.get_by_role("button", name=name, exact=True).evaluate(on_screen), name
     page.close()
 
 
