@@ -120,8 +120,19 @@ def rmsprop_controls() -> None:
         "many courses gamma.",
     )
     settings.ladder("eps", "Epsilon ε")
-    settings.checkbox("eps_in_sqrt", "ε inside the square root (Keras 3, optax)")
-    settings.checkbox("centered", "Centered (divide by the gradient's variance)")
+    # short labels, the details in their help: the panel's column cut longer ones off with "…"
+    settings.checkbox(
+        "eps_in_sqrt",
+        "ε inside the √",
+        help="Divides by √(s + ε), as Keras 3, optax and TensorFlow 1 do; unticked, by √s + ε, as the lesson "
+        "and PyTorch do.",
+    )
+    settings.checkbox(
+        "centered",
+        "Centered (variance of g)",
+        help="Divides by the root of g's running variance, s minus the square of g's running mean, not of s "
+        "(PyTorch's and TensorFlow 1's centered=True).",
+    )
     settings.ladder("rms_mu", "Momentum μ")
 
 
@@ -255,7 +266,14 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             if settings["view"] == "overlay" or not paths:
                 main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
             else:
-                main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
+                per_row = (
+                    figures.PROJECTED_MULTIPLES_PER_ROW
+                    if presentation.presenting()
+                    else figures.SMALL_MULTIPLES_PER_ROW
+                )
+                main_figure = figures.small_multiples_figure(
+                    surface, paths, upto=shown_upto, uirevision=revision, per_row=per_row
+                )
             live_chart(main_figure, key=CHARTS["main"], playback_steps=steps)
         leaving = [result.label for result in results if leaves_view(result.points, surface)]
         if leaving:

@@ -140,6 +140,20 @@ def test_side_by_side_view(app):
     assert {"xaxis", "xaxis2", "xaxis3"} <= set(main["layout"])
     assert trace(main, "RMSProp")["xaxis"] == "x3"
     assert app.query_params["view"] == "side by side"
+    assert main["layout"]["yaxis3"]["domain"][1] < main["layout"]["yaxis"]["domain"][0]  # two a row: RMSProp below
+
+
+def test_side_by_side_on_a_projector_puts_three_panels_in_a_row(app):
+    """Presentation mode stretches the chart to the screen's height at larger fonts: two rows of
+    panels were squashed into strips, each row's titles on the tick labels of the row above."""
+    app.radio(key=key("view")).set_value("side by side").run()
+    app.toggle(key=key("present")).set_value(True).run()
+    main = figure(app)
+    assert [main["layout"][f"yaxis{suffix}"]["domain"] for suffix in ("2", "3")] == [
+        main["layout"]["yaxis"]["domain"]
+    ] * 2
+    lefts = [main["layout"][f"xaxis{suffix}"]["domain"][0] for suffix in ("", "2", "3")]
+    assert lefts == sorted(lefts) and len(set(lefts)) == 3
 
 
 def test_replay_slider_truncates_the_paths(app):

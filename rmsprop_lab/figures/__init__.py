@@ -12,7 +12,9 @@ names what the pages, the app's modules and the tests use.
 """
 
 from .compare import (
+    PROJECTED_MULTIPLES_PER_ROW,
     SCRUB_LADDER_BYTES,
+    SMALL_MULTIPLES_PER_ROW,
     ScrubLadder,
     SensitivityCurve,
     animated_contour_figure,
@@ -49,9 +51,11 @@ from .sweep import picked_cells, sweep_curve_figure, sweep_heatmap_figure
 __all__ = [
     "OPTIMIZER_COLOURS",
     "PLOT_CONFIG",
+    "PROJECTED_MULTIPLES_PER_ROW",
     "SCRUB_LADDER_BYTES",
     "SELECTABLE_PLOT_CONFIG",
     "SERIES_COLOURS",
+    "SMALL_MULTIPLES_PER_ROW",
     "SURFACE_COLOURSCALE",
     "PathData",
     "ScrubLadder",

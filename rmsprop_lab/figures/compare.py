@@ -28,6 +28,9 @@ from .surface import (
 
 #: Small multiples side by side, at most: three made 65 px wide panels on a phone.
 SMALL_MULTIPLES_PER_ROW = 2
+#: On a projector: its chart is wide, and as tall as the screen, which two rows of panels at its
+#: larger fonts squashed into strips, each row's title on the row above's tick labels.
+PROJECTED_MULTIPLES_PER_ROW = 3
 
 
 def contour_figure(
@@ -86,13 +89,19 @@ def _map_title(path: PathData, centre: float) -> dict:
 
 
 def small_multiples_figure(
-    surface: Surface, paths: Sequence[PathData], *, upto: int | None = None, height: int = 420, uirevision=None
+    surface: Surface,
+    paths: Sequence[PathData],
+    *,
+    upto: int | None = None,
+    height: int = 420,
+    uirevision=None,
+    per_row: int = SMALL_MULTIPLES_PER_ROW,
 ) -> dict:
-    """One contour per optimizer, at most two a row (a panel stays wide enough to read on a
-    phone, and its tick labels clear its neighbour's), with shared axes and one shared colour
-    scale; ``height`` is one row's."""
+    """One contour per optimizer, at most ``per_row`` a row (two: a panel stays wide enough to
+    read on a phone, and its tick labels clear its neighbour's), with shared axes and one shared
+    colour scale; ``height`` is one row's."""
     count = max(len(paths), 1)
-    columns = min(count, SMALL_MULTIPLES_PER_ROW)
+    columns = min(count, per_row)
     rows = -(-count // columns)
     # in pixels: one row's plot area (the layout's margins are 64 above and 120 below) and the gap
     # under a row, for its x tick labels and the next row's titles
