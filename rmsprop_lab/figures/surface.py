@@ -380,6 +380,8 @@ def playback_steps(last: int, frames: int = PLAYBACK_FRAMES) -> np.ndarray:
     return np.unique(np.linspace(0, last, min(frames, last + 1)).round().astype(int))
 
 
+#: The 3-D view's left and right margins (room for the playback's buttons at the edge).
+SCENE_SIDE_MARGIN = 8
 #: How far the step slider's rail sits below the top of the ▶ / ❚❚ row, so that it passes under them.
 PLAYBACK_RAIL_DROP = 8
 
@@ -519,6 +521,10 @@ def surface_3d_figure(
         bottom_margin=150,
         # st.plotly_chart draws this figure, without live_chart's fitting of the legend's room
         top_margin=legend_top_margin(traces) + MODEBAR_ROOM,
+        # a scene draws its axes' labels inside itself: the side margins only narrowed it, and on a
+        # phone its sides (the f axis with them) were cut off
+        left_margin=SCENE_SIDE_MARGIN,
+        right_margin=SCENE_SIDE_MARGIN,
         scene={
             "xaxis": {**axis, "title": {"text": "x"}},
             "yaxis": {**axis, "title": {"text": "y"}},
