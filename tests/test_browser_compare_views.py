@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rmsprop_core import Momentum, RMSProp, get_objective, optimize
+from rmsprop_lab import figures
 
 from .browser_support import (
     ARTIFACTS,
@@ -99,7 +100,7 @@ PLAYBACK_BOXES = f"""() => {{
         buttons: all('.updatemenu-button'), readout: readout.map(box),
         rail: all('.slider-rail-rect'), ticks: all('.slider-tick-rect'), colourbar: all('.colorbar .cboutline'),
         colourbarLabels: all('.colorbar [class$=tick] > text'),
-        legend: all('.legend'), modebar: all('.modebar'),
+        legend: all('.legend'), modebar: all('.modebar'), scene: all('#scene'), chart: [box(plot)],
     }};
 }}"""
 
@@ -127,6 +128,9 @@ def test_the_3d_views_controls_legend_and_colour_bar_stay_clear_of_each_other(se
     assert len(labels) >= 2
     assert not any(overlap(left, right) for left, right in itertools.pairwise(labels))
     assert not any(overlap(legend, modebar) for legend in boxes["legend"] for modebar in boxes["modebar"])
+    # the scene as wide as the chart less two narrow margins: a phone's narrower one lost its sides
+    (scene,), (chart,) = boxes["scene"], boxes["chart"]
+    assert scene[2] - scene[0] >= chart[2] - chart[0] - 2 * figures.surface.SCENE_SIDE_MARGIN - 1
     page.close()
 
 
