@@ -194,9 +194,14 @@ def line_chart_layout(
     gets the wider left margin they need."""
     y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
     if log_y:
-        y_axis.update(_log_axis_ticks(np.concatenate([line["y"] for line in lines])))
-        # in the axis's range units, which for a log axis are powers of ten
-        y_axis["autorangeoptions"] = {"clipmin": LOG_AXIS_FLOOR}
+        values = np.concatenate([line["y"] for line in lines])
+        y_axis.update(_log_axis_ticks(values))
+        finite = np.asarray(values, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        # in data units; only under lines that reach above the floor: plotly raises just the
+        # range's low end, so lines wholly below it (a run started at the minimum) reversed the axis
+        if finite.size and finite.max() > 10 * LOG_AXIS_FLOOR:
+            y_axis["autorangeoptions"] = {"clipmin": LOG_AXIS_FLOOR}
     return layout(
         height,
         title=title,
