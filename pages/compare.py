@@ -263,18 +263,21 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
                 theme=None,
             )
         else:
+            narrow = None
             if settings["view"] == "overlay" or not paths:
                 main_figure = figures.contour_figure(surface, paths, upto=shown_upto, uirevision=revision)
             else:
-                per_row = (
-                    figures.PROJECTED_MULTIPLES_PER_ROW
-                    if presentation.presenting()
-                    else figures.SMALL_MULTIPLES_PER_ROW
-                )
-                main_figure = figures.small_multiples_figure(
-                    surface, paths, upto=shown_upto, uirevision=revision, per_row=per_row
-                )
-            live_chart(main_figure, key=CHARTS["main"], playback_steps=steps)
+                main_figure = figures.small_multiples_figure(surface, paths, upto=shown_upto, uirevision=revision)
+                if presentation.presenting():  # a projector's wide chart: three a row; a phone's: two
+                    narrow = (presentation.NARROW_CHART_PX, main_figure)
+                    main_figure = figures.small_multiples_figure(
+                        surface,
+                        paths,
+                        upto=shown_upto,
+                        uirevision=revision,
+                        per_row=figures.PROJECTED_MULTIPLES_PER_ROW,
+                    )
+            live_chart(main_figure, key=CHARTS["main"], playback_steps=steps, narrow=narrow)
         leaving = [result.label for result in results if leaves_view(result.points, surface)]
         if leaving:
             st.caption(f"{', '.join(leaving)}: the path leaves the plotted area; its loss is in the chart below.")

@@ -96,10 +96,6 @@ def settings_text(spec) -> str:
     return ", ".join(f"{name} = {value}" for name, value in spec.hyperparameters().items())
 
 
-#: A map narrower than this, in pixels (a phone; a 4:3 projector's is about 590), keeps its colour bar
-#: under it in presentation mode: beside it, the bar's margin left a phone's map a third as wide.
-NARROW_SCREEN_PX = 480
-
 FLIGHT_COMPUTERS = (
     ("sgd_lr", "SGD α"),
     ("mom_lr", "Momentum α"),
@@ -168,7 +164,7 @@ def flight_lab(mission: Mission, steps: int) -> None:
         live_chart(
             flight_map,
             key="mission_map",
-            narrow=(NARROW_SCREEN_PX, flight_map_with(False, narrow=True)) if presenting else None,
+            narrow=(presentation.NARROW_CHART_PX, flight_map_with(False, narrow=True)) if presenting else None,
         )
     values, link = settings.values(), settings.link()
     st.download_button(

@@ -17,6 +17,12 @@ from . import figures
 #: a projector keeps the row on the screen with the chart, so the class sees what the teacher moves.
 CONTROLS_ROW_PX = 100
 
+#: A chart narrower than this, in pixels (a phone's; a 4:3 projector's map is about 590), shows its
+#: phone variant in presentation mode (``live_chart(narrow=...)``): the mission's map keeps its colour
+#: bar under it, where beside it the bar's margin left the map a third as wide, and Compare's side
+#: by side goes back to two panels a row.
+NARROW_CHART_PX = 480
+
 #: the session's mode and the page that set it: (page, on), kept across reruns and pages
 _PRESENTING = "_presentation_mode"
 

@@ -7,6 +7,7 @@ import pytest
 
 from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tolerance
+from rmsprop_lab import presentation
 from rmsprop_lab.options import LR_OPTIONS
 from rmsprop_lab.schemas import COMPARE
 
@@ -154,6 +155,10 @@ def test_side_by_side_on_a_projector_puts_three_panels_in_a_row(app):
     ] * 2
     lefts = [main["layout"][f"xaxis{suffix}"]["domain"][0] for suffix in ("", "2", "3")]
     assert lefts == sorted(lefts) and len(set(lefts)) == 3
+    # a shared presentation link on a phone: two a row, as without presentation mode
+    phone = main["narrow"]
+    assert phone["below"] == presentation.NARROW_CHART_PX
+    assert phone["layout"]["yaxis3"]["domain"][1] < phone["layout"]["yaxis"]["domain"][0]
 
 
 def test_replay_slider_truncates_the_paths(app):

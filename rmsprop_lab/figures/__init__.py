@@ -14,7 +14,6 @@ names what the pages, the app's modules and the tests use.
 from .compare import (
     PROJECTED_MULTIPLES_PER_ROW,
     SCRUB_LADDER_BYTES,
-    SMALL_MULTIPLES_PER_ROW,
     ScrubLadder,
     SensitivityCurve,
     animated_contour_figure,
@@ -55,7 +54,6 @@ __all__ = [
     "SCRUB_LADDER_BYTES",
     "SELECTABLE_PLOT_CONFIG",
     "SERIES_COLOURS",
-    "SMALL_MULTIPLES_PER_ROW",
     "SURFACE_COLOURSCALE",
     "PathData",
     "ScrubLadder",
