@@ -386,7 +386,8 @@ function withNarrowColourbar(chart, trace) {
 
 // the widths at which a figure's drawing changes (its narrow variant, a narrow colour bar)
 function variantWidths(figure) {
-  const colourbars = (figure.data || []).map((trace) => trace.meta?.narrowColourbar?.below);
+  const traces = [...(figure.data || []), ...(figure.narrow?.data || [])];
+  const colourbars = traces.map((trace) => trace.meta?.narrowColourbar?.below);
   return [figure.narrow?.below, ...colourbars].filter((below) => below !== undefined);
 }
 

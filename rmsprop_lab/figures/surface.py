@@ -463,6 +463,7 @@ def surface_3d_figure(
             # see-through, so the parts of a path behind a hill stay visible
             "opacity": 0.75,
             "name": "f",
+            "showlegend": False,  # plotly leaves a surface out of the legend: no row to make room for
             "hovertemplate": "x %{x:.4g}<br>y %{y:.4g}<br>f %{z:.6g}<extra></extra>",
         }
     ]
