@@ -9,11 +9,11 @@ from rmsprop_lab.chart_component import preload_plotly
 preload_plotly()
 
 from rmsprop_lab import formula_pool  # noqa: E402
-from rmsprop_lab.internals import label_sidebar_button  # noqa: E402
+from rmsprop_lab.internals import phone_styles  # noqa: E402
 from rmsprop_lab.presentation import sidebar_state  # noqa: E402
 
 st.set_page_config(page_title="RMSProp Lab", page_icon="📉", layout="wide", initial_sidebar_state=sidebar_state())
-label_sidebar_button()
+phone_styles()
 # users' formulas are read in worker processes; started with the server, they import sympy at once
 formula_pool.shared()
 

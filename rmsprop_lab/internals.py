@@ -29,18 +29,24 @@ def ensure_routed() -> None:
 SIDEBAR_BUTTON_LABEL = "Function & settings"
 
 
-def label_sidebar_button() -> None:
-    """Write what the collapsed sidebar holds beside its "»" button (on a phone the sidebar starts
-    collapsed, and the function picker was behind an unlabelled "»").
+def phone_styles() -> None:
+    """Two styles for a phone, on Streamlit's own elements:
 
-    Streamlit draws that button with ``data-testid="stExpandSidebarButton"`` and no visible text; a
-    style element adds the label after its icon. (Checked against Streamlit 1.67's frontend;
-    ``test_on_a_phone_the_sidebar_button_says_what_it_opens`` fails if an upgrade changes it.)
+    - what the collapsed sidebar holds, written beside its "»" button (on a phone the sidebar starts
+      collapsed, and the function picker was behind an unlabelled "»"): Streamlit draws that button
+      with ``data-testid="stExpandSidebarButton"`` and no visible text, and the style adds the label
+      after its icon;
+    - a Markdown table wider than the page scrolls sideways in its ``stMarkdownContainer``: Streamlit
+      leaves it overflowing into a clipped column, and the results' last columns were out of reach.
+
+    (Checked against Streamlit 1.67's frontend; ``test_on_a_phone_the_sidebar_button_says_what_it_opens``
+    and ``test_on_a_phone_a_wide_table_scrolls_sideways`` fail if an upgrade changes them.)
     """
     st.html(
         f"""<style>
 [data-testid="stExpandSidebarButton"] {{ width: auto; gap: 0.25rem; padding-right: 0.5rem; }}
 [data-testid="stExpandSidebarButton"]::after {{ content: "{SIDEBAR_BUTTON_LABEL}"; font-size: 0.875rem; }}
+[data-testid="stMarkdownContainer"]:has(> table) {{ overflow-x: auto; }}
 </style>"""
     )
 

@@ -146,6 +146,21 @@ def test_on_a_phone_the_sidebar_button_says_what_it_opens(served_app, browser):
     page.close()
 
 
+def test_on_a_phone_a_wide_table_scrolls_sideways(served_app, browser):
+    """Compare's results are wider than a phone: their last columns were clipped, out of reach."""
+    page = open_page(browser, served_app.url, PHONE, charts=3)
+    table = page.locator("[data-testid=stMarkdownContainer] table").filter(has_text="diverged at step")
+    last_header = table.locator("th").last
+    assert last_header.inner_text() == "diverged at step"
+    assert last_header.bounding_box()["x"] > PHONE["width"]  # beyond the screen's right edge at first
+    holder = table.locator("xpath=..")
+    assert holder.evaluate("box => box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX") == "auto"
+    holder.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    box = last_header.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]  # scrolled into view
+    page.close()
+
+
 # every page, plus the views the defects were seen in (a saddle, side by side, the ε sweep)
 _VARIANTS = {
     "compare": [
