@@ -227,8 +227,21 @@ def test_a_projected_page_keeps_its_controls_row_on_the_screen_with_the_chart(
 
 
 def open_mission_recording_frames(served_app, browser):
-    """The projected mission, with window.__shown listing the name of every frame plotly shows."""
+    """The projected mission, with window.__shown listing the name of every frame plotly shows, once
+    the page has stopped growing: the content below the map, drawn last, adds a scrollbar, and the
+    map's redraw at its narrower width (a chart that fitted its legend's room draws again) would
+    show a flight's frame twice."""
     page = open_page(browser, f"{served_app.url}/mission?present=1", PROJECTOR, charts=1)
+    page.wait_for_function(
+        """() => new Promise((done) => {
+            const main = document.querySelector('[data-testid=stMainBlockContainer]');
+            const chart = document.querySelector('.js-plotly-plot');
+            const size = () => `${main.scrollHeight} ${chart.clientWidth}`;
+            const before = size();
+            setTimeout(() => done(size() === before), 600);
+        })""",
+        polling=100,
+    )
     page.evaluate(
         """() => {
             window.__shown = [];
