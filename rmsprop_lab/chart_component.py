@@ -371,16 +371,17 @@ function reportSelections(chart) {
 // whose phone variant has the bar under the map.
 function shownVariant(chart) {
   const figure = chart.__figure, narrow = figure.narrow;
-  const shown = narrow && chart.clientWidth < narrow.below ? { ...figure, ...narrow } : figure;
-  if (!shown.data.some((trace) => narrowColourbarShown(chart, trace))) return shown;
-  return { ...shown, data: shown.data.map((trace) => withNarrowColourbar(chart, trace)) };
+  const width = chart.clientWidth;  // read once: this runs on every frame of a flight
+  const shown = narrow && width < narrow.below ? { ...figure, ...narrow } : figure;
+  if (!shown.data.some((trace) => narrowColourbarShown(width, trace))) return shown;
+  return { ...shown, data: shown.data.map((trace) => withNarrowColourbar(width, trace)) };
 }
 
 // A map's colour bar may carry the one a narrow chart shows (its meta.narrowColourbar: the width in
 // pixels it is for, "below", and the bar, with fewer labels), where the wide one's ran into each other.
-const narrowColourbarShown = (chart, trace) => chart.clientWidth < trace.meta?.narrowColourbar?.below;
-function withNarrowColourbar(chart, trace) {
-  if (!narrowColourbarShown(chart, trace)) return trace;
+const narrowColourbarShown = (width, trace) => width < trace.meta?.narrowColourbar?.below;
+function withNarrowColourbar(width, trace) {
+  if (!narrowColourbarShown(width, trace)) return trace;
   return { ...trace, marker: { ...trace.marker, colorbar: trace.meta.narrowColourbar.colorbar } };
 }
 

@@ -159,23 +159,27 @@ def grid_axis(**more) -> dict:
     return {"showgrid": True, "gridcolor": GRID_COLOUR, "zeroline": False, **more}
 
 
-#: The lowest a line chart's log axis reaches: a loss converging for ever (f − f* at 10⁻³¹⁵ on the
-#: ellipse) squashed the decades that matter into the chart's top tenth; lower points run off its
-#: bottom edge, and the results table has the numbers.
+#: The lowest a line chart's log axis reaches: a loss reaching the minimum exactly (f − f* drawn at
+#: the smallest float, 10⁻³⁰⁸, on the default page) squashed the decades that matter into the
+#: chart's top tenth; lower points run off its bottom edge, and the results table has the numbers.
 LOG_AXIS_FLOOR = 1e-20
 
 
-def _log_axis_ticks(values, most_ticks: int = 7) -> dict:
-    """Whole-decade ticks (no 2/5 clutter) when the data span two decades or more (down to
-    ``LOG_AXIS_FLOOR``), spaced so that at most about ``most_ticks`` labels appear."""
+def _log_axis_fit(values, most_ticks: int = 7) -> dict:
+    """A log axis fitted to ``values``: clipped at ``LOG_AXIS_FLOOR`` under lines that reach a
+    decade above it (plotly's clipmin, in data units, raises only the range's low end, so lines
+    wholly below it, a run started at the minimum, would reverse the axis), and whole-decade ticks
+    (no 2/5 clutter) when the data span two decades or more down to the floor, spaced so that at
+    most about ``most_ticks`` labels appear."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if finite.size == 0:
         return {}
+    fit = {"autorangeoptions": {"clipmin": LOG_AXIS_FLOOR}} if finite.max() > 10 * LOG_AXIS_FLOOR else {}
     decades = np.log10(finite.max()) - np.log10(max(finite.min(), LOG_AXIS_FLOOR))
-    if decades < 2:
-        return {}
-    return {"dtick": int(np.ceil(decades / most_ticks))}
+    if decades >= 2:
+        fit["dtick"] = int(np.ceil(decades / most_ticks))
+    return fit
 
 
 def line_chart_layout(
@@ -194,14 +198,7 @@ def line_chart_layout(
     gets the wider left margin they need."""
     y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
     if log_y:
-        values = np.concatenate([line["y"] for line in lines])
-        y_axis.update(_log_axis_ticks(values))
-        finite = np.asarray(values, dtype=float)
-        finite = finite[np.isfinite(finite)]
-        # in data units; only under lines that reach above the floor: plotly raises just the
-        # range's low end, so lines wholly below it (a run started at the minimum) reversed the axis
-        if finite.size and finite.max() > 10 * LOG_AXIS_FLOOR:
-            y_axis["autorangeoptions"] = {"clipmin": LOG_AXIS_FLOOR}
+        y_axis.update(_log_axis_fit(np.concatenate([line["y"] for line in lines])))
     return layout(
         height,
         title=title,
