@@ -25,9 +25,9 @@ Playwright, and reports:
   200x200 go.Contour), run in the same way.
 
 The end is detected in the page: the keydown time is recorded; the press is done when every
-chart that shows the changed value has drawn since (Plotly's afterplot/react event, or a newly
-mounted chart with its SVG) and ``data-test-script-state`` says the app is not running; then two
-animation frames are awaited.
+chart that shows the changed value has drawn since (Plotly's afterplot, react or transitioned
+event, or a newly mounted chart with its SVG) and ``data-test-script-state`` says the app is not
+running; then two animation frames are awaited.
 
     python bench/bench_ui.py [--presses 20] [--moves 40] [--interleaved-only]
 """
@@ -83,6 +83,7 @@ ARM_PROBE = """(charts) => {
         const mark = () => { if (probe.start !== null) { drawn.add(plot); check(); } };
         plot.on('plotly_afterplot', mark);
         plot.on('plotly_react', mark);
+        plot.on('plotly_transitioned', mark);  // new points alone: drawn by Plotly.animate
       }
     }
     probe.drawn = drawn.size;

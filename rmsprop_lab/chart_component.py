@@ -402,6 +402,38 @@ function withoutTickOverflowCheck(layout) {
   return unchecked;
 }
 
+// A new figure that differs from the drawn one only in some traces' points, on a chart whose axes
+// all have fixed ranges (a map), is drawn by Plotly.animate with no transition: it draws those
+// traces alone, where Plotly.react draws the whole chart anew (axes, colour bar, legend, every
+// trace). A chart whose axes fit its data (a loss curve's) is drawn whole: Plotly.animate would
+// keep their old ranges, and after Plotly.react with a transition they no longer fit.
+const POINT_KEYS = ["x", "y", "customdata"];
+const INSTANTLY = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+const fixedAxes = (layout) => Object.entries(layout).every(
+  ([name, axis]) => !/^[xy]axis[0-9]*$/.test(name) || (Array.isArray(axis?.range) && axis.autorange !== true),
+);
+// what a draw was given, as text: everything but the traces' points, and the points of each trace
+function drawnSignature(data, layout, config) {
+  const pointsLeftOut = (trace) => function (key, value) {
+    return this === trace && POINT_KEYS.includes(key) ? undefined : value;
+  };
+  return {
+    rest: JSON.stringify([layout, config]),
+    traces: data.map((trace) => JSON.stringify(trace, pointsLeftOut(trace))),
+    points: data.map((trace) => JSON.stringify(POINT_KEYS.map((key) => trace[key] ?? null))),
+  };
+}
+// the traces whose points alone changed since the chart's last draw, or null when anything else
+// changed too (or the chart shows something other than that draw: a playback's shortened paths)
+function changedPointsOnly(chart, before, after) {
+  if (!before || !after || !chart._fullLayout || before.rest !== after.rest) return null;
+  if (before.traces.length !== after.traces.length || before.traces.some((trace, i) => trace !== after.traces[i])) {
+    return null;
+  }
+  const changed = after.points.map((points, i) => (points !== before.points[i] ? i : -1)).filter((i) => i >= 0);
+  return changed.length ? changed : null;
+}
+
 function draw(Plotly, chart, figure) {
   // a flight would outlive Plotly.react, beyond ❚❚'s reach: stopped with the drawn figure's ❚❚, and
   // flown on from the same frame once redrawn, unless ❚❚ or Space comes first
@@ -409,8 +441,12 @@ function draw(Plotly, chart, figure) {
   if (flying) pressFlightButton(chart, "pause");
   chart.__figure = figure;
   const shown = shownVariant(chart);
+  // the traces a scrub drew straight into the SVG are drawn again whatever changed
+  const scrubbed = chart.__scrubOrigin === undefined ? [] : Array.from(chart.__scrubbedTraces || []);
   chart.__scrubOrigin = undefined;  // the figure is the server's again
+  chart.__scrubbedTraces = undefined;
   clearTimeout(chart.__scrubRestore);
+  const played = chart.__playback?.step != null;  // its paths are drawn shortened
   if (figure.playback) {
     const playback = chart.__playback || playbackControls(Plotly, chart);
     playback.stop();  // a new figure (a changed setting) shows its own state; play starts over
@@ -418,23 +454,43 @@ function draw(Plotly, chart, figure) {
     playback.step = null;
     playback.readout.textContent = "";
   }
-  const drawn = Plotly.react(chart, {
-    data: withVertexDots(shown.data),
-    layout: withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data)),
-    frames: shown.frames,
-    config: withFullScreenButton(Plotly, figure.config || {}),
-  });
+  const data = withVertexDots(shown.data);
+  const layout = withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data));
+  const config = withFullScreenButton(Plotly, figure.config || {});
+  // a figure with frames (a flight) is always drawn whole: comparing its frames would cost more
+  const signature = shown.frames?.length || !fixedAxes(layout) ? null : drawnSignature(data, layout, config);
+  const changed = played ? null : changedPointsOnly(chart, chart.__drawnSignature, signature);
+  chart.__drawnSignature = signature;
+  const redrawn = changed && [...new Set([...changed, ...scrubbed])];
+  chart.dataset.drawing = "";  // until this figure is drawn (Plotly.animate may draw it a frame later)
+  const pendingAnimation = chart.__animation;
+  const whole = { data, layout, frames: shown.frames, config };
+  const drawn = redrawn
+    ? Plotly.animate(chart, { data: redrawn.map((i) => data[i]), traces: redrawn }, INSTANTLY)
+    : Plotly.react(chart, whole);
+  if (redrawn) {
+    chart.__animation = drawn;
+    const settled = () => { if (chart.__animation === drawn) chart.__animation = null; };
+    drawn.then(settled, settled);
+  } else if (pendingAnimation) {
+    // an older figure's points, still to be drawn by Plotly.animate, would cover this figure's
+    const again = () => { if (chart.__figure === figure) Plotly.react(chart, whole); };
+    pendingAnimation.then(again, again);
+  }
   if (!chart.__plotlyHandlersSet) {  // once per plotly instance: a purge drops them
     chart.__plotlyHandlersSet = true;
-    chart.on("plotly_afterplot", () => drawVertexDots(chart));  // a zoom or a playback frame drew the lines anew
+    // a zoom, a playback frame or a new figure's points drew the lines anew
+    chart.on("plotly_afterplot", () => drawVertexDots(chart));
+    chart.on("plotly_transitioned", () => drawVertexDots(chart));
     followFlights(chart);
   }
   drawVertexDots(chart);
   drawn.then(() => {
     if (chart.__figure !== figure) return;
+    delete chart.dataset.drawing;
     fitLegendRoom(Plotly, chart, shown);
     if (flying && chart.__flying) pressFlightButton(chart, "play");
-  });
+  }, () => {});  // an animation cut short by the next figure's draw, which shows that figure
   if (figure.select) reportSelections(chart);
 }
 
@@ -590,7 +646,8 @@ function scrubTo(setting, index, from) {
     chart.__playback?.stop();
     if (chart.__scrubOrigin === undefined) chart.__scrubOrigin = from;
     chart.__scrubShown = index;
-    for (const [at, x, y] of found) redrawTrace(chart, at, x, y);
+    chart.__scrubbedTraces ??= new Set();
+    for (const [at, x, y] of found) if (redrawTrace(chart, at, x, y)) chart.__scrubbedTraces.add(at);
     if (index === chart.__scrubOrigin) restoreLater(chart);
     times[role] = performance.now();
   }
@@ -687,6 +744,7 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
           if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
             Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
             chart.__plotlyHandlersSet = chart.__reportsSelections = chart.__flying = false;
+            chart.__animation = null;  // a purged chart's animation never ends
             draw(Plotly, chart, chart.__figure);
           } else if (chart.__legendRoom) {  // its legend may wrap onto other rows at the new width
             Plotly.Plots.resize(chart).then(() => draw(Plotly, chart, chart.__figure));

@@ -42,7 +42,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SETTLED = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+#: Streamlit's rerun has finished and no live chart is still drawing its figure
+SETTLED = (
+    "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+    " && !document.querySelector('.live-chart[data-drawing]')"
+)
 
 
 def free_port() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -76,6 +78,84 @@ def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     assert page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'), p => p.__mark)") == [0, 1, 2]
     assert plotted_trace(page, "RMSProp", chart=1)["y"] != before["y"]  # the loss chart was redrawn
     assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range") == zoomed
+    page.close()
+
+
+# Every chart as drawn (each axis's range, each trace's line and markers), next to a full Plotly.newPlot
+# of the same data and layout in a hidden chart of the same size; and how the last draw was made.
+DRAWN_AND_FULL_DRAW = """async () => {
+  const drawing = (plot) => ({
+    ranges: Object.keys(plot._fullLayout).filter((name) => /^[xy]axis[0-9]*$/.test(name))
+      .map((name) => plot._fullLayout[name].range.map((end) => Number(end.toPrecision(12)))),
+    traces: Array.from(plot.querySelectorAll('.scatterlayer .trace'), (trace) => [
+      Array.from(trace.querySelectorAll('path.js-line'), (line) => line.getAttribute('d')),
+      Array.from(trace.querySelectorAll('path.point'), (point) => point.getAttribute('transform')),
+    ]),
+  });
+  const found = [];
+  for (const plot of document.querySelectorAll('.live-chart.js-plotly-plot')) {
+    const copy = document.createElement('div');
+    copy.style.cssText = `position: absolute; left: -5000px; width: ${plot.clientWidth}px`;
+    document.body.appendChild(copy);
+    const {transition, ...layout} = JSON.parse(JSON.stringify(plot.layout));
+    for (const [name, axis] of Object.entries(layout)) {
+      // plotly writes an axis's fitted range into the chart's layout: the copy fits its own
+      if (/^[xy]axis[0-9]*$/.test(name) && axis.autorange !== false && plot !== document.querySelector('.live-chart')) {
+        delete axis.range;
+        axis.autorange = true;
+      }
+    }
+    const shown = drawing(plot);
+    await Plotly.newPlot(copy, JSON.parse(JSON.stringify(plot.data)), layout);
+    found.push({shown, full: drawing(copy), draws: plot.__draws});
+    Plotly.purge(copy);
+    copy.remove();
+  }
+  return found;
+}"""
+
+
+def test_a_new_figure_with_new_points_alone_is_drawn_as_a_full_draw_draws_it(served_app, browser):
+    """A key press changes the charts' points alone: the map, whose axes are fixed, draws its
+    changed traces alone (Plotly.animate); the loss and step-size charts, whose axes fit their
+    curves, are drawn whole. Each chart then shows what a full draw of its data shows, the curves'
+    axes follow their new points, and the map's data are the engine's run for the new value.
+    RMSProp alone is shown, so its curves set the loss and step-size axes, and a press moves them."""
+    page = open_page(browser, f"{served_app.url}/?objective=rosenbrock&sgd=0&mom=0", charts=3)
+    page.evaluate(
+        """() => document.querySelectorAll('.live-chart.js-plotly-plot').forEach((plot) => {
+            plot.on('plotly_afterplot', () => plot.__draws.push('full'));
+            plot.on('plotly_transitioned', () => plot.__draws.push('transition'));
+        })"""
+    )
+    presses = [
+        ("compare-rho", "ArrowRight", "location.search.includes('rho=0.95')"),
+        ("compare-rho", "ArrowLeft", "!location.search.includes('rho=')"),  # back to the default
+        ("compare-rho", "ArrowRight", "location.search.includes('rho=0.95')"),
+        ("compare-rms_lr", "ArrowRight", "location.search.includes('rms_lr=')"),
+    ]
+    ranges = []
+    for slider, key, shown_in_url in presses:
+        page.evaluate("() => document.querySelectorAll('.live-chart.js-plotly-plot').forEach((p) => p.__draws = [])")
+        page.locator(f".st-key-{slider}").get_by_role("slider").focus()
+        page.keyboard.press(key)
+        page.wait_for_function(f"() => {shown_in_url}")
+        # the URL changes before the rerun's figures reach the charts: wait for each chart's draw
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.live-chart.js-plotly-plot')).every((p) => p.__draws.length)"
+        )
+        wait_settled(page)
+        charts = page.evaluate(DRAWN_AND_FULL_DRAW)
+        for chart in charts:
+            assert chart["shown"] == chart["full"]
+        assert [chart["draws"] for chart in charts] == [["transition"], ["full"], ["full"]]
+        ranges.append([chart["shown"]["ranges"] for chart in charts])
+    # the loss and step-size axes moved with every press
+    assert all(before[1:] != after[1:] for before, after in itertools.pairwise(ranges))
+    drawn = plotted_trace(page, "RMSProp")
+    lr = float(page.evaluate("() => new URLSearchParams(location.search).get('rms_lr')"))
+    expected = optimize(RMSProp(lr=lr, rho=0.95), get_objective("rosenbrock"), (-1.5, 2.0), 1000).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
     page.close()
 
 
@@ -410,6 +490,25 @@ def test_playback_grows_the_paths_in_the_browser_without_a_rerun(served_app, bro
     expected = optimize(RMSProp(lr=0.05), get_objective("ellipse"), (-5.0, 2.0), 200).points
     np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
     assert page.get_by_role("button", name="Play").is_visible()  # ready to play again
+    page.close()
+
+
+def test_a_new_value_after_a_paused_playback_draws_every_path_whole(served_app, browser):
+    """A paused playback leaves every path drawn up to its step; a changed ρ changes RMSProp's
+    points alone, yet the other optimizers' paths are drawn whole again too (the chart is drawn
+    whole, not just its changed traces)."""
+    page = open_page(browser, f"{served_app.url}/?objective=ellipse", charts=3)
+    full = len(plotted_trace(page, "SGD")["x"])
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => /step [1-9]/.test(document.querySelector('[data-testid=playbackStep]').textContent)")
+    page.get_by_role("button", name="Pause").click()
+    assert len(plotted_trace(page, "SGD")["x"]) < full
+    page.locator(".st-key-compare-rho").get_by_role("slider").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('rho=')")
+    wait_settled(page)
+    assert len(plotted_trace(page, "SGD")["x"]) == full
+    assert len(plotted_trace(page, "RMSProp")["x"]) == full
     page.close()
 
 

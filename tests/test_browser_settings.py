@@ -40,6 +40,13 @@ def every_optimizer_control(page) -> list:
         page.wait_for_function(
             "(option) => option.getAttribute('aria-checked') === 'true'", arg=option.element_handle()
         )
+        # the radio shows the pick at once; the panel, once its rerun has drawn it (on a busy machine
+        # that rerun may not have begun when wait_settled looks)
+        page.wait_for_function(
+            "(name) => Array.from(document.querySelectorAll('input[type=checkbox]'))"
+            ".some((box) => box.closest('label')?.innerText === `Show ${name}`)",
+            arg=name,
+        )
         wait_settled(page)
         found.append((name, shown_controls(page)))
     return found
