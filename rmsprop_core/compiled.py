@@ -22,9 +22,10 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from functools import cache, partial
 
 import numpy as np
@@ -98,7 +99,7 @@ class _Compiler:
     def __init__(self):
         self.lock = threading.Lock()
         self.futures: dict[tuple, Future] = {}
-        self.executor = None
+        self.jobs: queue.SimpleQueue | None = None  # (future, name, key) for the compile thread
         self.deferred_until: float | None = None  # time.monotonic() before which nothing compiles
         self.queued: list[tuple[str, tuple, Future]] = []
         self.timer: threading.Timer | None = None
@@ -138,11 +139,20 @@ class _Compiler:
 
     def _start_queued(self) -> None:
         """Hands the queued loops to the compile thread (the lock is held)."""
-        if self.queued and self.executor is None:
-            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numba-compile")
+        if self.queued and self.jobs is None:
+            self.jobs = queue.SimpleQueue()
+            # a daemon, unlike a ThreadPoolExecutor's worker: a stopping server (Ctrl+C) does not wait
+            # for the compiles left, seconds on a first run; numba writes each cache file to a
+            # temporary name and renames it, so a compile cut short leaves no file half-written
+            threading.Thread(target=_compile_jobs, args=(self.jobs,), name="numba-compile", daemon=True).start()
         for name, key, future in self.queued:
-            self.executor.submit(_compile_into, future, name, key)
+            self.jobs.put((future, name, key))
         self.queued.clear()
+
+
+def _compile_jobs(jobs: queue.SimpleQueue) -> None:
+    while True:
+        _compile_into(*jobs.get())
 
 
 def _compile_into(future: Future, name: str, key: tuple) -> None:

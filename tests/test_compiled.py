@@ -3,6 +3,9 @@ cover, and leave every other run to the NumPy engine."""
 
 from __future__ import annotations
 
+import pathlib
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -303,12 +306,31 @@ def test_a_deferred_compile_waits_until_a_run_needs_its_loop(monkeypatch):
     assert compiler.deferred_until == deferred_until
     objective = get_objective("bowl")
     assert compiled.plan(RMSProp(), objective, 1, 999, "path_steps") is None  # NumPy runs it meanwhile
-    assert compiler.executor is None and compiler.timer.daemon
+    assert compiler.jobs is None and compiler.timer.daemon
     assert compiled.plan(SGD(), objective, 1, 1000, "path_steps")[1] == "path_steps (0, (False, False, False), 0)"
     # the loop asked for first was queued first, and compiles too
     assert compiler.futures["path_steps", (2, (False, False, False), 0)].result() == (
         "path_steps (2, (False, False, False), 0)"
     )
+
+
+def test_a_process_exits_without_waiting_for_a_compile_in_progress():
+    """A server stopped while numba compiles (a first run, seconds of it) exits at once: the compile
+    thread is a daemon, where a ThreadPoolExecutor's worker holds the interpreter's exit until its
+    job ends."""
+    script = """
+import threading, time
+from rmsprop_core import compiled
+started = threading.Event()
+compiled._compile = lambda name, key: (started.set(), time.sleep(3600))
+compiled._compiler.loop("path_steps", (0, (False, False, False), 0), wait=False)
+started.wait(60)
+print("compiling", flush=True)
+"""
+    root = pathlib.Path(__file__).parent.parent
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "compiling\n"
 
 
 def test_a_deferral_asked_for_after_the_first_compile_is_ignored(monkeypatch):
