@@ -207,10 +207,16 @@ function withFullScreenButton(Plotly, config) {
 // its line alone, and the browser puts the dots on the line's vertices as SVG markers: one element
 // a path where plotly draws one per step (four 200-step paths cost about 50 ms more a redraw).
 // Every trace is a copy: plotly's restyles (playback, legend clicks) change the chart's own data,
-// and a redraw from the server's figure (full screen, another width) shows that figure again.
+// and a redraw from the server's figure (full screen, another width) shows that figure again. So
+// are its points given as typed-array specs ({dtype, bdata}): Plotly.animate merges a new figure's
+// traces into the chart's own in place, specs included.
 function withVertexDots(data) {
-  return data.map((trace) => {
-    if (trace.meta !== "path" || trace.mode !== "lines+markers") return { ...trace };
+  return data.map((plain) => {
+    const trace = { ...plain };
+    for (const key of POINT_KEYS) {
+      if (trace[key] && typeof trace[key] === "object" && !Array.isArray(trace[key])) trace[key] = { ...trace[key] };
+    }
+    if (trace.meta !== "path" || trace.mode !== "lines+markers") return trace;
     const vertexDot = { size: trace.marker?.size ?? 6, colour: trace.marker?.color ?? trace.line.color };
     // plotly leaves out the vertices of a line that lie on it straight (simplify), and with them their dots
     return { ...trace, mode: "lines", line: { ...trace.line, simplify: false }, vertexDot };
@@ -461,20 +467,21 @@ function draw(Plotly, chart, figure) {
   const signature = shown.frames?.length || !fixedAxes(layout) ? null : drawnSignature(data, layout, config);
   const changed = played ? null : changedPointsOnly(chart, chart.__drawnSignature, signature);
   chart.__drawnSignature = signature;
-  const redrawn = changed && [...new Set([...changed, ...scrubbed])];
-  chart.dataset.drawing = "";  // until this figure is drawn (Plotly.animate may draw it a frame later)
+  // Plotly.animate may draw a frame later: while an older figure's points wait to be drawn, this
+  // figure is drawn whole, and drawn whole again once they are (they would cover its own)
   const pendingAnimation = chart.__animation;
-  const whole = { data, layout, frames: shown.frames, config };
+  const redrawn = !pendingAnimation && changed && [...new Set([...changed, ...scrubbed])];
+  chart.dataset.drawing = "";  // until this figure is drawn
   const drawn = redrawn
     ? Plotly.animate(chart, { data: redrawn.map((i) => data[i]), traces: redrawn }, INSTANTLY)
-    : Plotly.react(chart, whole);
+    : Plotly.react(chart, { data, layout, frames: shown.frames, config });
   if (redrawn) {
     chart.__animation = drawn;
     const settled = () => { if (chart.__animation === drawn) chart.__animation = null; };
     drawn.then(settled, settled);
   } else if (pendingAnimation) {
-    // an older figure's points, still to be drawn by Plotly.animate, would cover this figure's
-    const again = () => { if (chart.__figure === figure) Plotly.react(chart, whole); };
+    // drawn from the figure anew: plotly keeps the traces it was given, which the animation changes
+    const again = () => { if (chart.__figure === figure) draw(Plotly, chart, figure); };
     pendingAnimation.then(again, again);
   }
   if (!chart.__plotlyHandlersSet) {  // once per plotly instance: a purge drops them
@@ -486,7 +493,7 @@ function draw(Plotly, chart, figure) {
   }
   drawVertexDots(chart);
   drawn.then(() => {
-    if (chart.__figure !== figure) return;
+    if (chart.__figure !== figure || pendingAnimation) return;  // drawn again once that ends
     delete chart.dataset.drawing;
     fitLegendRoom(Plotly, chart, shown);
     if (flying && chart.__flying) pressFlightButton(chart, "play");

@@ -493,6 +493,45 @@ def test_playback_grows_the_paths_in_the_browser_without_a_rerun(served_app, bro
     page.close()
 
 
+def test_a_figure_drawn_while_an_older_ones_animation_waits_is_not_covered_by_it(served_app, browser):
+    """Plotly.animate may draw a frame later (plotly first waits for a loading image, or for its
+    animation loop's next frame). A new figure drawn meanwhile is drawn whole, then drawn whole again
+    once the older animation has drawn its points: here Momentum's new α (points alone, animated),
+    then Momentum switched off (a trace fewer, drawn whole), with the animation held back until
+    both have arrived. Its points, drawn last, would otherwise land on the traces now in their slots."""
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url), charts=3)
+    page.locator(".st-key-compare-_panel").get_by_role("radio", name="Momentum", exact=True).click()
+    wait_settled(page)
+    page.locator(".st-key-compare-mom_lr").get_by_role("slider").wait_for()
+    page.evaluate(
+        """() => {
+            const animate = Plotly.animate;
+            window.__heldAnimations = [];
+            Plotly.animate = (...args) => new Promise((release) => window.__heldAnimations.push(release))
+                .then(() => animate(...args));
+        }"""
+    )
+    page.locator(".st-key-compare-mom_lr").get_by_role("slider").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => window.__heldAnimations.length === 1")
+    page.get_by_role("switch", name="Show Momentum").focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => location.search.includes('mom=0')")
+    page.wait_for_function(
+        "() => !document.querySelector('.st-key-compare_main .live-chart').data.some((t) => t.name === 'Momentum')"
+    )
+    page.evaluate("() => window.__heldAnimations.forEach((release) => release())")
+    wait_settled(page)
+    main = page.evaluate(DRAWN_AND_FULL_DRAW)[0]
+    assert main["shown"] == main["full"]
+    names = page.evaluate("() => document.querySelector('.st-key-compare_main .live-chart').data.map((t) => t.name)")
+    assert "Momentum" not in names and "RMSProp" in names
+    drawn = plotted_trace(page, "RMSProp")
+    expected = optimize(RMSProp(lr=0.005), get_objective("rosenbrock"), (-1.5, 2.0), 1000).points
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]]), expected, rtol=1e-12)
+    page.close()
+
+
 def test_a_new_value_after_a_paused_playback_draws_every_path_whole(served_app, browser):
     """A paused playback leaves every path drawn up to its step; a changed ρ changes RMSProp's
     points alone, yet the other optimizers' paths are drawn whole again too (the chart is drawn
