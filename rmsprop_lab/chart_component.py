@@ -400,10 +400,12 @@ function variantWidths(figure) {
 
 // Plotly measures every tick label on every draw to hide one that would stick out of the chart
 // ("ticklabeloverflow"); the fixed margins leave room for the labels, so that check is left out.
+// a layout's key that names one of its 2-D axes
+const AXIS_NAME = /^[xy]axis[0-9]*$/;
 function withoutTickOverflowCheck(layout) {
   const unchecked = { ...layout };
   for (const name of Object.keys(layout)) {
-    if (/^[xy]axis[0-9]*$/.test(name)) unchecked[name] = { ticklabeloverflow: "allow", ...layout[name] };
+    if (AXIS_NAME.test(name)) unchecked[name] = { ticklabeloverflow: "allow", ...layout[name] };
   }
   return unchecked;
 }
@@ -416,7 +418,7 @@ function withoutTickOverflowCheck(layout) {
 const POINT_KEYS = ["x", "y", "customdata"];
 const INSTANTLY = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 const fixedAxes = (layout) => Object.entries(layout).every(
-  ([name, axis]) => !/^[xy]axis[0-9]*$/.test(name) || (Array.isArray(axis?.range) && axis.autorange !== true),
+  ([name, axis]) => !AXIS_NAME.test(name) || (Array.isArray(axis?.range) && axis.autorange !== true),
 );
 // what a draw was given, as text: everything but the traces' points, and the points of each trace
 function drawnSignature(data, layout, config) {
