@@ -411,10 +411,11 @@ function withoutTickOverflowCheck(layout) {
 }
 
 // A new figure that differs from the drawn one only in some traces' points, on a chart whose axes
-// all have fixed ranges (a map), is drawn by Plotly.animate with no transition: it draws those
-// traces alone, where Plotly.react draws the whole chart anew (axes, colour bar, legend, every
-// trace). A chart whose axes fit its data (a loss curve's) is drawn whole: Plotly.animate would
-// keep their old ranges, and after Plotly.react with a transition they no longer fit.
+// all have given ranges (a map, a line chart: the server fits them), is drawn by Plotly.animate
+// with no transition: it draws those traces alone, where Plotly.react draws the whole chart anew
+// (axes, colour bar, legend, every trace). A chart whose axes plotly fits is drawn whole:
+// Plotly.animate would keep their old ranges, and after Plotly.react with a transition they no
+// longer fit.
 const POINT_KEYS = ["x", "y", "customdata"];
 const INSTANTLY = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 const fixedAxes = (layout) => Object.entries(layout).every(

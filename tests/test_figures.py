@@ -252,16 +252,49 @@ def test_small_multiples_share_axes_and_colour_scale(surface, paths):
 def test_loss_figure_log_gap_or_linear(paths):
     figure = go.Figure(figures.loss_figure(paths, min_value=0.0))
     assert figure.layout.yaxis.type == "log" and len(figure.data) == 2
-    # a loss that converges for ever runs off the bottom at 10⁻²⁰ (in data units: plotly's clipmin)
+    gaps = np.concatenate([path.losses for path in paths])
+    low, high = figure.layout.yaxis.range
+    assert low < np.log10(gaps.min()) and np.log10(gaps.max()) < high
+    # a loss that reaches the minimum exactly runs off the bottom at 10⁻²⁰, in the given range and
+    # in plotly's own fit (clipmin, data units) when the user asks for it
     assert figure.layout.yaxis.autorangeoptions.clipmin == 1e-20
+    reached = [dataclasses.replace(paths[0], losses=np.append(paths[0].losses, 0.0))]
+    assert figures.loss_figure(reached, min_value=0.0)["layout"]["yaxis"]["range"][0] == -20
     # a run started at the minimum is wholly under the floor: plotly would raise only the range's
-    # low end above its high end, so the axis is left to fit the line
+    # low end above its high end, so the axis fits the line (at the smallest float, 10^-307.65)
     at_minimum = [figures.PathData("SGD", "#CC79A7", np.zeros((5, 2)), np.zeros(5))]
-    assert "autorangeoptions" not in figures.loss_figure(at_minimum, min_value=0.0)["layout"]["yaxis"]
+    at_minimum_axis = figures.loss_figure(at_minimum, min_value=0.0)["layout"]["yaxis"]
+    assert "autorangeoptions" not in at_minimum_axis
+    assert at_minimum_axis["range"] == pytest.approx([-308.65, -306.65], abs=0.01)
     assert (np.asarray(figure.data[0].y) > 0).all()
     saddle = go.Figure(figures.loss_figure(paths, min_value=None))
     assert saddle.layout.yaxis.type == "linear"
     np.testing.assert_array_equal(saddle.data[1].y, paths[1].losses)
+
+
+def test_a_line_charts_ranges_fit_its_lines_rounded_outward():
+    """Both axes get a range, so a new figure whose lines alone moved redraws only them: x from the
+    first step to the last (as plotly fits lines), y the lines' span with a 2.5 % margin, widened
+    to whole steps of a 1-2-5 twentieth of the span; a little change keeps the range."""
+    assert figures.fitted_range(0.37, 0.93) == [0.35, 0.95]  # span 0.56: margin 0.014, steps of 0.05
+    assert figures.fitted_range(-3.2, -1.7) == [-3.3, -1.6]  # decades: steps of 0.1
+    assert figures.fitted_range(-20.0, 1.3) == [-22.0, 2.0]  # steps of 1 (21.3 / 20 rounds up)
+    assert figures.fitted_range(2.0, 2.0) == [1.0, 3.0]  # a flat line, one unit either side
+    steps = np.arange(101)
+    chart = figures.line_figure(
+        [figures.Series("a", "#000000", steps, 0.37 + 0.56 * steps / 100)], title="t", x_title="step"
+    )
+    assert chart["layout"]["xaxis"]["range"] == [0, 100] and chart["layout"]["yaxis"]["range"] == [0.35, 0.95]
+    nudged = figures.line_figure(
+        [figures.Series("a", "#000000", steps, 0.371 + 0.56 * steps / 100)], title="t", x_title="step"
+    )
+    assert nudged["layout"] == chart["layout"]
+    # log axis: in decades, over the positive values alone (a diverged run's inf is left out)
+    sizes = np.array([1e-3, 2e-2, np.inf, 0.0, 5e-4])
+    step_sizes = figures.step_size_figure([("RMSProp", "#D55E00", np.column_stack([sizes, sizes]))])
+    low, high = np.log10(5e-4), np.log10(2e-2)
+    assert step_sizes["layout"]["yaxis"]["range"] == figures.fitted_range(low, high) == [-3.4, -1.6]
+    assert step_sizes["layout"]["xaxis"]["range"] == [1, 4]
 
 
 def test_decimation_keeps_peaks_and_ends():

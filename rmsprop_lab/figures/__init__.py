@@ -33,6 +33,7 @@ from .style import (
     SERIES_COLOURS,
     colour_for,
     decimate_min_max,
+    fitted_range,
     projected,
 )
 from .surface import (
@@ -68,6 +69,7 @@ __all__ = [
     "colourbar_ticks",
     "contour_figure",
     "decimate_min_max",
+    "fitted_range",
     "flight_figure",
     "line_figure",
     "log_levels",

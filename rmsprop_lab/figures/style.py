@@ -159,6 +159,32 @@ def grid_axis(**more) -> dict:
     return {"showgrid": True, "gridcolor": GRID_COLOUR, "zeroline": False, **more}
 
 
+def nice_step(span: float, count: int) -> float:
+    """The 1, 2 or 5 × 10^k step that cuts ``span`` into about ``count`` parts."""
+    raw = span / count
+    magnitude = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)))
+
+
+#: A line chart's value axis fits its lines with a margin of this share of their span, then is
+#: widened to whole steps of about the same share: data that move a little (a slider's next value)
+#: keep the same range, so the browser redraws the lines alone.
+LINE_AXIS_MARGIN = 1 / 40
+
+
+def fitted_range(low: float, high: float) -> list[float]:
+    """An axis range over ``low``..``high`` (axis units: decades on a log axis), ``LINE_AXIS_MARGIN``
+    of their span beyond each end and widened outward to whole 1-2-5 steps of about twice that (a
+    single value: one unit either side)."""
+    if high <= low:
+        return [float(low) - 1.0, float(high) + 1.0]
+    span = high - low
+    step = nice_step(span, round(1 / (2 * LINE_AXIS_MARGIN)))
+    margin = LINE_AXIS_MARGIN * span
+    ends = (np.floor((low - margin) / step) * step, np.ceil((high + margin) / step) * step)
+    return [float(f"{end:.12g}") for end in ends]  # without float noise such as 0.35000000000000003
+
+
 #: The lowest a line chart's log axis reaches: a loss reaching the minimum exactly (f − f* drawn at
 #: the smallest float, 10⁻³⁰⁸, on the default page) squashed the decades that matter into the
 #: chart's top tenth; lower points run off its bottom edge, and the results table has the numbers.
@@ -166,20 +192,31 @@ LOG_AXIS_FLOOR = 1e-20
 
 
 def _log_axis_fit(values, most_ticks: int = 7) -> dict:
-    """A log axis fitted to ``values``: clipped at ``LOG_AXIS_FLOOR`` under lines that reach a
-    decade above it (plotly's clipmin, in data units, raises only the range's low end, so lines
-    wholly below it, a run started at the minimum, would reverse the axis), and whole-decade ticks
-    (no 2/5 clutter) when the data span two decades or more down to the floor, spaced so that at
-    most about ``most_ticks`` labels appear."""
+    """A log axis fitted to ``values``: its range (``fitted_range`` in decades) stops at
+    ``LOG_AXIS_FLOOR`` under lines that reach a decade above it (lines wholly below it, a run
+    started at the minimum, are fitted themselves), and so does plotly's own fit when the user
+    asks for it (clipmin); whole-decade ticks (no 2/5 clutter) when the data span two decades or
+    more down to the floor, spaced so that at most about ``most_ticks`` labels appear."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if finite.size == 0:
         return {}
-    fit = {"autorangeoptions": {"clipmin": LOG_AXIS_FLOOR}} if finite.max() > 10 * LOG_AXIS_FLOOR else {}
-    decades = np.log10(finite.max()) - np.log10(max(finite.min(), LOG_AXIS_FLOOR))
+    low, high = np.log10(finite.min()), np.log10(finite.max())
+    fit = {"range": fitted_range(low, high)}
+    if finite.max() > 10 * LOG_AXIS_FLOOR:
+        fit["range"][0] = max(fit["range"][0], float(np.log10(LOG_AXIS_FLOOR)))
+        fit["autorangeoptions"] = {"clipmin": LOG_AXIS_FLOOR}
+    decades = high - max(low, np.log10(LOG_AXIS_FLOOR))
     if decades >= 2:
         fit["dtick"] = int(np.ceil(decades / most_ticks))
     return fit
+
+
+def _linear_axis_fit(values) -> dict:
+    """A linear axis fitted to ``values`` (``fitted_range``), or left to plotly when none is finite."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return {"range": fitted_range(float(finite.min()), float(finite.max()))} if finite.size else {}
 
 
 def line_chart_layout(
@@ -193,12 +230,16 @@ def line_chart_layout(
     uirevision=None,
     **more,
 ) -> dict:
-    """The layout of a chart of ``lines`` (traces); a log y axis shows powers of ten, with
-    whole-decade ticks fitted to the lines, and
-    gets the wider left margin they need."""
+    """The layout of a chart of ``lines`` (traces): x from the first point to the last, as plotly
+    fits lines; y fitted with a margin (``fitted_range``); a log y axis shows powers of ten, with
+    whole-decade ticks fitted to the lines, and gets the wider left margin they need. Every range
+    is given, so a new figure whose lines alone moved is drawn by redrawing its lines alone."""
+    ys = np.concatenate([np.asarray(line["y"], dtype=float) for line in lines]) if lines else np.empty(0)
+    xs = np.concatenate([np.asarray(line["x"], dtype=float) for line in lines]) if lines else np.empty(0)
     y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
-    if log_y:
-        y_axis.update(_log_axis_fit(np.concatenate([line["y"] for line in lines])))
+    y_axis.update(_log_axis_fit(ys) if log_y else _linear_axis_fit(ys))
+    xs = xs[np.isfinite(xs)]
+    x_range = {"range": [float(xs.min()), float(xs.max())]} if xs.size and xs.max() > xs.min() else {}
     return layout(
         height,
         title=title,
@@ -206,7 +247,7 @@ def line_chart_layout(
         # the title's line above the legend, however many rows the legend wraps to on a phone
         top_margin=legend_top_margin(lines) + (TITLE_ROOM if title else 0),
         left_margin=LOG_AXIS_LEFT_MARGIN if log_y else LEFT_MARGIN,
-        xaxis=grid_axis(title={"text": x_title}),
+        xaxis=grid_axis(title={"text": x_title}, **x_range),
         yaxis=y_axis,
         **more,
     )

@@ -18,6 +18,7 @@ from .style import (
     horizontal_colourbar,
     layout,
     legend_top_margin,
+    nice_step,
     plain_axis,
     side_colourbar,
 )
@@ -121,13 +122,6 @@ def colour_levels(values: np.ndarray, min_value: float | None = None) -> ColourL
     return ColourLevels(inside, low, delta, float(shown.min()), float(shown.max()))
 
 
-def _nice_step(span: float, count: int) -> float:
-    """The 1, 2 or 5 × 10^k step that cuts ``span`` into about ``count`` parts."""
-    raw = span / count
-    magnitude = 10.0 ** np.floor(np.log10(raw))
-    return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)))
-
-
 #: How many characters of label fit between two ticks a seventh of the colour bar apart, with a
 #: few pixels to spare, in presentation mode's larger font under Compare's map on a 1280-pixel
 #: projector (a bar of about 380 px: a seventh is 54 px, a character about 10).
@@ -146,7 +140,7 @@ def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], l
         exponents = exponents[:: max(1, -(-len(exponents) // most))]
         values = levels.low + 10.0**exponents
     else:
-        step = _nice_step(top - bottom, most - 2)
+        step = nice_step(top - bottom, most - 2)
         values = np.arange(np.ceil(bottom / step) * step, top + step * 1e-9, step)
         values = np.where(np.abs(values) < step * 1e-9, 0.0, values)  # no "-0" or "1e-17"
     if len(values) < 2:  # less than a decade (or a step) shown: its two ends
