@@ -12,6 +12,7 @@ import pytest
 
 from rmsprop_core import OPTIMIZER_CLASSES, SGD, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import evaluate_grid
+from rmsprop_core.mission import MISSION_PRESETS, mission_objective
 from rmsprop_lab import figures
 from rmsprop_lab.surface_image import banded_contour_rgb, png_bytes
 
@@ -124,6 +125,22 @@ def test_with_a_known_minimum_the_ticks_read_round_values_of_f():
     assert background.tick_labels[1:] == ["1", "10"]
     assert float(background.tick_labels[0]) == pytest.approx(np.nanmin(values), rel=1e-2)  # the bar's bottom
     np.testing.assert_allclose(background.tick_positions[1:], [0, 1], atol=1e-4)
+
+
+def test_without_a_known_minimum_the_ticks_still_read_round_values_of_f():
+    """The mission's map has no known minimum: counted from its lowest sample, 0.00809, the whole
+    decades read 0.0181, 0.108, 1.01; the bar reads the roundest values of f whose colours lie
+    within a tenth of a decade of them, each placed where its own colour is."""
+    xs, ys, values = evaluate_grid(mission_objective(MISSION_PRESETS["asteroid field"]), 300)
+    background = figures.make_surface(xs, ys, values).background
+    assert background.tick_labels == ["0.00809", "0.02", "0.1", "1", "10", "100"]
+    np.testing.assert_allclose(background.tick_positions[1:], [-1.917, -1.036, -0.003, 1, 2], atol=1e-3)
+    np.testing.assert_allclose(background.levels(np.array([0.02, 0.1, 1.0])), [-1.917, -1.036, -0.003], atol=1e-3)
+    # the six-hump camel's, with f* = -1.0316: 0 where f − f* is 1, 10 where it is 10^1.04
+    camel = get_objective("six_hump_camel")
+    xs, ys, values = evaluate_grid(camel, 120)
+    labels = figures.make_surface(xs, ys, values, camel.minima, camel.min_value).background.tick_labels
+    assert labels == ["-1.03", "-1.02", "-0.93", "0", "10", "100"]
 
 
 def test_a_surface_lowest_on_its_edge_is_coloured_by_f_so_its_shape_shows():

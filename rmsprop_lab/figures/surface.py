@@ -128,17 +128,32 @@ def colour_levels(values: np.ndarray, min_value: float | None = None) -> ColourL
 COLOURBAR_LABEL_CHARACTERS = 4.5
 
 
+def _roundest_f_near(levels: ColourLevels, exponent: float) -> float:
+    """The roundest value of f (a multiple of the largest power of ten, down to three significant
+    digits) whose colour lies within a tenth of a decade of f − min = 10^``exponent``: 0.02, 0.1
+    and 10 above a lowest sample of 0.00809, where the decades themselves read 0.0181, 0.108, 10.01."""
+    exact = levels.low + 10.0**exponent
+    if exact == 0:
+        return exact
+    magnitude = int(np.floor(np.log10(abs(exact))))
+    for power in range(magnitude + 1, magnitude - 3, -1):
+        rounded = float(f"{round(exact / 10.0**power) * 10.0**power:.12g}")
+        if rounded > levels.low and abs(np.log10(rounded - levels.low + levels.delta) - exponent) <= 0.1:
+            return rounded
+    return exact
+
+
 def colourbar_ticks(levels: ColourLevels, most: int = 7) -> tuple[list[float], list[str]]:
     """Colour-bar ticks at round values of f, each placed where that f's colour is and labelled
     with it (3 significant digits; a tick whose label would repeat its neighbour's is left out).
-    Logarithmic: f − min at whole decades; linear: a 1-2-5 step."""
+    Logarithmic: near f − min's whole decades (``_roundest_f_near``); linear: a 1-2-5 step."""
     bottom, top = levels.level_min, levels.level_max
     if top <= bottom:
         return [bottom], [f"{levels.low:.3g}"]
     if levels.logarithmic:
         exponents = np.arange(np.ceil(bottom), np.floor(top) + 1)
         exponents = exponents[:: max(1, -(-len(exponents) // most))]
-        values = levels.low + 10.0**exponents
+        values = np.array([_roundest_f_near(levels, exponent) for exponent in exponents])
     else:
         step = nice_step(top - bottom, most - 2)
         values = np.arange(np.ceil(bottom / step) * step, top + step * 1e-9, step)
