@@ -308,6 +308,31 @@ LEGEND_ENTRIES_OUTSIDE = """() => Array.from(document.querySelectorAll('.live-ch
     .filter(([, box]) => box.top < frame.top - 1 || box.left < frame.left - 1 || box.right > frame.right + 1)
     .map(([name]) => name);
 })"""
+#: the x and y tick labels of a chart whose ink comes within 3 pixels (a map's first of each met at
+#: its corner, half a pixel apart): a label's box is its font's full height, so the digits' own
+#: extent is measured in a canvas in the label's font; labels with superscripts (10⁻²) are left out
+AXIS_LABELS_CLASHING = """() => {
+  const measure = document.createElement('canvas').getContext('2d');
+  const inked = (label) => {
+    const box = label.getBoundingClientRect(), style = getComputedStyle(label);
+    measure.font = `${style.fontSize} ${style.fontFamily}`;
+    const text = measure.measureText(label.textContent);
+    const scale = box.height / (text.fontBoundingBoxAscent + text.fontBoundingBoxDescent);
+    return {left: box.left, right: box.right,
+            top: box.top + (text.fontBoundingBoxAscent - text.actualBoundingBoxAscent) * scale,
+            bottom: box.bottom - (text.fontBoundingBoxDescent - text.actualBoundingBoxDescent) * scale};
+  };
+  return Array.from(document.querySelectorAll('.live-chart.js-plotly-plot')).flatMap((chart) => {
+    const labels = (selector) => Array.from(chart.querySelectorAll(selector))
+      .filter((label) => label.textContent && !label.querySelector('tspan'))
+      .filter((label) => getComputedStyle(label).display !== 'none')
+      .map((label) => [label.textContent, inked(label)]);
+    const ys = labels('.ytick text');
+    return labels('.xtick text').flatMap(([x, a]) => ys
+      .filter(([, b]) => a.left < b.right && b.left < a.right && a.top < b.bottom + 3 && b.top < a.bottom + 3)
+      .map(([y]) => `${x} / ${y}`));
+  });
+}"""
 #: the colour bars' labels that plotly turned on end, or that run into their neighbour
 COLOURBAR_LABELS_CLASHING = """() => Array.from(document.querySelectorAll('.live-chart.js-plotly-plot'))
 .flatMap((chart) => {
@@ -329,14 +354,15 @@ COLOURBAR_LABELS_CLASHING = """() => Array.from(document.querySelectorAll('.live
 def test_every_label_is_drawn_inside_its_chart_and_clear_of_the_others(served_app, browser, viewport, path, charts):
     """Plotly's check that hides a label sticking out of its chart is left out (it measured every
     label on every draw): the margins must keep every label inside, on every screen. On a phone the
-    legends of long names took more rows than their room, and the maps' colour bars had their labels
-    turned on end or run together."""
+    legends of long names took more rows than their room, the maps' colour bars had their labels
+    turned on end or run together, and a map's first x and y labels touched at its corner."""
     page = open_page(browser, f"{served_app.url}/{path}", viewport, charts=charts)
     assert page.evaluate(TICK_LABELS_OVERFLOW_MODES) == ["allow"]
     assert page.evaluate(VISIBLE_TICK_LABELS) > 5
     assert page.evaluate(TICK_LABELS_OUTSIDE) == []
     assert page.evaluate(LEGEND_ENTRIES_OUTSIDE) == []
     assert page.evaluate(COLOURBAR_LABELS_CLASHING) == []
+    assert page.evaluate(AXIS_LABELS_CLASHING) == []
     page.close()
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from rmsprop_core.metrics import finite_points
 
-from .style import grid_axis, layout, legend_top_margin, line_chart_layout, line_trace, plain_axis
+from .style import MAP_X_LABEL_STANDOFF, grid_axis, layout, legend_top_margin, line_chart_layout, line_trace, plain_axis
 from .surface import (
     PathData,
     Surface,
@@ -124,6 +124,7 @@ def small_multiples_figure(
             anchor=f"y{suffix}",
             matches="x" if index else None,
             nticks=6,
+            ticklabelstandoff=MAP_X_LABEL_STANDOFF,
         )
         axes[f"yaxis{suffix}"] = plain_axis(
             range=y_range,

@@ -78,6 +78,9 @@ RIGHT_MARGIN = 16
 MODEBAR_ROOM = 28
 #: Room above a chart's legend for its one-line title.
 TITLE_ROOM = 32
+#: How far below a map's x axis its labels sit (px): at plotly's own distance the first x label and
+#: the lowest y label met at the map's corner, half a pixel apart.
+MAP_X_LABEL_STANDOFF = 5
 #: Room left of a log axis for its powers of ten (10⁻²) and its title, on a phone too.
 LOG_AXIS_LEFT_MARGIN = 76
 

@@ -12,6 +12,7 @@ from rmsprop_core.metrics import finite_points
 
 from ..surface_image import banded_contour_rgb, png_data_uri
 from .style import (
+    MAP_X_LABEL_STANDOFF,
     MODEBAR_ROOM,
     TEXT_COLOUR,
     empty_trace,
@@ -371,7 +372,9 @@ def contour_map_layout(
         bottom_margin=bottom_margin,
         top_margin=legend_top_margin(traces),
         images=[background_image(surface)],
-        xaxis=plain_axis(range=[xmin, xmax], title={"text": "x"}, constrain="domain"),
+        xaxis=plain_axis(
+            range=[xmin, xmax], title={"text": "x"}, constrain="domain", ticklabelstandoff=MAP_X_LABEL_STANDOFF
+        ),
         yaxis=plain_axis(range=[ymin, ymax], title={"text": "y"}, **same_unit),
         **more,
     )
