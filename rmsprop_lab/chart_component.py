@@ -113,12 +113,30 @@ function fitLegendRoom(Plotly, chart, shown) {
   if (!legend || !svg) return;
   const title = chart.querySelector(".gtitle");
   const titleBox = title?.getBoundingClientRect();
-  const above = titleBox?.height ? titleBox.bottom : svg.getBoundingClientRect().top;
+  let above = titleBox?.height ? titleBox.bottom : svg.getBoundingClientRect().top;
+  // the mode bar, shown under the pointer, keeps its room above legend entries it would cover
+  const bar = chart.querySelector(".modebar")?.getBoundingClientRect();
+  const entries = Array.from(legend.querySelectorAll(".traces"), (entry) => entry.getBoundingClientRect());
+  if (bar?.width && entries.some((entry) => entry.right > bar.left)) above = Math.max(above, bar.bottom);
   const spare = legend.getBoundingClientRect().top - above - LEGEND_ROOM_SPARE_PX;
   if (spare < 2 * LEGEND_ROOM_SPARE_PX) return;
   const key = legendRoomKey(chart, shown.layout, shown.data);
   chart.__legendRoom = { key, top: Math.round(chart._fullLayout.margin.t - spare) };
   Plotly.relayout(chart, { "margin.t": chart.__legendRoom.top });
+}
+
+// plotly's mode bar, shown while the pointer is over a chart, sits in its top right corner, over a
+// long title's end (a step-size chart's on a desktop or a projector): it moves down, under the
+// title's line, when the title reaches under it
+const MODE_BAR_GAP_PX = 4;
+function placeModeBar(chart) {
+  const container = chart.querySelector(".modebar-container"), bar = container?.querySelector(".modebar");
+  if (!bar) return;
+  container.style.top = "";
+  const title = chart.querySelector(".gtitle")?.getBoundingClientRect();
+  if (!title?.width || title.right + MODE_BAR_GAP_PX < bar.getBoundingClientRect().left) return;
+  const above = (container.offsetParent || chart).getBoundingClientRect().top;  // the top it is placed from
+  container.style.top = `${Math.ceil(title.bottom - above) + MODE_BAR_GAP_PX}px`;
 }
 
 // one object for every draw: Plotly.react compares configs, and a new button (a new click
@@ -490,7 +508,10 @@ function draw(Plotly, chart, figure) {
   if (!chart.__plotlyHandlersSet) {  // once per plotly instance: a purge drops them
     chart.__plotlyHandlersSet = true;
     // a zoom, a playback frame or a new figure's points drew the lines anew
-    chart.on("plotly_afterplot", () => drawVertexDots(chart));
+    chart.on("plotly_afterplot", () => {
+      drawVertexDots(chart);
+      placeModeBar(chart);
+    });
     chart.on("plotly_transitioned", () => drawVertexDots(chart));
     followFlights(chart);
   }

@@ -598,3 +598,37 @@ def test_picking_a_scenario_then_tuning_in_the_browser(served_app, browser):
     assert "fewest steps to settle" in note.inner_text()
     assert page.get_by_text("its settings have changed since").is_visible()  # tuning changed the view
     page.close()
+
+
+#: for each chart, under the pointer: what plotly's mode bar covers of its title and legend entries
+MODE_BAR_COVERS = """(chart) => {
+  const bar = chart.querySelector('.modebar').getBoundingClientRect();
+  const covered = (box) => box.width && box.left < bar.right && bar.left < box.right
+    && box.top < bar.bottom && bar.top < box.bottom;
+  const named = [...chart.querySelectorAll('.gtitle, .legend .traces')].map((item) => [item.textContent, item]);
+  return named.filter(([, item]) => covered(item.getBoundingClientRect())).map(([text]) => text);
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PROJECTOR], ids=["desktop", "1280x720"])
+@pytest.mark.parametrize(
+    ("path", "charts"), [("?objective=rosenbrock", 3), ("decay?steps=200", 4)], ids=["compare", "decay"]
+)
+def test_the_mode_bar_covers_no_title_or_legend_entry(served_app, browser, viewport, path, charts):
+    """The mode bar, shown while the pointer is over a chart, sat over the end of the step-size
+    chart's title ("… per coordinate") and of the Decay explorer's "Steps to settle" one: it moves
+    under a title that reaches under it, beside the legend."""
+    presented = "&present=1" if viewport is PROJECTOR else ""
+    page = open_page(browser, f"{served_app.url}/{path}{presented}", viewport, charts)
+    covered = {}
+    for chart in page.locator(".live-chart.js-plotly-plot").all():
+        chart.scroll_into_view_if_needed()
+        chart.hover(position={"x": 100, "y": 200})
+        page.wait_for_function(
+            "(chart) => getComputedStyle(chart.querySelector('.modebar')).opacity === '1'", arg=chart.element_handle()
+        )
+        title = chart.evaluate("(chart) => chart.querySelector('.gtitle')?.textContent || 'untitled'")
+        covered[title] = chart.evaluate(MODE_BAR_COVERS)
+    assert any("per coordinate" in title or "Steps to settle" in title for title in covered)
+    assert covered == {title: [] for title in covered}
+    page.close()

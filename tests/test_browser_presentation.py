@@ -47,6 +47,8 @@ def test_a_presentation_link_draws_for_a_projector(served_app, browser, viewport
     before = normal.evaluate(DRAWN)
     normal.close()
     page = open_page(browser, ELLIPSE.format(served_app.url) + "&present=1", viewport, charts=3)
+    # the presentation's style sheet is an element of the run, and can reach the page after the charts
+    page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '20px'")
     after = page.evaluate(DRAWN)
     assert after["sidebar"] <= 0 < before["sidebar"]  # collapsed: off the screen's left edge
     assert after["tick"] >= 1.4 * before["tick"] and after["tick"] >= 18
