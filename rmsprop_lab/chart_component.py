@@ -132,11 +132,12 @@ const MODE_BAR_GAP_PX = 4;
 function placeModeBar(chart) {
   const container = chart.querySelector(".modebar-container"), bar = container?.querySelector(".modebar");
   if (!bar) return;
-  container.style.top = "";
+  // measured first and written once, if at all: a write between reads would lay the page out again
   const title = chart.querySelector(".gtitle")?.getBoundingClientRect();
-  if (!title?.width || title.right + MODE_BAR_GAP_PX < bar.getBoundingClientRect().left) return;
+  const covered = title?.width && title.right + MODE_BAR_GAP_PX >= bar.getBoundingClientRect().left;
   const above = (container.offsetParent || chart).getBoundingClientRect().top;  // the top it is placed from
-  container.style.top = `${Math.ceil(title.bottom - above) + MODE_BAR_GAP_PX}px`;
+  const top = covered ? `${Math.ceil(title.bottom - above) + MODE_BAR_GAP_PX}px` : "";
+  if (container.style.top !== top) container.style.top = top;
 }
 
 // one object for every draw: Plotly.react compares configs, and a new button (a new click
@@ -509,8 +510,8 @@ function draw(Plotly, chart, figure) {
     chart.__plotlyHandlersSet = true;
     // a zoom, a playback frame or a new figure's points drew the lines anew
     chart.on("plotly_afterplot", () => {
+      placeModeBar(chart);  // before the dots change the page
       drawVertexDots(chart);
-      placeModeBar(chart);
     });
     chart.on("plotly_transitioned", () => drawVertexDots(chart));
     followFlights(chart);
