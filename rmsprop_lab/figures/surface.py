@@ -139,7 +139,7 @@ def _roundest_f_near(levels: ColourLevels, exponent: float) -> float:
     magnitude = int(np.floor(np.log10(abs(exact))))
     for power in range(magnitude + 1, magnitude - 3, -1):
         rounded = float(f"{round(exact / 10.0**power) * 10.0**power:.12g}")
-        if rounded > levels.low and abs(np.log10(rounded - levels.low + levels.delta) - exponent) <= 0.1:
+        if rounded > levels.low and abs(float(levels(np.array(rounded))) - exponent) <= 0.1:
             return rounded
     return exact
 
