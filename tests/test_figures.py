@@ -314,6 +314,26 @@ def test_a_line_charts_ranges_fit_its_lines_rounded_outward():
     assert step_sizes["layout"]["xaxis"]["range"] == [1, 4]
 
 
+def test_a_log_axis_over_two_decades_or_more_spans_whole_decades():
+    """Its ticks are whole decades, and so are its ends: lines a nudged setting moves a little
+    (Compare's step sizes at rho 0.85 and 0.9 moved from 10^-4.3..10^-1.1 to 10^-4.1..10^-1.3)
+    keep the range, so the eye follows the lines rather than a rescaled axis."""
+    assert figures.fitted_range(-4.3, -1.1, step=1.0) == [-5.0, -1.0]
+    ranges = []
+    for low, high in [(-4.3, -1.1), (-4.1, -1.3)]:
+        sizes = 10.0 ** np.linspace(low, high, 50)
+        chart = figures.step_size_figure([("RMSProp", "#D55E00", np.column_stack([sizes, sizes]))])
+        ranges.append(chart["layout"]["yaxis"]["range"])
+        assert chart["layout"]["yaxis"]["dtick"] == 1
+    assert ranges == [[-5.0, -1.0], [-5.0, -1.0]]
+    # the floor still cuts a range of whole decades: lines reaching 10^-30 stop at 10^-20
+    deep = 10.0 ** np.linspace(2.3, -30, 40)
+    chart = figures.line_figure(
+        [figures.Series("a", "#000000", np.arange(40), deep)], title="t", x_title="step", log_y=True
+    )
+    assert chart["layout"]["yaxis"]["range"] == [-20.0, 3.0]
+
+
 def test_decimation_keeps_peaks_and_ends():
     steps = np.arange(5000)
     values = np.sin(steps / 7.0) * np.exp(-steps / 2000)

@@ -175,14 +175,14 @@ def nice_step(span: float, count: int) -> float:
 LINE_AXIS_MARGIN = 1 / 40
 
 
-def fitted_range(low: float, high: float) -> list[float]:
+def fitted_range(low: float, high: float, step: float | None = None) -> list[float]:
     """An axis range over ``low``..``high`` (axis units: decades on a log axis), ``LINE_AXIS_MARGIN``
-    of their span beyond each end and widened outward to whole 1-2-5 steps of about twice that (a
-    single value: one unit either side)."""
+    of their span beyond each end and widened outward to whole ``step``s, by default 1-2-5 steps of
+    about twice that margin (a single value: one unit either side)."""
     if high <= low:
         return [float(low) - 1.0, float(high) + 1.0]
     span = high - low
-    step = nice_step(span, round(1 / (2 * LINE_AXIS_MARGIN)))
+    step = step or nice_step(span, round(1 / (2 * LINE_AXIS_MARGIN)))
     margin = LINE_AXIS_MARGIN * span
     ends = (np.floor((low - margin) / step) * step, np.ceil((high + margin) / step) * step)
     return [float(f"{end:.12g}") for end in ends]  # without float noise such as 0.35000000000000003
@@ -198,18 +198,23 @@ def _log_axis_fit(values, most_ticks: int = 7) -> dict:
     """A log axis fitted to ``values``: its range (``fitted_range`` in decades) stops at
     ``LOG_AXIS_FLOOR`` under lines that reach a decade above it (lines wholly below it, a run
     started at the minimum, are fitted themselves), and so does plotly's own fit when the user
-    asks for it (clipmin); whole-decade ticks (no 2/5 clutter) when the data span two decades or
-    more down to the floor, spaced so that at most about ``most_ticks`` labels appear."""
+    asks for it (clipmin). When the data span two decades or more down to the floor: a range of
+    whole decades, and whole-decade ticks (no 2/5 clutter) spaced so that at most about
+    ``most_ticks`` labels appear."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if finite.size == 0:
         return {}
     low, high = np.log10(finite.min()), np.log10(finite.max())
-    fit = {"range": fitted_range(low, high)}
-    if finite.max() > 10 * LOG_AXIS_FLOOR:
+    floored = finite.max() > 10 * LOG_AXIS_FLOOR
+    if floored:  # the margins are fitted to what is drawn
+        low = max(low, float(np.log10(LOG_AXIS_FLOOR)))
+    decades = high - low
+    # over whole decades, a nudged setting's lines mostly keep the range: they move, the axis stays
+    fit = {"range": fitted_range(low, high, step=1.0 if decades >= 2 else None)}
+    if floored:
         fit["range"][0] = max(fit["range"][0], float(np.log10(LOG_AXIS_FLOOR)))
         fit["autorangeoptions"] = {"clipmin": LOG_AXIS_FLOOR}
-    decades = high - max(low, np.log10(LOG_AXIS_FLOOR))
     if decades >= 2:
         fit["dtick"] = int(np.ceil(decades / most_ticks))
     return fit
