@@ -769,7 +769,9 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
       chart.addEventListener("fullscreenchange", () => draw(Plotly, chart, chart.__figure));
       let lastWidth = chart.clientWidth;
       chart.__resizeObserver = new ResizeObserver(() => {
-        if (chart.clientWidth !== lastWidth && chart.isConnected) {
+        // width 0: not laid out for a moment (Streamlit collapses an element while it inserts one
+        // above it), where a redraw would purge the chart twice, and with it the user's zoom
+        if (chart.clientWidth && chart.clientWidth !== lastWidth && chart.isConnected) {
           const width = chart.clientWidth;
           const crossed = variantWidths(chart.__figure).some((below) => (width < below) !== (lastWidth < below));
           lastWidth = chart.clientWidth;

@@ -81,6 +81,32 @@ def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     page.close()
 
 
+def test_a_message_appearing_above_the_map_keeps_its_zoom(served_app, browser):
+    """A press to rho = 1 makes RMSProp diverge, and its message appears above the map. While
+    Streamlit inserts it, the map is 0 px wide for a moment: the chart took that for a narrow
+    screen and drew itself anew twice, losing the user's zoom. Now it keeps the zoom, and shows the
+    diverged run."""
+    page = open_page(browser, ROSENBROCK_URL.format(served_app.url) + "&rho=0.9999", charts=3)
+    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.7 * box["height"], steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
+    assert zoomed[0] > -2 and zoomed[1] < 2
+    page.get_by_role("slider", name="Decay rate").focus()
+    page.keyboard.press("ArrowRight")  # 0.9999 -> 1
+    wait_settled(page)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('rho') === '1.0'")
+    assert "RMSProp diverged at step 2" in page.locator("[data-testid=stAlertContentError]").first.inner_text()
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range") == zoomed
+    drawn = plotted_trace(page, "RMSProp")
+    run = optimize(RMSProp(lr=0.005, rho=1.0), get_objective("rosenbrock"), (-1.5, 2.0), 1000)
+    finite = run.points[np.isfinite(run.points).all(axis=1)]
+    np.testing.assert_allclose(np.column_stack([drawn["x"], drawn["y"]])[: len(finite)], finite, rtol=1e-12)
+    page.close()
+
+
 # Every chart as drawn (each axis's range, each trace's line and markers), next to a full Plotly.newPlot
 # of the same data and layout in a hidden chart of the same size; and how the last draw was made.
 DRAWN_AND_FULL_DRAW = """async () => {
