@@ -40,22 +40,32 @@ SLIDER_TRACK = """(key) => {
 SLIDER_POSITION = "(key) => Number(document.querySelector(`.st-key-${key} input[type=range]`).getAttribute('value'))"
 
 
+#: The issue's budget for a ladder on the wire: its element's whole WebSocket message
+LADDER_MESSAGE_BYTES = 300_000
+
+
 def ask_for_ladder(page, key: str, setting: str) -> None:
-    """Point at the slider, as a user does before dragging it: the page fetches its ladder."""
+    """Point at the slider, as a user does before dragging it: the page fetches its ladder, in a
+    WebSocket message of at most ``LADDER_MESSAGE_BYTES`` (each element's message also carries its
+    component's JavaScript)."""
     page.locator(f".st-key-{key} input[type=range]").wait_for(state="attached", timeout=30_000)
+    page.received.clear()
     track = page.evaluate(SLIDER_TRACK, key)
     page.mouse.move(track["thumb"], track["y"])
     page.wait_for_function(
         "(setting) => window.__rmspropLabScrub.header?.ladder?.setting === setting", arg=setting, timeout=30_000
     )
     wait_settled(page)
+    assert 100_000 < max(page.received) <= LADDER_MESSAGE_BYTES  # the ladder's message, within budget
 
 
 def open_watched(browser, url: str, charts: int = 3):
-    """``open_page``, with every WebSocket message the page sends counted in ``page.sent``."""
+    """``open_page``, with every WebSocket message the page sends counted in ``page.sent``, and the
+    size of each it receives in ``page.received``."""
     page = browser.new_page(viewport=DESKTOP)
-    page.sent = []
+    page.sent, page.received = [], []
     page.on("websocket", lambda socket: socket.on("framesent", lambda frame: page.sent.append(frame)))
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: page.received.append(len(frame))))
     page.goto(url)
     page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=60_000)
     wait_settled(page)

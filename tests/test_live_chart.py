@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+import hashlib
 import json
 import subprocess
 import sys
@@ -168,11 +169,22 @@ def test_the_vendored_plotly_js_matches_the_plotly_package():
     assert chart_component.bundled_plotly_js_version().split(".")[0] == get_plotlyjs_version().split(".")[0]
 
 
-def test_plotly_js_path_follows_the_base_url_path():
+def test_static_paths_follow_the_base_url_path():
     name = chart_component._static_server.name
-    assert chart_component.plotly_js_path("") == f"/component/{name}/plotly-basic.min.js"
-    assert chart_component.plotly_js_path("/lab/") == f"/lab/component/{name}/plotly-basic.min.js"
-    assert chart_component.plotly_js_path("lab/rmsprop") == f"/lab/rmsprop/component/{name}/plotly-basic.min.js"
+    assert chart_component.static_path("", "live-chart.js") == f"/component/{name}/live-chart.js"
+    assert chart_component.static_path("/lab/", "live-chart.js") == f"/lab/component/{name}/live-chart.js"
+    assert chart_component.static_path("lab/rmsprop", "a.js") == f"/lab/rmsprop/component/{name}/a.js"
+
+
+def test_each_chart_element_carries_a_small_loader_of_the_charts_module():
+    """The charts' code (39 KB) is a static module the page imports once; every chart's message
+    carried all of it (three charts a press, and the ladder's message went over 300 KB)."""
+    module = (chart_component.STATIC_FOLDER / chart_component.CHART_MODULE_FILE).read_text()
+    assert "export default function" in module and 'new URL("plotly-basic.min.js", import.meta.url)' in module
+    assert len(chart_component._CHART_JS) < 1_000
+    assert json.dumps(chart_component.CHART_MODULE_URL) in chart_component._CHART_JS
+    digest = hashlib.sha256(module.encode()).hexdigest()[:12]
+    assert chart_component.CHART_MODULE_URL.endswith(f"/live-chart.js?v={digest}")  # a new module, a new URL
 
 
 LIVE_CHART_PAGES = ["compare", "conventions", "lesson", "anatomy", "decay", "mission"]
