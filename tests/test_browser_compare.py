@@ -53,6 +53,18 @@ def test_rho_slider_moves_with_the_keyboard_and_the_path_changes(served_app, bro
     page.close()
 
 
+def zoom_the_map(page) -> list[float]:
+    """Zoom the page's first chart the way a user does, dragging a box on it; its new x range."""
+    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.7 * box["height"], steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
+    assert zoomed[0] > -2 and zoomed[1] < 2
+    return zoomed
+
+
 def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     """live_chart: a key press hands new figures to the same three chart elements (no remount),
     drawn by the vendored plotly.js bundle, and a zoom survives."""
@@ -62,14 +74,7 @@ def test_charts_redraw_in_place_keeping_the_zoom(served_app, browser):
     page.evaluate(
         "() => document.querySelectorAll('.js-plotly-plot').forEach((plot, index) => { plot.__mark = index; })"
     )
-    # zoom the main chart the way a user does: drag a box on it
-    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.7 * box["height"], steps=8)
-    page.mouse.up()
-    zoomed = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
-    assert zoomed[0] > -2 and zoomed[1] < 2
+    zoomed = zoom_the_map(page)
     before = plotted_trace(page, "RMSProp", chart=1)
     page.get_by_role("slider", name="Decay rate").focus()
     page.keyboard.press("ArrowRight")
@@ -87,13 +92,7 @@ def test_a_message_appearing_above_the_map_keeps_its_zoom(served_app, browser):
     screen and drew itself anew twice, losing the user's zoom. Now it keeps the zoom, and shows the
     diverged run."""
     page = open_page(browser, ROSENBROCK_URL.format(served_app.url) + "&rho=0.9999", charts=3)
-    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.7 * box["height"], steps=8)
-    page.mouse.up()
-    zoomed = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
-    assert zoomed[0] > -2 and zoomed[1] < 2
+    zoomed = zoom_the_map(page)
     page.get_by_role("slider", name="Decay rate").focus()
     page.keyboard.press("ArrowRight")  # 0.9999 -> 1
     wait_settled(page)
