@@ -334,6 +334,24 @@ def test_a_log_axis_over_two_decades_or_more_spans_whole_decades():
     assert chart["layout"]["yaxis"]["range"] == [-20.0, 3.0]
 
 
+def test_a_diverged_loss_runs_off_the_top_instead_of_squashing_the_others():
+    """At rho = 1 RMSProp's loss reached 10^90 before it diverged, and the y axis fitted it: SGD and
+    Momentum, between 10^-4 and 10^3, shared the bottom ninth of the chart. The axis now fits the
+    runs that did not diverge; the diverged line is still drawn, off the top."""
+    steps = np.arange(101)
+    settling = figures.PathData("SGD", "#CC79A7", np.zeros((101, 2)), 10.0 ** (2.5 - 6.5 * steps / 100))
+    blown = np.full(101, np.nan)
+    blown[:3] = [10.0, 1e40, 1e90]
+    diverged = figures.PathData("RMSProp", "#D55E00", np.zeros((101, 2)), blown, diverged_at=2)
+    chart = figures.loss_figure([settling, diverged], 0.0)
+    assert chart["layout"]["yaxis"]["range"] == [-5.0, 3.0]
+    assert [trace["name"] for trace in chart["data"]] == ["SGD", "RMSProp"]
+    assert np.nanmax(np.asarray(chart["data"][1]["y"], dtype=float)) == 1e90
+    # every run diverged: the axis fits them all
+    only = figures.loss_figure([diverged], 0.0)
+    assert only["layout"]["yaxis"]["range"][1] >= 90
+
+
 def test_decimation_keeps_peaks_and_ends():
     steps = np.arange(5000)
     values = np.sin(steps / 7.0) * np.exp(-steps / 2000)

@@ -156,11 +156,14 @@ def loss_shown(losses: np.ndarray, min_value: float | None, dtype=float) -> np.n
 
 
 def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: int = 320, uirevision=None) -> dict:
-    """Loss vs step. With a known minimum f*, the gap f - f* on a log axis; otherwise f itself."""
+    """Loss vs step. With a known minimum f*, the gap f - f* on a log axis; otherwise f itself.
+    The y axis fits the runs that did not diverge: a diverged loss (10⁹⁰ at rho = 1) runs off the
+    top instead of squashing the others into the bottom row."""
     traces = []
     for path in paths:
         values = loss_shown(path.losses, min_value)
         traces.append(line_trace(path.label, np.arange(len(values)), values, color=path.colour))
+    kept = [trace for trace, path in zip(traces, paths, strict=True) if path.diverged_at < 0]
     log_scale = min_value is not None
     return {
         "data": traces,
@@ -172,6 +175,7 @@ def loss_figure(paths: Sequence[PathData], min_value: float | None, *, height: i
             y_title="f − f*  (log scale)" if log_scale else "f",
             log_y=log_scale,
             uirevision=uirevision,
+            fitted_lines=kept or None,
         ),
     }
 

@@ -236,13 +236,16 @@ def line_chart_layout(
     y_title: str,
     log_y: bool,
     uirevision=None,
+    fitted_lines: Sequence[dict] | None = None,
     **more,
 ) -> dict:
     """The layout of a chart of ``lines`` (traces): x from the first point to the last, as plotly
-    fits lines; y fitted with a margin (``fitted_range``); a log y axis shows powers of ten, with
-    whole-decade ticks fitted to the lines, and gets the wider left margin they need. Every range
-    is given, so a new figure whose lines alone moved is drawn by redrawing its lines alone."""
-    ys = np.concatenate([np.asarray(line["y"], dtype=float) for line in lines]) if lines else np.empty(0)
+    fits lines; y fitted with a margin (``fitted_range``) to ``fitted_lines`` (by default all
+    ``lines``; others may run off the chart); a log y axis shows powers of ten, with whole-decade
+    ticks fitted to the lines, and gets the wider left margin they need. Every range is given, so
+    a new figure whose lines alone moved is drawn by redrawing its lines alone."""
+    fitted = lines if fitted_lines is None else fitted_lines
+    ys = np.concatenate([np.asarray(line["y"], dtype=float) for line in fitted]) if fitted else np.empty(0)
     xs = np.concatenate([np.asarray(line["x"], dtype=float) for line in lines]) if lines else np.empty(0)
     y_axis = grid_axis(title={"text": y_title}, type="log" if log_y else "linear", exponentformat="power")
     y_axis.update(_log_axis_fit(ys) if log_y else _linear_axis_fit(ys))
