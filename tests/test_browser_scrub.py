@@ -47,7 +47,7 @@ LADDER_MESSAGE_BYTES = 300_000
 def ask_for_ladder(page, key: str, setting: str) -> None:
     """Point at the slider, as a user does before dragging it: the page fetches its ladder, in a
     WebSocket message of at most ``LADDER_MESSAGE_BYTES`` (each element's message also carries its
-    component's JavaScript)."""
+    component's loader, under 1 KB)."""
     page.locator(f".st-key-{key} input[type=range]").wait_for(state="attached", timeout=30_000)
     page.received.clear()
     track = page.evaluate(SLIDER_TRACK, key)

@@ -352,6 +352,24 @@ def test_a_diverged_loss_runs_off_the_top_instead_of_squashing_the_others():
     assert only["layout"]["yaxis"]["range"][1] >= 90
 
 
+def test_a_line_with_one_finite_value_is_drawn_as_a_dot():
+    """At rho = 1 RMSProp took one step and diverged: its step sizes were a single finite value, which
+    a plotly line draws as nothing, while the log axis reached up to that value. A dot shows it."""
+    one_step = np.full((11, 2), np.nan)
+    one_step[:2] = [[0.0, 0.0], [5000.0, 5000.0]]
+    steady = np.full((11, 2), 0.01)
+    chart = figures.step_size_figure([("RMSProp", "#D55E00", one_step), ("Adagrad", "#009E73", steady)])
+    modes = {trace["name"]: trace["mode"] for trace in chart["data"]}
+    assert modes == {
+        "RMSProp: x": "lines+markers",
+        "RMSProp: y": "lines+markers",
+        "Adagrad: x": "lines",
+        "Adagrad: y": "lines",
+    }
+    assert [trace.get("cliponaxis", True) for trace in chart["data"]] == [False, False, True, True]
+    assert chart["layout"]["yaxis"]["range"][1] >= np.log10(5000.0)
+
+
 def test_decimation_keeps_peaks_and_ends():
     steps = np.arange(5000)
     values = np.sin(steps / 7.0) * np.exp(-steps / 2000)

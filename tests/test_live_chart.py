@@ -180,7 +180,8 @@ def test_each_chart_element_carries_a_small_loader_of_the_charts_module():
     """The charts' code (39 KB) is a static module the page imports once; every chart's message
     carried all of it (three charts a press, and the ladder's message went over 300 KB)."""
     module = (chart_component.STATIC_FOLDER / chart_component.CHART_MODULE_FILE).read_text()
-    assert "export default function" in module and 'new URL("plotly-basic.min.js", import.meta.url)' in module
+    plotly_url = f"new URL({json.dumps(chart_component.PLOTLY_JS_FILE)}, import.meta.url)"
+    assert "export default function" in module and plotly_url in module
     assert len(chart_component._CHART_JS) < 1_000
     assert json.dumps(chart_component.CHART_MODULE_URL) in chart_component._CHART_JS
     digest = hashlib.sha256(module.encode()).hexdigest()[:12]

@@ -341,17 +341,23 @@ def decimate_min_max(steps: np.ndarray, values: np.ndarray, limit: int = LINE_PO
 
 
 def line_trace(name: str, x, y, x_title: str = "step", **line) -> dict:
-    """One line by ``x_title``, decimated for drawing (peaks kept); ``line`` styles it (color, dash)."""
+    """One line by ``x_title``, decimated for drawing (peaks kept); ``line`` styles it (color, dash).
+    A line with one finite value (a run that diverged after its first step) is drawn as a dot."""
     shown_x, shown_y = decimate_min_max(np.asarray(x), np.asarray(y, dtype=float))
-    return {
+    # a line through one point draws nothing, and the axis would be fitted to a value nobody sees
+    dot = np.count_nonzero(np.isfinite(shown_y)) == 1
+    trace = {
         "type": "scatter",
         "x": shown_x,
         "y": shown_y,
-        "mode": "lines",
+        "mode": "lines+markers" if dot else "lines",
         "name": name,
         "line": {**line, "width": 2},
         "hovertemplate": f"<b>{name}</b><br>{x_title} %{{x}}<br>%{{y:.4g}}<extra></extra>",
     }
+    if dot:  # its first step sits on the x axis's first value: drawn whole, not cut at the edge
+        trace["cliponaxis"] = False
+    return trace
 
 
 #: Presentation mode (projecting): how much larger text, lines and markers are drawn, and how much
