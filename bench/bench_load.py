@@ -219,6 +219,10 @@ async def load(url: str, pids: list[int], sessions: int, changes: int, interval:
     }
 
 
+def load_average() -> str:
+    return "load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -244,7 +248,7 @@ def report(sessions: int, interval: float, result: dict, replicas: int) -> None:
     )
     errors = result["errors"]
     print(f"  errors: {len(errors)}" + (f" ({'; '.join(sorted(set(errors))[:5])})" if errors else ""))
-    print("  load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"  {load_average()}")
 
 
 def main() -> None:

@@ -35,7 +35,6 @@ running; then two animation frames are awaited.
 from __future__ import annotations
 
 import argparse
-import os
 import pathlib
 import socket
 import statistics
@@ -47,7 +46,7 @@ import time
 import urllib.request
 
 # the CPU time and percentile helpers of the load bench, run from the same folder
-from bench_load import cpu_seconds, percentile
+from bench_load import cpu_seconds, load_average, percentile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -421,10 +420,6 @@ def launched_browser(playwright):
     blank.goto("about:blank")
     blank.close()
     return browser
-
-
-def load_average() -> str:
-    return "load average (1, 5, 15 min) {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def report_cold_start(cold: float, naive_cold: float) -> None:
