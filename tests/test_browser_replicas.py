@@ -74,6 +74,7 @@ def test_each_browser_keeps_to_its_replica_and_its_settings(replicas, browser):
     wait_for_url(first, "rho=0.95")
     first.get_by_role("radio", name="Side by side").check(force=True)
     settled(first)
+    wait_for_url(first, "view=")  # the click's rerun may not have begun when the page looks settled
     assert "rho=0.95" in first.url and "view=" in first.url
     assert first.get_by_role("slider", name="Decay rate").get_attribute("aria-valuetext") == "0.95"
     assert first.locator("[data-testid=stException]").count() == 0
