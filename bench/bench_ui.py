@@ -263,7 +263,7 @@ def drag_latencies(page, key: str, setting: str, moves: int, received: list[int]
     page.wait_for_function("document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'")
     track = page.evaluate(SLIDER_TRACK, key)
     page.mouse.move(track["thumb"], track["y"])  # pointing at the slider fetches its ladder
-    page.wait_for_function("(s) => window.__rmspropLabScrub.header?.ladder?.setting === s", arg=setting, timeout=60_000)
+    page.wait_for_function("(s) => window.__rmspropLabScrub.ready(s)", arg=setting, timeout=60_000)
     page.wait_for_timeout(500)
     ladder_message = max(received, default=0)
     page.evaluate("() => { window.__rmspropScrubLog = []; }")

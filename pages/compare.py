@@ -5,8 +5,9 @@ moves while the user tweaks hyperparameters (the optimizer controls, the charts,
 is one fragment, so a hyperparameter's move reruns and redraws only that part of the page. It
 shows one optimizer's controls at a time. What is set less often (the view, the replay, tuning,
 the tolerance and the α-sensitivity switch) sits around the fragment and reruns the whole page:
-a hyperparameter's move redraws none of it. The downloads and save/load sit below, built when
-clicked.
+a hyperparameter's move redraws none of it. The ladder the browser swaps in while a slider is
+dragged is a fragment of its own (``scrubbing``). The downloads and save/load sit below, built
+when clicked.
 """
 
 import numpy as np
@@ -24,7 +25,7 @@ from rmsprop_lab.controls import (
     show_notices,
 )
 from rmsprop_lab.internals import ensure_routed
-from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder
+from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder, scrub_revision
 from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
 from rmsprop_lab.schemas import COMPARE, SURFACE_3D, view_including
 
@@ -48,6 +49,8 @@ SCRUB_KEY = "compare_scrub"
 TUNED_NOTE = settings.key("_tuned")
 #: the fragment's last results, for the downloads outside it
 LATEST = settings.key("_latest")
+#: the settings for which the scrub fragment last had the whole page drawn again
+RESYNCED = settings.key("_resynced")
 
 
 def restart_replay(_settings: dict) -> dict:
@@ -183,18 +186,47 @@ def optimizer_controls() -> None:
     PANELS[st.session_state[PANEL_KEY]][2]()
 
 
-def scrubbing(specs, choice: runs.FunctionChoice, start, steps: int, noise: float) -> None:
-    """The ladder of the slider the user is about to move, for the browser to swap in while it moves."""
+def scrubbed_spec(setting: str, specs):
+    """The switched-on optimizer whose hyperparameter ``setting``'s slider sets, or None."""
+    return next((spec for spec in specs if spec.kind == SCRUBBED[setting][0]), None)
+
+
+def ladder_revision(setting: str, specs, choice: runs.FunctionChoice, start, steps: int, upto: int) -> str | None:
+    """The revision of ``setting``'s ladder: a digest of what ``runs.ladder`` computes it from (all but
+    the slider's own value, which the ladder holds all of), or None when its optimizer is off."""
+    spec = scrubbed_spec(setting, specs)
+    if spec is None:
+        return None
+    others = tuple((key, value) for key, value in spec.hyperparameters().items() if key != SCRUBBED[setting][1])
+    return scrub_revision((spec.kind, others, choice, (float(start[0]), float(start[1])), int(steps), int(upto)))
+
+
+@st.fragment
+def scrubbing(choice: runs.FunctionChoice, start, steps: int, noise: float) -> None:
+    """The ladder of the slider the user is about to move, for the browser to swap in while it
+    moves. A fragment of its own: pointing at a slider reruns this alone, not the charts, and a
+    press in the optimizer lab does not send the ladder again (the charts carry the revision each
+    slider's ladder must have, ``ladder_revision``, so the browser knows when the one it holds is
+    stale)."""
+    current = settings.values()
+    drawn = st.session_state.get(LATEST, {}).get("settings")
+    if drawn is not None and drawn != current and st.session_state.get(RESYNCED) != current:
+        # the browser sent a setting's change with its ladder request in one message, which reran
+        # this fragment only: the page is drawn again for it (once, whatever the lab then does)
+        st.session_state[RESYNCED] = current
+        st.rerun()
     wanted = requested_ladder(SCRUB_KEY)
-    ladder = None
+    ladder = revision = None
     if wanted in SCRUBBED and noise == 0:
-        kind, name = SCRUBBED[wanted]
-        spec = next((spec for spec in specs if spec.kind == kind), None)
+        specs = compare_optimizers(current)
+        spec = scrubbed_spec(wanted, specs)
         if spec is not None:
             values = settings.params[wanted].choices
-            ladder = runs.ladder(spec, name, values, choice, start, steps, upto=settings["upto"], setting=wanted)
+            upto = current["upto"]
+            ladder = runs.ladder(spec, SCRUBBED[wanted][1], values, choice, start, steps, upto=upto, setting=wanted)
+            revision = ladder_revision(wanted, specs, choice, start, steps, upto)
     sliders = {setting: settings.key(setting) for setting in SCRUBBED}
-    scrub_ladder(ladder, sliders=sliders, charts=CHARTS, key=SCRUB_KEY)
+    scrub_ladder(ladder, revision=revision, sliders=sliders, charts=CHARTS, key=SCRUB_KEY)
 
 
 def results_table(results, objective, tolerance: float) -> dict:
@@ -235,7 +267,11 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     with controls_column:
         optimizer_controls()
     current = settings.values()
+    st.session_state.setdefault(LATEST, {})["settings"] = current  # what the charts below are drawn for
+    st.session_state.pop(RESYNCED, None)
     specs = compare_optimizers(current)
+    upto = settings["upto"]
+    revisions = {setting: ladder_revision(setting, specs, choice, start, steps, upto) for setting in SCRUBBED}
     results = [runs.path(spec, choice, start, steps, noise=noise[0], seed=noise[1]) for spec in specs]
     paths = [result.path() for result in results]
     # a start outside the function's domain widens the plotted area to show it
@@ -252,7 +288,6 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         if not results:
             st.info("Switch on at least one optimizer.")
         tuned_note(current, start, steps)
-        upto = settings["upto"]
         shown_upto = None if upto < 0 else upto
         if settings["view"] == SURFACE_3D and paths:
             # the basic plotly.js bundle of live_chart draws no 3-D: Streamlit's full bundle does
@@ -277,7 +312,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
                         uirevision=revision,
                         per_row=figures.PROJECTED_MULTIPLES_PER_ROW,
                     )
-            live_chart(main_figure, key=CHARTS["main"], playback_steps=steps, narrow=narrow)
+            live_chart(main_figure, key=CHARTS["main"], playback_steps=steps, narrow=narrow, scrub_revisions=revisions)
         leaving = [result.label for result in results if leaves_view(result.points, surface)]
         if leaving:
             st.caption(f"{', '.join(leaving)}: the path leaves the plotted area; its loss is in the chart below.")
@@ -286,7 +321,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     with loss_column:
         if paths:
             loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
-            live_chart(loss_figure, key=CHARTS["loss"])
+            live_chart(loss_figure, key=CHARTS["loss"], scrub_revisions=revisions)
     with step_column:
         rmsprop_runs = [result for result in results if result.kind in ("rmsprop", "adagrad")]
         if rmsprop_runs:
@@ -300,15 +335,13 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
                 reference=references,
                 uirevision=revision,
             )
-            live_chart(step_figure, key=CHARTS["step"])
+            live_chart(step_figure, key=CHARTS["step"], scrub_revisions=revisions)
             st.caption(
                 "RMSProp divides α by the root of a running average of g², separately for x and y: "
                 "steep coordinates get small steps, flat ones large steps."
             )
         else:
             st.info("Switch on RMSProp to see its per-coordinate effective step size.")
-
-    scrubbing(specs, choice, start, steps, noise[0])
 
     st.markdown("##### Results")
     if results:
@@ -504,5 +537,6 @@ if choice.name == "valley":
 start, steps = (settings["x0"], settings["y0"]), int(settings["steps"])
 view_controls(choice, start, steps)
 optimizer_lab(choice, start, steps, (settings["noise"], int(settings["seed"])))
+scrubbing(choice, start, steps, settings["noise"])
 result_controls()
 downloads()

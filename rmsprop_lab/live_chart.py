@@ -11,7 +11,10 @@ keeps the zoom (``layout.uirevision``).
 Scrubbing (``scrub_ladder``): while a hyperparameter's slider is dragged (Streamlit sends its
 value only on release) the charts follow the pointer: a hidden element holds that optimizer's
 paths at every value of the slider's ladder (one broadcast engine run, ``runs.ladder``), and the
-browser draws the row under the pointer into the charts, with no server round trip.
+browser draws the row under the pointer into the charts, with no server round trip. The charts
+and the ladder each carry a revision of what the ladder is computed from (``scrub_revision``), so
+the ladder can live apart from the charts (a press need not send it again) and a stale one is
+asked for anew instead of drawn.
 
 Selection (``on_select=True``, the Sweep page's map): a click on a point, or a box dragged over
 points, is reported to Python as ``st.plotly_chart(on_select="rerun")`` reports it, through a
@@ -23,6 +26,7 @@ the Sweep page draws its heatmap as an image under scatter markers, as Compare d
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 
 import numpy as np
@@ -45,13 +49,16 @@ def chart_payload(
     select: bool = False,
     present_room_above: int = 0,
     narrow: tuple[int, go.Figure | dict] | None = None,
+    scrub_revisions: dict[str, str] | None = None,
 ) -> bytes:
     """The bytes the browser gets: ``{"data", "layout", "config"}`` as Plotly JSON (arrays in
     plotly's base64 form, which plotly.js reads directly), ``playback`` when the chart offers
     ▶ / ❚❚ over its paths' ``playback_steps`` steps, ``present`` in presentation mode (with
     ``presentRoomAbove``, pixels the page's main chart leaves on the screen for controls just above
-    it), ``select`` when it reports the points a click or a box picks, and ``narrow`` ``(width,
-    figure)``: the figure a chart narrower than ``width`` pixels shows instead."""
+    it), ``select`` when it reports the points a click or a box picks, ``narrow`` ``(width,
+    figure)``: the figure a chart narrower than ``width`` pixels shows instead, and
+    ``scrubRevisions`` (``scrub_revisions``): the revision a ladder of each slider must have to be
+    swapped into this chart."""
     payload = {**_figure_parts(figure), "config": config or PLOT_CONFIG}
     if playback_steps is not None:
         payload["playback"] = {"steps": int(playback_steps)}
@@ -68,6 +75,8 @@ def chart_payload(
         # variant's axis ranges (fitted to its margins and equal scale) shrank this one's map
         variant["layout"] = {**variant["layout"], "uirevision": f"{variant['layout'].get('uirevision')} (narrow)"}
         payload["narrow"] = {"below": int(below), "frames": [], **variant}
+    if scrub_revisions:
+        payload["scrubRevisions"] = scrub_revisions
     try:
         # orjson straight to bytes: plotly.io's to_json (orjson too) also escapes "<", ">" and "/"
         # for embedding in HTML, which JSON.parse does not need (a seventh of a press's bytes)
@@ -137,6 +146,7 @@ def live_chart(
     on_select: bool = False,
     present_room_above: int = 0,
     narrow: tuple[int, go.Figure | dict] | None = None,
+    scrub_revisions: dict[str, str] | None = None,
 ) -> list[tuple[int, int]] | None:
     """Show ``figure``; a later call with the same ``key`` redraws the same chart in place. With
     ``playback_steps``, ▶ / ❚❚ and a speed control grow its paths step by step in the browser.
@@ -149,12 +159,15 @@ def live_chart(
     screen less this many pixels more, so that a row of controls just above it stays in view.
 
     ``narrow``: ``(width, figure)``, the figure shown instead while the chart is narrower than
-    ``width`` pixels (a phone), such as the same map with its colour bar under it."""
+    ``width`` pixels (a phone), such as the same map with its colour bar under it.
+
+    ``scrub_revisions``: for a chart a ``scrub_ladder`` draws into, each slider's ``scrub_revision``
+    for the settings the figure was drawn for."""
     spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
     if narrow is not None:
         narrow = (narrow[0], presented(narrow[1]))
     payload = chart_payload(
-        presented(spec), config, playback_steps, presenting(), on_select, present_room_above, narrow
+        presented(spec), config, playback_steps, presenting(), on_select, present_room_above, narrow, scrub_revisions
     )
     if not on_select:
         LIVE_CHART_COMPONENT(data=payload, key=key)
@@ -191,10 +204,21 @@ def widget_class(key: str) -> str:
     return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
-def ladder_payload(ladder: ScrubLadder | None, sliders: dict[str, str], charts: dict[str, str]) -> bytes:
+def scrub_revision(inputs) -> str:
+    """A digest of what a slider's ladder is computed from (everything but the slider's own value:
+    the ladder holds every value of it). The charts carry the revision of each slider's ladder for
+    the settings they show and the ladder its own; the browser swaps a ladder into the charts only
+    while the two are the same, so a ladder made stale by a later change of another setting is
+    asked for anew, never drawn."""
+    return hashlib.blake2b(repr(inputs).encode(), digest_size=8).hexdigest()
+
+
+def ladder_payload(
+    ladder: ScrubLadder | None, sliders: dict[str, str], charts: dict[str, str], revision: str | None = None
+) -> bytes:
     """The bytes a scrub element gets: "RMSL", the header's length (uint32), a JSON header (the
-    sliders that scrub by their containers' classes, the charts by role, the ladder's shape), then
-    the ladder's float32 arrays."""
+    sliders that scrub by their containers' classes, the charts by role, the ladder's shape and
+    ``scrub_revision``), then the ladder's float32 arrays."""
     header = {"sliders": {widget_class(key): setting for setting, key in sliders.items()}, "charts": charts}
     body = b""
     if ladder is None:
@@ -207,6 +231,7 @@ def ladder_payload(ladder: ScrubLadder | None, sliders: dict[str, str], charts: 
             "pathSteps": ladder.path_steps,
             "lineSteps": ladder.line_steps,
             "stepSteps": ladder.step_steps,
+            "revision": revision,
         }
         body = ladder.float32_bytes
     head = orjson.dumps(header, option=orjson.OPT_SERIALIZE_NUMPY)
@@ -220,18 +245,31 @@ def _ignore() -> None:
 
 def requested_ladder(key: str) -> str | None:
     """The setting whose ladder the browser asked the scrub element ``key`` for (the slider the
-    user is about to move), or None."""
+    user is about to move), or None. The browser asks with ``{"setting", "revision"}``: the
+    revision it holds for that slider makes each request for a fresh ladder a change of state."""
     state = st.session_state.get(key)
     wanted = state.get("wanted") if hasattr(state, "get") else None
-    return wanted if isinstance(wanted, str) else None
+    setting = wanted.get("setting") if isinstance(wanted, dict) else None
+    return setting if isinstance(setting, str) else None
 
 
-def scrub_ladder(ladder: ScrubLadder | None, *, sliders: dict[str, str], charts: dict[str, str], key: str) -> None:
+def scrub_ladder(
+    ladder: ScrubLadder | None,
+    *,
+    revision: str | None,
+    sliders: dict[str, str],
+    charts: dict[str, str],
+    key: str,
+) -> None:
     """While a slider of ``sliders`` (setting -> widget key) moves, the browser swaps the row of
-    ``ladder`` at its position into the ``charts`` (role "main", "loss", "step" -> live_chart key).
+    ``ladder`` at its position into the ``charts`` (role "main", "loss", "step" -> live_chart key)
+    while ``revision`` (its ``scrub_revision``) is the one those charts carry for its slider.
     ``key`` ends with ``SCRUB_KEY_SUFFIX``; ``requested_ladder(key)`` says which ladder to send."""
     if not key.endswith(SCRUB_KEY_SUFFIX):
         raise ValueError(f"a scrub element's key ends with {SCRUB_KEY_SUFFIX!r}, not {key!r}")
     SCRUB_COMPONENT(
-        data=ladder_payload(ladder, sliders, charts), key=key, default={"wanted": None}, on_wanted_change=_ignore
+        data=ladder_payload(ladder, sliders, charts, revision),
+        key=key,
+        default={"wanted": None},
+        on_wanted_change=_ignore,
     )

@@ -52,9 +52,7 @@ def ask_for_ladder(page, key: str, setting: str) -> None:
     page.received.clear()
     track = page.evaluate(SLIDER_TRACK, key)
     page.mouse.move(track["thumb"], track["y"])
-    page.wait_for_function(
-        "(setting) => window.__rmspropLabScrub.header?.ladder?.setting === setting", arg=setting, timeout=30_000
-    )
+    page.wait_for_function("(setting) => window.__rmspropLabScrub.ready(setting)", arg=setting, timeout=30_000)
     wait_settled(page)
     assert 100_000 < max(page.received) <= LADDER_MESSAGE_BYTES  # the ladder's message, within budget
 
@@ -200,4 +198,68 @@ def test_dragging_the_learning_rate_follows_a_thinned_path_and_back_home_shows_t
     assert "rms_lr" not in page.evaluate("location.search")  # still the story's default
     drawn_steps = assert_drawn_on(page.evaluate(DRAWN_LINE, ["compare_main", "RMSProp"]), engine_rmsprop().points)
     assert drawn_steps - set(ladder["steps"])  # steps that only the exact figure has
+    page.close()
+
+
+def test_a_ladder_made_stale_by_another_setting_is_fetched_again_and_pointing_redraws_no_chart(served_app, browser):
+    """The ladder lives apart from the charts: pointing at a slider fetches it without drawing any
+    chart again, and a press in the optimizer lab does not send it again. The charts carry the
+    revision of the settings they show, so a ladder from before another setting changed is never
+    drawn: approaching its slider fetches it anew, for the settings as they are."""
+    page = open_watched(browser, ROSENBROCK_URL.format(served_app.url))
+    page.evaluate(
+        """() => { window.__redrawn = 0;
+                   for (const chart of document.querySelectorAll('.live-chart.js-plotly-plot'))
+                     chart.on('plotly_afterplot', () => window.__redrawn++); }"""
+    )
+    ask_for_ladder(page, "compare-rho", "rho")
+    assert page.evaluate("() => window.__redrawn") == 0  # the charts were not drawn again
+    page.evaluate("() => { window.__held = window.__rmspropLabScrub.header; }")
+    page.get_by_role("checkbox", name="Centered (variance of g)").check(force=True)
+    page.wait_for_function("() => location.search.includes('centered=')")
+    wait_settled(page)
+    assert page.evaluate("() => window.__rmspropLabScrub.header === window.__held")  # the press sent no ladder
+    assert not page.evaluate("() => window.__rmspropLabScrub.ready('rho')")  # and the one held is stale
+    stale = page.evaluate("() => window.__rmspropLabScrub.header.ladder.revision")
+    positions = [4, 9, 14]
+    drag(page, "compare-rho", positions[:1], len(RHO_OPTIONS))  # the thumb pressed and held
+    # the press asked for a fresh ladder, which comes while the thumb is held; the drag goes on with it
+    page.wait_for_function("() => window.__rmspropLabScrub.ready('rho')", timeout=30_000)
+    fresh = page.evaluate("() => window.__rmspropLabScrub.revisions.rho")
+    assert fresh != stale
+    track = page.evaluate(SLIDER_TRACK, "compare-rho")
+    before = len(page.sent)
+    for position in positions[1:]:
+        page.mouse.move(track["x"] + track["width"] * position / (len(RHO_OPTIONS) - 1), track["y"])
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    log = page.evaluate("window.__rmspropScrubLog")
+    assert [entry["index"] for entry in log][-2:] == positions[1:] and len(page.sent) == before
+    assert {entry["revision"] for entry in log} == {fresh}  # nothing was drawn from the stale ladder
+    run = engine_rmsprop(rho=RHO_OPTIONS[positions[-1]], centered=True)
+    drawn = page.evaluate(DRAWN_LINE, ["compare_main", "RMSProp"])
+    assert len(drawn["x"]) == 1001
+    np.testing.assert_allclose(drawn["x"], run.points[:, 0], rtol=0, atol=0.006 / drawn["x_pixels"])
+    np.testing.assert_allclose(drawn["y"], run.points[:, 1], rtol=0, atol=0.006 / abs(drawn["y_pixels"]))
+    uncentered = engine_rmsprop(rho=RHO_OPTIONS[positions[-1]]).points
+    assert np.abs(uncentered - run.points).max() > 100 * 0.006 / min(drawn["x_pixels"], abs(drawn["y_pixels"]))
+    page.mouse.up()
+    wait_settled(page)
+    page.wait_for_function("(rho) => location.search.includes(`rho=${rho}`)", arg=f"{RHO_OPTIONS[positions[-1]]:g}")
+    page.close()
+
+
+def test_a_change_sent_with_a_ladder_request_in_one_message_is_drawn(served_app, browser):
+    """Focusing a slider asks for its ladder; a key pressed at once (here, in the same instant) is
+    sent by Streamlit in the same message, with the ladder's fragment as the one to rerun. The
+    page is then drawn again, so the charts and the URL show the slider's new value."""
+    page = open_watched(browser, ROSENBROCK_URL.format(served_app.url))
+    sent = len(page.sent)
+    page.get_by_role("slider", name="Decay rate").focus()  # asks for the ladder of rho
+    page.keyboard.press("ArrowRight")  # 0.9 -> 0.95
+    page.wait_for_function("() => location.search.includes('rho=0.95')", timeout=30_000)
+    wait_settled(page)
+    assert len(page.sent) > sent
+    after = plotted_trace(page, "RMSProp")
+    np.testing.assert_allclose(np.column_stack([after["x"], after["y"]]), engine_rmsprop(rho=0.95).points, rtol=1e-12)
+    page.wait_for_function("() => window.__rmspropLabScrub.ready('rho')", timeout=30_000)
     page.close()

@@ -8,6 +8,7 @@ import pytest
 from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, get_objective, optimize
 from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tolerance
 from rmsprop_lab import presentation
+from rmsprop_lab.live_chart import scrub_revision
 from rmsprop_lab.options import LR_OPTIONS
 from rmsprop_lab.schemas import COMPARE
 
@@ -399,3 +400,31 @@ def test_the_results_table_shows_every_cell_as_it_is(app):
     assert "steps to settle (f − f* ≤ tol)" in table(app)["SGD"]
     (results,) = [element.value for element in app.markdown if element.value.startswith("| optimizer |")]
     assert "f − f\\* ≤ tol" in results
+
+
+def test_the_charts_carry_the_revision_each_sliders_ladder_must_have(app):
+    """The charts say which ladder of each dragged slider may be swapped into them: one computed
+    from what they show. A slider's own move keeps its revision (its ladder holds every value of
+    it); a change of what its ladder is computed from makes a new one; a setting that changes no
+    path (the tolerance) changes none, so the charts, identical, are not sent again."""
+
+    def revisions():
+        carried = [payload["scrubRevisions"] for payload in charts(app)]
+        assert len(carried) == 3 and carried[0] == carried[1] == carried[2]
+        return carried[0]
+
+    first = revisions()
+    assert set(first) == {"rho", "eps", "sgd_lr", "mom_lr", "rms_lr", "adam_lr", "ada_lr"}
+    assert first["adam_lr"] is None and first["ada_lr"] is None  # switched off: no ladder
+    choice = app.session_state["compare._latest"]["choice"]
+    others = tuple((name, value) for name, value in RMSProp(lr=0.005).hyperparameters().items() if name != "rho")
+    assert first["rho"] == scrub_revision(("rmsprop", others, choice, (-1.5, 2.0), 1000, -1))
+    app.select_slider(key=key("rho")).set_value(0.99).run()
+    after_rho = revisions()
+    assert after_rho["rho"] == first["rho"] and after_rho["rms_lr"] != first["rms_lr"]
+    assert after_rho["sgd_lr"] == first["sgd_lr"]  # SGD's ladder does not depend on ρ
+    app.checkbox(key=key("centered")).check().run()
+    after_centered = revisions()
+    assert all(after_centered[name] != after_rho[name] for name in ("rho", "eps", "rms_lr"))
+    app.select_slider(key=key("tol")).set_value(1e-4).run()
+    assert revisions() == after_centered

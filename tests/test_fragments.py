@@ -62,10 +62,13 @@ def drawn_by_a_move(served_app, page: str, query: str, slider: str, label) -> tu
 
 
 def test_a_compare_press_redraws_none_of_the_controls_around_its_optimizer_lab(served_app):
-    """The view, the replay, "Tune learning rates", the tolerance and the sensitivity switch sit
-    outside the fragment that a hyperparameter reruns: a ρ press sends none of them again."""
+    """The view, the replay, "Tune learning rates", the tolerance, the sensitivity switch and the
+    scrub ladder sit outside the fragment that a hyperparameter reruns: a ρ press sends none of them
+    again."""
     (_, whole), (_, part), errors, _ = drawn_by_a_move(served_app, "", "objective=rosenbrock", "compare.rho", "0.95")
     assert not errors, errors
     around = {f"compare.{name}" for name in ("view", "upto", "tune", "tol", "sensitivity")}
     assert around <= set(whole) and not around & set(part)
     assert {"compare.rho", "compare.rms_lr", "compare.eps"} <= set(part)  # the panel's own widgets are sent again
+    # nor the ladder the browser swaps in while a slider is dragged: a fragment of its own
+    assert "compare_scrub" in whole and "compare_scrub" not in part

@@ -107,4 +107,32 @@ def test_no_ladder_is_a_header_only():
 
 def test_a_scrub_elements_key_must_say_so():
     with pytest.raises(ValueError, match="_scrub"):
-        live_chart.scrub_ladder(None, sliders=SLIDERS, charts=CHARTS, key="compare_ladder")
+        live_chart.scrub_ladder(None, revision=None, sliders=SLIDERS, charts=CHARTS, key="compare_ladder")
+
+
+def test_a_ladder_carries_its_revision():
+    inputs = ("rmsprop", (("lr", 0.005), ("eps", 1e-6)), ROSENBROCK, START, 100, -1)
+    revision = live_chart.scrub_revision(inputs)
+    assert revision == live_chart.scrub_revision(tuple(inputs)) and len(revision) == 16
+    assert live_chart.scrub_revision(("rmsprop", (("lr", 0.01), ("eps", 1e-6)), ROSENBROCK, START, 100, -1)) != revision
+    ladder = runs.ladder(RMSProp(lr=0.005, rho=0.9), "rho", RHO_OPTIONS, ROSENBROCK, START, 100, setting="rho")
+    header, _ = read_payload(live_chart.ladder_payload(ladder, SLIDERS, CHARTS, revision))
+    assert header["ladder"]["revision"] == revision
+
+
+@pytest.mark.parametrize(
+    ("state", "setting"),
+    [
+        ({"wanted": {"setting": "rho", "revision": "0f1e"}}, "rho"),
+        ({"wanted": {"setting": "rms_lr", "revision": None}}, "rms_lr"),
+        ({"wanted": None}, None),
+        ({"wanted": "rho"}, None),  # the browser's word is not trusted: only the form it sends is read
+        ({"wanted": {"setting": ["rho"]}}, None),
+        ({"wanted": {"revision": "0f1e"}}, None),
+        (None, None),
+        ("rho", None),
+    ],
+)
+def test_the_requested_ladder_is_read_from_what_the_browser_sends(monkeypatch, state, setting):
+    monkeypatch.setattr(live_chart.st, "session_state", {} if state is None else {"compare_scrub": state})
+    assert live_chart.requested_ladder("compare_scrub") == setting

@@ -485,10 +485,14 @@ function draw(Plotly, chart, figure) {
 // sizes at every value of one slider's ladder. While that slider moves (a drag, which Streamlit
 // sends only on release, or a key), its position picks the row to swap into the charts, with no
 // server round trip. Approaching a slider (pointer over it, or focus) asks the server for its
-// ladder; the release then reruns the page as before, which draws the exact figures.
-const SCRUB = { header: null, setState: null, requested: null, watched: new WeakSet() };
-// tests and the bench read SCRUB.header; window.__rmspropScrubLog, when they set it, gets each swap's times
+// ladder; the release then reruns the page as before, which draws the exact figures. A ladder is
+// drawn only while its revision is the one the charts carry for its slider (scrubRevisions): a
+// change of another setting since it came makes it stale, and it is asked for again.
+const SCRUB = { header: null, setState: null, requested: null, revisions: {}, watched: new WeakSet() };
+// tests and the bench read SCRUB.header and ask SCRUB.ready(setting) whether a drag of that slider
+// would be drawn; window.__rmspropScrubLog, when they set it, gets each swap's times
 window.__rmspropLabScrub = SCRUB;
+SCRUB.ready = (setting) => Boolean(freshLadder(setting));
 
 function asBytes(data) {
   if (data instanceof Uint8Array) return data;
@@ -543,11 +547,26 @@ function approach(event) {
       scrubTo(setting, Number(input.getAttribute("value")), Number(records[0].oldValue));
     }).observe(input, { attributes: true, attributeFilter: ["value"], attributeOldValue: true });
   }
-  const ladder = SCRUB.header.ladder;
-  if ((!ladder || ladder.setting !== setting) && SCRUB.requested !== setting && SCRUB.setState) {
-    SCRUB.requested = setting;
-    SCRUB.setState("wanted", setting);
-  }
+  if (!freshLadder(setting)) request(setting);
+}
+
+// the ladder held, when it is the one of this slider for the settings the charts show
+function freshLadder(setting) {
+  const ladder = SCRUB.header?.ladder;
+  return ladder && ladder.setting === setting && ladder.revision === SCRUB.revisions[setting] ? ladder : null;
+}
+
+// asks once for this slider's ladder at the charts' revision (a new revision is a new request), or
+// once more when pressed: a request sent with another widget's change in one message reruns only
+// that widget's part of the page, never reaching the ladder's (each request is numbered, so it is
+// a change of state however often it is repeated)
+function request(setting, again = false) {
+  const wanted = { setting, revision: SCRUB.revisions[setting] ?? null };
+  const asked = JSON.stringify(wanted);
+  if ((SCRUB.requested === asked && !again) || !SCRUB.setState) return;
+  SCRUB.requested = asked;
+  SCRUB.asked = (SCRUB.asked || 0) + 1;
+  SCRUB.setState("wanted", { ...wanted, ask: SCRUB.asked });
 }
 
 function chartOf(key) {
@@ -618,8 +637,8 @@ function restoreLater(chart) {
 
 function scrubTo(setting, index, from) {
   const header = SCRUB.header;
-  const ladder = header && header.ladder;
-  if (!ladder || ladder.setting !== setting || !(index >= 0 && index < ladder.count) || !window.Plotly) return;
+  const ladder = freshLadder(setting);
+  if (!ladder || !(index >= 0 && index < ladder.count) || !window.Plotly) return;
   if (SCRUB.shown && SCRUB.shown.ladder === ladder && SCRUB.shown.index === index) return;  // drawn already
   SCRUB.shown = { ladder, index };
   const began = performance.now();
@@ -639,13 +658,14 @@ function scrubTo(setting, index, from) {
     times[role] = performance.now();
   }
   const log = window.__rmspropScrubLog;
-  if (log) log.push({ setting, index, began, ...times, done: performance.now() });
+  if (log) log.push({ setting, index, revision: ladder.revision, began, ...times, done: performance.now() });
 }
 
 // A drag: the position under the pointer, as the slider computes it from the track, drawn in the
 // pointer event itself (the slider's own value follows a frame later, through React).
 function pressed(event) {
   const found = sliderAt(event.target);
+  if (found && !freshLadder(found.setting)) request(found.setting, true);  // the pointer may have rested there
   const track = found && found.input.parentElement.parentElement.parentElement;
   SCRUB.dragging = track ? { ...found, track, from: Number(found.input.getAttribute("value")) } : null;
   if (!SCRUB.dragging || !SCRUB.header || !SCRUB.header.ladder) return;
@@ -665,7 +685,8 @@ function moved(event) {
 function setUpScrubbing(bytes, setStateValue) {
   SCRUB.header = readLadderPayload(bytes);
   SCRUB.setState = setStateValue;
-  if (SCRUB.header.ladder) SCRUB.requested = SCRUB.header.ladder.setting;
+  const ladder = SCRUB.header.ladder;
+  if (ladder) SCRUB.requested = JSON.stringify({ setting: ladder.setting, revision: ladder.revision });
   if (!SCRUB.listening) {
     SCRUB.listening = true;
     document.addEventListener("pointerover", approach, true);
@@ -689,6 +710,7 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
     parentElement.appendChild(chart);
   }
   const figure = JSON.parse(new TextDecoder().decode(bytes));
+  if (figure.scrubRevisions) SCRUB.revisions = figure.scrubRevisions;
   chart.__setTrigger = setTriggerValue;  // this run's: its fragment reruns
   // reserve the height at once, so nothing below jumps while plotly.js loads
   chart.style.minHeight = (figure.layout.height || 450) + "px";
