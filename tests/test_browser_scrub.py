@@ -81,10 +81,16 @@ def drag(page, key: str, positions: list[int], count: int) -> tuple[list[dict], 
     page.mouse.move(track["thumb"], track["y"])
     page.mouse.down()
     before = len(sent)
+    move_along(page, track, positions, count)
+    return page.evaluate("window.__rmspropScrubLog"), len(sent) - before
+
+
+def move_along(page, track: dict, positions: list[int], count: int) -> None:
+    """Move the pointer over the slider's track to each of ``count`` ladder positions in turn, one
+    pointer move each, waiting two animation frames after each."""
     for position in positions:
         page.mouse.move(track["x"] + track["width"] * position / (count - 1), track["y"])
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    return page.evaluate("window.__rmspropScrubLog"), len(sent) - before
 
 
 def assert_drawn_on(drawn: dict, points: np.ndarray) -> set[int]:
@@ -204,8 +210,8 @@ def test_dragging_the_learning_rate_follows_a_thinned_path_and_back_home_shows_t
 def test_a_ladder_made_stale_by_another_setting_is_fetched_again_and_pointing_redraws_no_chart(served_app, browser):
     """The ladder lives apart from the charts: pointing at a slider fetches it without drawing any
     chart again, and a press in the optimizer lab does not send it again. The charts carry the
-    revision of the settings they show, so a ladder from before another setting changed is never
-    drawn: approaching its slider fetches it anew, for the settings as they are."""
+    revision of each slider's ladder for what they show, so a ladder from before another setting
+    changed is never drawn: pressing its slider fetches it anew, for the settings as they are."""
     page = open_watched(browser, ROSENBROCK_URL.format(served_app.url))
     page.evaluate(
         """() => { window.__redrawn = 0;
@@ -229,9 +235,7 @@ def test_a_ladder_made_stale_by_another_setting_is_fetched_again_and_pointing_re
     assert fresh != stale
     track = page.evaluate(SLIDER_TRACK, "compare-rho")
     before = len(page.sent)
-    for position in positions[1:]:
-        page.mouse.move(track["x"] + track["width"] * position / (len(RHO_OPTIONS) - 1), track["y"])
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    move_along(page, track, positions[1:], len(RHO_OPTIONS))
     log = page.evaluate("window.__rmspropScrubLog")
     assert [entry["index"] for entry in log][-2:] == positions[1:] and len(page.sent) == before
     assert {entry["revision"] for entry in log} == {fresh}  # nothing was drawn from the stale ladder

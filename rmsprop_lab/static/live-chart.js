@@ -561,13 +561,16 @@ function freshLadder(setting) {
 // that widget's part of the page, never reaching the ladder's (each request is numbered, so it is
 // a change of state however often it is repeated)
 function request(setting, again = false) {
-  const wanted = { setting, revision: SCRUB.revisions[setting] ?? null };
-  const asked = JSON.stringify(wanted);
+  const revision = SCRUB.revisions[setting] ?? null;
+  const asked = requestKey(setting, revision);
   if ((SCRUB.requested === asked && !again) || !SCRUB.setState) return;
   SCRUB.requested = asked;
   SCRUB.asked = (SCRUB.asked || 0) + 1;
-  SCRUB.setState("wanted", { ...wanted, ask: SCRUB.asked });
+  SCRUB.setState("wanted", { setting, revision, ask: SCRUB.asked });
 }
+
+// what was last asked for, or last came: one slider's ladder at one revision
+const requestKey = (setting, revision) => `${setting} ${revision}`;
 
 function chartOf(key) {
   return key ? document.querySelector(`.st-key-${key} .live-chart.js-plotly-plot`) : null;
@@ -686,7 +689,7 @@ function setUpScrubbing(bytes, setStateValue) {
   SCRUB.header = readLadderPayload(bytes);
   SCRUB.setState = setStateValue;
   const ladder = SCRUB.header.ladder;
-  if (ladder) SCRUB.requested = JSON.stringify({ setting: ladder.setting, revision: ladder.revision });
+  if (ladder) SCRUB.requested = requestKey(ladder.setting, ladder.revision);
   if (!SCRUB.listening) {
     SCRUB.listening = true;
     document.addEventListener("pointerover", approach, true);
