@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from rmsprop_core import trajectories_to_csv
-from rmsprop_core.metrics import finite_points, steps_to_escape, summarize
+from rmsprop_core.metrics import finite_points
 from rmsprop_lab import figures, presentation, runs, view_file
 from rmsprop_lab.controls import (
     PageSettings,
@@ -26,7 +26,7 @@ from rmsprop_lab.controls import (
 )
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder, scrub_revision
-from rmsprop_lab.scenarios import ESCAPE_DROP, SCENARIOS, compare_optimizers
+from rmsprop_lab.scenarios import SCENARIOS, compare_optimizers, results_table
 from rmsprop_lab.schemas import COMPARE, SURFACE_3D, view_including
 
 ensure_routed()
@@ -227,35 +227,6 @@ def scrubbing(choice: runs.FunctionChoice, start, steps: int, noise: float) -> N
             revision = ladder_revision(wanted, specs, choice, start, steps, upto)
     sliders = {setting: settings.key(setting) for setting in SCRUBBED}
     scrub_ladder(ladder, revision=revision, sliders=sliders, charts=CHARTS, key=SCRUB_KEY)
-
-
-def results_table(results, objective, tolerance: float) -> dict:
-    """One row per run. Steps are "to settle" (within the tolerance from that step to the end);
-    the first touch is shown beside it. A function with no minimum shows steps to escape instead."""
-    has_minimum = objective.min_value is not None
-    table = {"optimizer": [], "final loss": [], "distance to nearest minimum": []}
-    if has_minimum:
-        table |= {"steps to settle (f − f* ≤ tol)": [], "first touch": []}
-    else:
-        table[f"steps to escape (f ≤ f(start) − {ESCAPE_DROP:g})"] = []
-    table["diverged at step"] = []
-    for result in results:
-        summary = summarize(result, objective, tolerance)
-        table["optimizer"].append(result.label)
-        table["final loss"].append("—" if summary.diverged_at >= 0 else f"{summary.final_loss:.6g}")
-        distance = summary.distance_to_minimum
-        table["distance to nearest minimum"].append("—" if np.isnan(distance) else f"{distance:.3g}")
-        if has_minimum:
-            settled, touched = summary.steps_to_settle, summary.steps_to_tolerance
-            table["steps to settle (f − f* ≤ tol)"].append(str(settled) if settled >= 0 else "not settled")
-            table["first touch"].append(str(touched) if touched >= 0 else "not reached")
-        else:
-            escaped = int(steps_to_escape(result.losses, ESCAPE_DROP))
-            table[f"steps to escape (f ≤ f(start) − {ESCAPE_DROP:g})"].append(
-                str(escaped) if escaped >= 0 else "not escaped"
-            )
-        table["diverged at step"].append(str(summary.diverged_at) if summary.diverged_at >= 0 else "—")
-    return table
 
 
 @st.fragment

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rmsprop_core import SGD, Adagrad, Adam, Momentum, RMSProp, optimize
-from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tolerance
+from rmsprop_core.metrics import steps_to_escape, steps_to_settle, steps_to_tolerance, summarize
 from rmsprop_core.objectives import quadratic_valley
 
 from .schemas import COMPARE, SCENARIO_IDS, function_choice, make_objective
@@ -47,6 +47,35 @@ def compare_optimizers(settings: dict) -> list:
     if settings["ada"]:
         specs.append(Adagrad(lr=settings["ada_lr"], eps=settings["ada_eps"]))
     return specs
+
+
+def results_table(results, objective, tolerance: float) -> dict:
+    """One row per run. Steps are "to settle" (within the tolerance from that step to the end);
+    the first touch is shown beside it. A function with no minimum shows steps to escape instead."""
+    has_minimum = objective.min_value is not None
+    table = {"optimizer": [], "final loss": [], "distance to nearest minimum": []}
+    if has_minimum:
+        table |= {"steps to settle (f − f* ≤ tol)": [], "first touch": []}
+    else:
+        table[f"steps to escape (f ≤ f(start) − {ESCAPE_DROP:g})"] = []
+    table["diverged at step"] = []
+    for result in results:
+        summary = summarize(result, objective, tolerance)
+        table["optimizer"].append(result.label)
+        table["final loss"].append("—" if summary.diverged_at >= 0 else f"{summary.final_loss:.6g}")
+        distance = summary.distance_to_minimum
+        table["distance to nearest minimum"].append("—" if np.isnan(distance) else f"{distance:.3g}")
+        if has_minimum:
+            settled, touched = summary.steps_to_settle, summary.steps_to_tolerance
+            table["steps to settle (f − f* ≤ tol)"].append(str(settled) if settled >= 0 else "not settled")
+            table["first touch"].append(str(touched) if touched >= 0 else "not reached")
+        else:
+            escaped = int(steps_to_escape(result.losses, ESCAPE_DROP))
+            table[f"steps to escape (f ≤ f(start) − {ESCAPE_DROP:g})"].append(
+                str(escaped) if escaped >= 0 else "not escaped"
+            )
+        table["diverged at step"].append(str(summary.diverged_at) if summary.diverged_at >= 0 else "—")
+    return table
 
 
 @dataclass(frozen=True)
