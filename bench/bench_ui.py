@@ -358,9 +358,9 @@ def wait_until_idle(pid: int, quiet_seconds: int = 4, timeout: float = 90.0) -> 
 
 
 def interleaved(browser, naive_script: pathlib.Path, rounds: int) -> dict[str, dict[str, list[float]]]:
-    """Both servers at once; each round presses once on every view in turn (the same key), so the
-    app and the naive app meet the same machine load. Per view: latencies and the server's CPU
-    time per press."""
+    """The three servers at once; each round presses once on every view in turn (the same key), so
+    the app, its elements alone and the naive app meet the same machine load. Per view: latencies
+    and the server's CPU time per press."""
     ports = {"app": free_port(), "naive": free_port(), "elements": free_port()}
     servers = {
         "app": start_server(ROOT / "app.py", ports["app"]),

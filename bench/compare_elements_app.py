@@ -19,7 +19,7 @@ from rmsprop_lab import figures, runs
 from rmsprop_lab.chart_component import LIVE_CHART_COMPONENT
 from rmsprop_lab.controls import format_number, markdown_table
 from rmsprop_lab.live_chart import chart_payload, scrub_revision
-from rmsprop_lab.scenarios import compare_optimizers
+from rmsprop_lab.scenarios import compare_optimizers, results_table
 from rmsprop_lab.schemas import COMPARE, FunctionChoice, view_including
 
 SUBJECT = "rosenbrock"
@@ -27,6 +27,9 @@ STEPS = 1000
 PARAMS = {param.key: param for param in COMPARE.params}
 DEFAULTS = COMPARE.defaults(SUBJECT)
 CHOICE = FunctionChoice(SUBJECT)
+
+
+st.set_page_config(layout="wide")  # the app's width: charts drawn as wide as the page's
 
 
 @st.cache_resource
@@ -39,20 +42,22 @@ def payloads(rho: float) -> tuple[bytes, bytes, bytes, str]:
     specs = compare_optimizers(settings)
     results = [runs.path(spec, CHOICE, start, STEPS) for spec in specs]
     paths = [result.path() for result in results]
+    # the page's SURFACE_RESOLUTION (tests/test_bench_elements.py compares the two apps' charts whole)
     surface = runs.surface(CHOICE, 400, view_including(objective.domain, start))
     rmsprop = [result for result in results if result.kind == "rmsprop"]
     steps = [(result.label, figures.colour_for(result.kind), result.state["step_size"]) for result in rmsprop]
-    # as long as the page's: a digest per scrubbed slider
-    revisions = {name: scrub_revision((name, rho)) for name in ("rho", "eps", "rms_lr", "sgd_lr", "mom_lr")}
-    main = figures.contour_figure(surface, paths, uirevision="elements")
-    loss = figures.loss_figure(paths, objective.min_value, uirevision="elements")
+    # as the page's: a digest per scrubbed slider of a switched-on optimizer, None for Adam's and Adagrad's
+    revisions = {name: scrub_revision((name,)) for name in ("rho", "eps", "sgd_lr", "mom_lr", "rms_lr")}
+    revisions |= {"adam_lr": None, "ada_lr": None}
+    main = figures.contour_figure(surface, paths, uirevision=str(CHOICE))
+    loss = figures.loss_figure(paths, objective.min_value, uirevision=str(CHOICE))
     reference = [
         (f"SGD: α = {spec.lr:g} for every coordinate", figures.colour_for("sgd"), spec.lr)
         for spec in specs
         if spec.kind == "sgd"
     ]
-    step = figures.step_size_figure(steps, reference=reference, uirevision="elements")
-    table = {"optimizer": [result.label for result in results], "final loss": [f"{r.losses[-1]:.6g}" for r in results]}
+    step = figures.step_size_figure(steps, reference=reference, uirevision=str(CHOICE))
+    table = results_table(results, objective, settings["tol"])
     return (
         chart_payload(main, playback_steps=STEPS, scrub_revisions=revisions),
         chart_payload(loss, scrub_revisions=revisions),

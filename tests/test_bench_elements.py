@@ -1,6 +1,6 @@
 """bench/compare_elements_app.py, the floor under Compare's server CPU in bench_ui.py, is a floor
 of that page only while it shows what the page's optimizer lab shows: the same controls, the same
-three charts with the same data, the same caption and results."""
+three charts whole, the same caption and results table."""
 
 from __future__ import annotations
 
@@ -26,13 +26,19 @@ def shown(at: AppTest) -> dict:
             if name in names:
                 controls[name] = (element.label, element.value, getattr(element, "options", None))
     step_caption = [caption.value for caption in at.caption if caption.value.startswith("RMSProp divides α")]
-    final_losses = {label: row["final loss"] for label, row in table(at).items()}
     return {
         "controls": controls,
-        "charts": [chart["data"] for chart in charts(at)],
+        "charts": [comparable(chart) for chart in charts(at)],
         "caption": step_caption,
-        "final losses": final_losses,
+        "table": table(at),
     }
+
+
+def comparable(chart: dict) -> dict:
+    """A chart's payload whole, but for its ladders' revisions: digests of the page's settings, of
+    which only whether each slider has one (its optimizer is on) must agree."""
+    revisions = chart.get("scrubRevisions", {})
+    return {**chart, "scrubRevisions": {name: digest is not None for name, digest in revisions.items()}}
 
 
 def test_the_elements_app_shows_what_the_compare_lab_shows_before_and_after_a_rho_move():
