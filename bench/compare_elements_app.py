@@ -44,19 +44,12 @@ def payloads(rho: float) -> tuple[bytes, bytes, bytes, str]:
     paths = [result.path() for result in results]
     # the page's SURFACE_RESOLUTION (tests/test_bench_elements.py compares the two apps' charts whole)
     surface = runs.surface(CHOICE, 400, view_including(objective.domain, start))
-    rmsprop = [result for result in results if result.kind == "rmsprop"]
-    steps = [(result.label, figures.colour_for(result.kind), result.state["step_size"]) for result in rmsprop]
     # as the page's: a digest per scrubbed slider of a switched-on optimizer, None for Adam's and Adagrad's
     revisions = {name: scrub_revision((name,)) for name in ("rho", "eps", "sgd_lr", "mom_lr", "rms_lr")}
     revisions |= {"adam_lr": None, "ada_lr": None}
     main = figures.contour_figure(surface, paths, uirevision=str(CHOICE))
     loss = figures.loss_figure(paths, objective.min_value, uirevision=str(CHOICE))
-    reference = [
-        (f"SGD: α = {spec.lr:g} for every coordinate", figures.colour_for("sgd"), spec.lr)
-        for spec in specs
-        if spec.kind == "sgd"
-    ]
-    step = figures.step_size_figure(steps, reference=reference, uirevision=str(CHOICE))
+    step = figures.compare_step_size_figure(results, specs, uirevision=str(CHOICE))
     table = results_table(results, objective, settings["tol"])
     return (
         chart_payload(main, playback_steps=STEPS, scrub_revisions=revisions),

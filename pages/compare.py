@@ -294,18 +294,8 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
             loss_figure = figures.loss_figure(paths, objective.min_value, uirevision=revision)
             live_chart(loss_figure, key=CHARTS["loss"], scrub_revisions=revisions)
     with step_column:
-        rmsprop_runs = [result for result in results if result.kind in ("rmsprop", "adagrad")]
-        if rmsprop_runs:
-            references = [
-                (f"SGD: α = {spec.lr:g} for every coordinate", figures.colour_for("sgd"), spec.lr)
-                for spec in specs
-                if spec.kind == "sgd"
-            ]
-            step_figure = figures.step_size_figure(
-                [(r.label, figures.colour_for(r.kind), r.state["step_size"]) for r in rmsprop_runs],
-                reference=references,
-                uirevision=revision,
-            )
+        step_figure = figures.compare_step_size_figure(results, specs, uirevision=revision)
+        if step_figure is not None:
             live_chart(step_figure, key=CHARTS["step"], scrub_revisions=revisions)
             st.caption(
                 "RMSProp divides α by the root of a running average of g², separately for x and y: "

@@ -11,7 +11,16 @@ import numpy as np
 
 from rmsprop_core.metrics import finite_points
 
-from .style import MAP_X_LABEL_STANDOFF, grid_axis, layout, legend_top_margin, line_chart_layout, line_trace, plain_axis
+from .style import (
+    MAP_X_LABEL_STANDOFF,
+    colour_for,
+    grid_axis,
+    layout,
+    legend_top_margin,
+    line_chart_layout,
+    line_trace,
+    plain_axis,
+)
 from .surface import (
     PathData,
     Surface,
@@ -216,6 +225,22 @@ def step_size_figure(
             uirevision=uirevision,
         ),
     }
+
+
+def compare_step_size_figure(results, specs, *, uirevision=None) -> dict | None:
+    """Compare's step-size chart: the per-coordinate effective step size of each RMSProp or
+    Adagrad run of ``results``, beside SGD's constant α when ``specs`` switch SGD on; None when no
+    such run is on."""
+    adaptive = [result for result in results if result.kind in ("rmsprop", "adagrad")]
+    if not adaptive:
+        return None
+    reference = [
+        (f"SGD: α = {spec.lr:g} for every coordinate", colour_for("sgd"), spec.lr)
+        for spec in specs
+        if spec.kind == "sgd"
+    ]
+    series = [(result.label, colour_for(result.kind), result.state["step_size"]) for result in adaptive]
+    return step_size_figure(series, reference=reference, uirevision=uirevision)
 
 
 @dataclass(frozen=True)
