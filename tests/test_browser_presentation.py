@@ -245,13 +245,38 @@ def open_mission_recording_frames(served_app, browser):
         polling=100,
     )
     page.evaluate(
-        """() => {
+        f"""() => {{
             window.__shown = [];
+            window.__shipsBeforeFrame = [];
             const chart = document.querySelector('.js-plotly-plot');
-            chart.on('plotly_animatingframe', (e) => window.__shown.push(Number(e.name)));
-        }"""
+            chart.on('plotly_animatingframe', (e) => {{
+                window.__shown.push(Number(e.name));
+                window.__shipsBeforeFrame.push(({SHIPS_DRAWN})());
+            }});
+        }}"""
     )
     return page
+
+
+#: where the map draws each ship, in data coordinates read back from its marker's place on the screen
+SHIPS_DRAWN = """() => {
+    const chart = document.querySelector('.js-plotly-plot'), layout = chart._fullLayout;
+    return Array.from(chart.querySelectorAll('.scatterlayer .trace'))
+        .filter((group) => group.__data__?.[0]?.trace?.name?.endsWith(' ship'))
+        .map((group) => {
+            const [x, y] = group.querySelector('path.point').getAttribute('transform').match(/-?[\\d.]+/g).map(Number);
+            return [layout.xaxis.p2l(x), layout.yaxis.p2l(y)];
+        });
+}"""
+#: the ships' places in the frame plotly last showed, from the figure the chart was given
+SHIPS_IN_FRAME_ON_SCREEN = """() => {
+    const chart = document.querySelector('.live-chart');
+    const frame = chart.__figure.frames.find((candidate) => candidate.name === chart._fullLayout._currentFrame);
+    return frame.data.map((ship) => [ship.x[0], ship.y[0]]);
+}"""
+ONE_PIXEL = "() => { const x = document.querySelector('.live-chart')._fullLayout.xaxis; return x.p2l(1) - x.p2l(0); }"
+SHIPS_AT_START = """() => document.querySelector('.live-chart').__figure.data
+    .filter((trace) => trace.name?.endsWith(' ship')).map((ship) => [ship.x[0], ship.y[0]])"""
 
 
 def flight_control(page, how: str, play: bool) -> None:
@@ -297,6 +322,42 @@ def test_full_screen_in_mid_flight_flies_on_and_pause_still_stops_the_ships(serv
     flight_control(page, stop, play=False)
     shown = frames_after_a_stop(page)
     assert shown == sorted(shown) and len(set(shown)) == len(shown)  # on from the same frame, not from 0
+    # and drawn there: the redraw put no ship back at its start, even for the moment until the next frame
+    start = np.array(page.evaluate(SHIPS_AT_START))
+    drawn = np.array(page.evaluate("() => window.__shipsBeforeFrame"))  # frames x ships x (x, y)
+    left = np.linalg.norm(drawn - start, axis=2) > 0.5
+    assert left[-1].all()  # every ship is on its way by the stop
+    for ship in range(left.shape[1]):
+        assert left[left[:, ship].argmax() :, ship].all(), (shown, drawn[:, ship].round(2).tolist())
+    page.close()
+
+
+def test_a_paused_flight_stays_where_it_stopped_in_full_screen_and_flies_on_from_there(served_app, browser):
+    """F redraws the map from the figure, whose own data put every ship at its start: a teacher who
+    paused a flight to talk about it saw the ships jump back to the start in full screen. They stay
+    where the flight stopped them, and ▶ Fly goes on from there."""
+    page = open_mission_recording_frames(served_app, browser)
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.__shown.length > 6")
+    page.keyboard.press("Space")  # ❚❚
+    stopped_at = frames_after_a_stop(page)[-1]
+    paused = np.array(page.evaluate(SHIPS_DRAWN))
+    start = np.array(page.evaluate(SHIPS_AT_START))
+    assert np.linalg.norm(paused - start, axis=1).max() > 1  # flown some way
+    page.keyboard.press("f")
+    page.wait_for_function("() => document.fullscreenElement !== null")
+    wait_settled(page)
+    page.wait_for_function("() => !('drawing' in document.querySelector('.live-chart').dataset)")
+    in_full_screen = np.array(page.evaluate(SHIPS_DRAWN))
+    pixel = page.evaluate(ONE_PIXEL)
+    assert np.allclose(in_full_screen, page.evaluate(SHIPS_IN_FRAME_ON_SCREEN), atol=2 * pixel)
+    assert np.allclose(in_full_screen, paused, atol=2 * pixel)  # the map is larger; the ships' places are the same
+    page.keyboard.press("Space")  # ▶ Fly, on from the frame where they stopped
+    page.wait_for_function(f"() => window.__shown.length > {len(page.evaluate('() => window.__shown')) + 2}")
+    page.keyboard.press("Space")
+    shown = frames_after_a_stop(page)
+    resumed = shown[shown.index(stopped_at) + 1 :]
+    assert resumed and resumed[0] > stopped_at and resumed == sorted(resumed), shown
     page.close()
 
 

@@ -417,6 +417,21 @@ function changedPointsOnly(chart, before, after) {
   return changed.length ? changed : null;
 }
 
+// A figure's own data show a flight's ships at the start: a redraw (full screen, a new width, a
+// rerun) draws them where the frame on screen put them, which a paused or landed flight keeps and
+// from which ▶ Fly goes on (plotly keeps the frame's name through Plotly.react, not its data).
+function atFrameOnScreen(chart, shown) {
+  const name = chart._fullLayout?._currentFrame;
+  const frame = name == null ? null : shown.frames?.find((candidate) => candidate.name === name);
+  if (!frame) return shown.data;
+  const data = shown.data.slice();
+  (frame.data || []).forEach((trace, k) => {
+    const index = frame.traces ? frame.traces[k] : k;  // plotly's rule for a frame without "traces"
+    if (data[index]) data[index] = { ...data[index], ...trace };
+  });
+  return data;
+}
+
 function draw(Plotly, chart, figure) {
   // a flight would outlive Plotly.react, beyond ❚❚'s reach: stopped with the drawn figure's ❚❚, and
   // flown on from the same frame once redrawn, unless ❚❚ or Space comes first
@@ -437,7 +452,7 @@ function draw(Plotly, chart, figure) {
     playback.step = null;
     playback.readout.textContent = "";
   }
-  const data = withVertexDots(shown.data);
+  const data = withVertexDots(atFrameOnScreen(chart, shown));
   const layout = withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data));
   const config = withFullScreenButton(Plotly, figure.config || {});
   // a figure with frames (a flight) is always drawn whole: comparing its frames would cost more
