@@ -101,8 +101,47 @@ def test_keys_play_pause_step_and_show_full_screen(served_app, browser):
     page.keyboard.press("f")
     page.wait_for_function("document.fullscreenElement === document.querySelector('.js-plotly-plot')")
     page.wait_for_function("document.querySelector('.js-plotly-plot')._fullLayout.height === innerHeight")
+    page.wait_for_function(DRAWN_AGAIN)
+    # drawn anew at the screen's size, the paused paths still end at the step the readout shows
+    assert readout.text_content() == paused and rms_length() == int(paused.split()[1]) + 1
     page.keyboard.press("f")
     page.wait_for_function("document.fullscreenElement === null")
+    page.wait_for_function(DRAWN_AGAIN)
+    assert readout.text_content() == paused and rms_length() == int(paused.split()[1]) + 1
+    page.close()
+
+
+#: the main chart has drawn its last figure (a redraw sets data-drawing until it is drawn)
+DRAWN_AGAIN = "() => !('drawing' in document.querySelector('.live-chart').dataset)"
+
+
+def test_full_screen_while_the_paths_grow_plays_on_from_the_same_step(served_app, browser):
+    """F redraws the chart at the screen's size: the playback stopped, its readout went blank and
+    the paths were drawn whole, in front of the class. It now plays on from the step it was at."""
+    page = open_page(browser, ELLIPSE.format(served_app.url) + "&present=1", PROJECTOR, charts=3)
+    readout = page.locator("[data-testid=playbackStep]")
+    page.evaluate(
+        """() => {
+            window.__readouts = [];
+            const readout = document.querySelector('[data-testid=playbackStep]');
+            new MutationObserver(() => window.__readouts.push(readout.textContent))
+                .observe(readout, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    page.keyboard.press("Space")  # ▶ from the start
+    page.wait_for_function("() => window.__readouts.length > 10")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === document.querySelector('.js-plotly-plot')")
+    page.wait_for_function(DRAWN_AGAIN)
+    in_full_screen = len(page.evaluate("() => window.__readouts"))
+    page.wait_for_function(f"() => window.__readouts.length > {in_full_screen + 10}")  # playing on
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Play").wait_for()
+    readouts = page.evaluate("() => window.__readouts")
+    steps = [int(text.split()[1]) for text in readouts if text]
+    assert len(steps) == len(readouts), readouts  # never blank
+    assert steps == sorted(steps) and steps[-1] < 200, readouts  # on from the same step, not from 0, not whole
+    assert len(plotted_trace(page, "RMSProp")["x"]) == int(readout.text_content().split()[1]) + 1
     page.close()
 
 

@@ -280,7 +280,8 @@ function playbackControls(Plotly, chart) {
     state.paths = { figure: chart.__figure, lines, markers };
     return state.paths;
   }
-  function show(paths, step) {
+  // each path's points up to step, and its start and "now" markers' places
+  function grown(paths, step) {
     const xs = [], ys = [], mx = [], my = [];
     for (const line of paths.lines) {
       const last = Math.min(step, line.x.length - 1);
@@ -289,10 +290,23 @@ function playbackControls(Plotly, chart) {
       mx.push([line.x[0], line.x[last]]);
       my.push([line.y[0], line.y[last]]);
     }
+    return { xs, ys, mx, my, markers: paths.markers.length === paths.lines.length };
+  }
+  function show(paths, step) {
+    const { xs, ys, mx, my, markers } = grown(paths, step);
     Plotly.restyle(chart, { x: xs, y: ys }, paths.lines.map((line) => line.index));
-    if (paths.markers.length === paths.lines.length) Plotly.restyle(chart, { x: mx, y: my }, paths.markers);
+    if (markers) Plotly.restyle(chart, { x: mx, y: my }, paths.markers);
     readout.textContent = `step ${step} / ${state.steps}`;
   }
+  // the figure's data as the playback shows them at step: a redraw of the same figure keeps them
+  state.dataAt = (data, step) => {
+    const paths = pathsOf();
+    const { xs, ys, mx, my, markers } = grown(paths, step);
+    const shown = data.slice();
+    paths.lines.forEach((line, k) => { shown[line.index] = { ...shown[line.index], x: xs[k], y: ys[k] }; });
+    if (markers) paths.markers.forEach((index, k) => { shown[index] = { ...shown[index], x: mx[k], y: my[k] }; });
+    return shown;
+  };
   state.stop = () => {
     if (state.frame !== null) cancelAnimationFrame(state.frame);
     state.frame = null;
@@ -437,6 +451,7 @@ function draw(Plotly, chart, figure) {
   // flown on from the same frame once redrawn, unless ❚❚ or Space comes first
   const flying = chart.__flying;
   if (flying) pressFlightButton(chart, "pause");
+  const sameFigure = chart.__figure === figure;
   chart.__figure = figure;
   const shown = shownVariant(chart);
   // the traces a scrub drew straight into the SVG are drawn again whatever changed
@@ -445,14 +460,20 @@ function draw(Plotly, chart, figure) {
   chart.__scrubbedTraces = undefined;
   clearTimeout(chart.__scrubRestore);
   const played = chart.__playback?.step != null;  // its paths are drawn shortened
-  if (figure.playback) {
-    const playback = chart.__playback || playbackControls(Plotly, chart);
-    playback.stop();  // a new figure (a changed setting) shows its own state; play starts over
+  const playback = figure.playback ? chart.__playback || playbackControls(Plotly, chart) : null;
+  // the same figure drawn again (full screen, a new width) goes on showing the step it was at, and
+  // playing if it was; a new figure (a changed setting) shows its own state, and play starts over
+  const replay = playback && sameFigure && played ? { step: playback.step, playing: playback.frame !== null } : null;
+  if (playback) {
+    playback.stop();
     playback.steps = figure.playback.steps;
-    playback.step = null;
-    playback.readout.textContent = "";
+    if (!replay) {
+      playback.step = null;
+      playback.readout.textContent = "";
+    }
   }
-  const data = withVertexDots(atFrameOnScreen(chart, shown));
+  const figureData = atFrameOnScreen(chart, shown);
+  const data = withVertexDots(replay ? playback.dataAt(figureData, replay.step) : figureData);
   const layout = withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data));
   const config = withFullScreenButton(Plotly, figure.config || {});
   // a figure with frames (a flight) is always drawn whole: comparing its frames would cost more
@@ -492,6 +513,7 @@ function draw(Plotly, chart, figure) {
     delete chart.dataset.drawing;
     fitLegendRoom(Plotly, chart, shown);
     if (flying && chart.__flying) pressFlightButton(chart, "play");
+    if (replay?.playing) playback.button.click();  // on from its step
   }, () => {});  // an animation cut short by the next figure's draw, which shows that figure
   if (figure.select) reportSelections(chart);
 }
