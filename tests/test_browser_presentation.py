@@ -106,6 +106,7 @@ def test_keys_play_pause_step_and_show_full_screen(served_app, browser):
     assert readout.text_content() == paused and rms_length() == int(paused.split()[1]) + 1
     page.keyboard.press("f")
     page.wait_for_function("document.fullscreenElement === null")
+    page.wait_for_function("document.querySelector('.js-plotly-plot')._fullLayout.height < innerHeight")  # drawn back
     page.wait_for_function(DRAWN_AGAIN)
     assert readout.text_content() == paused and rms_length() == int(paused.split()[1]) + 1
     page.close()
@@ -386,7 +387,7 @@ def test_a_paused_flight_stays_where_it_stopped_in_full_screen_and_flies_on_from
     page.keyboard.press("f")
     page.wait_for_function("() => document.fullscreenElement !== null")
     wait_settled(page)
-    page.wait_for_function("() => !('drawing' in document.querySelector('.live-chart').dataset)")
+    page.wait_for_function(DRAWN_AGAIN)
     in_full_screen = np.array(page.evaluate(SHIPS_DRAWN))
     pixel = page.evaluate(ONE_PIXEL)
     assert np.allclose(in_full_screen, page.evaluate(SHIPS_IN_FRAME_ON_SCREEN), atol=2 * pixel)
@@ -397,6 +398,41 @@ def test_a_paused_flight_stays_where_it_stopped_in_full_screen_and_flies_on_from
     shown = frames_after_a_stop(page)
     resumed = shown[shown.index(stopped_at) + 1 :]
     assert resumed and resumed[0] > stopped_at and resumed == sorted(resumed), shown
+    page.close()
+
+
+def pause_a_flight(page) -> np.ndarray:
+    """Fly the ships some way and stop them; where they are drawn."""
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.__shown.length > 6")
+    page.keyboard.press("Space")  # ❚❚
+    frames_after_a_stop(page)
+    return np.array(page.evaluate(SHIPS_DRAWN))
+
+
+def test_a_paused_flight_keeps_its_place_when_a_phone_turns_and_a_new_setting_flies_anew(served_app, browser):
+    """A window crossing a phone's width draws the map's other layout afresh (a purge, which loses
+    plotly's frame on screen): the ships stay where they stopped. A changed setting is a new flight:
+    its ships wait at the start."""
+    page = open_mission_recording_frames(served_app, browser)
+    paused = pause_a_flight(page)
+    start = np.array(page.evaluate(SHIPS_AT_START))
+    assert np.linalg.norm(paused - start, axis=1).max() > 1
+    page.set_viewport_size(PHONE)
+    page.wait_for_function("() => document.querySelector('.live-chart').clientWidth < 480")
+    page.wait_for_timeout(300)  # the resize observer's redraw
+    page.wait_for_function(DRAWN_AGAIN)
+    assert np.allclose(page.evaluate(SHIPS_DRAWN), paused, atol=2 * page.evaluate(ONE_PIXEL))
+    assert np.allclose(page.evaluate(SHIPS_IN_FRAME_ON_SCREEN), paused, atol=2 * page.evaluate(ONE_PIXEL))
+
+    page.set_viewport_size(PROJECTOR)
+    page.wait_for_function("() => document.querySelector('.live-chart').clientWidth >= 480")
+    page.get_by_role("slider", name="RMSProp ρ").focus()
+    page.keyboard.press("ArrowRight")  # a rerun with another flight
+    wait_settled(page)
+    page.wait_for_function(DRAWN_AGAIN)
+    assert np.allclose(page.evaluate(SHIPS_DRAWN), start, atol=2 * page.evaluate(ONE_PIXEL))
+    assert page.evaluate("() => document.querySelector('.live-chart')._fullLayout._currentFrame") is None
     page.close()
 
 

@@ -181,7 +181,7 @@ function withFullScreenButton(Plotly, config) {
 // its line alone, and the browser puts the dots on the line's vertices as SVG markers: one element
 // a path where plotly draws one per step (four 200-step paths cost about 50 ms more a redraw).
 // Every trace is a copy: plotly's restyles (playback, legend clicks) change the chart's own data,
-// and a redraw from the server's figure (full screen, another width) shows that figure again. So
+// and a redraw starts again from the server's figure (full screen, another width). So
 // are its points given as typed-array specs ({dtype, bdata}): Plotly.animate merges a new figure's
 // traces into the chart's own in place, specs included.
 function withVertexDots(data) {
@@ -421,7 +421,7 @@ function drawnSignature(data, layout, config) {
   };
 }
 // the traces whose points alone changed since the chart's last draw, or null when anything else
-// changed too (or the chart shows something other than that draw: a playback's shortened paths)
+// changed too (or the chart shows something other than that draw: a playback's later steps)
 function changedPointsOnly(chart, before, after) {
   if (!before || !after || !chart._fullLayout || before.rest !== after.rest) return null;
   if (before.traces.length !== after.traces.length || before.traces.some((trace, i) => trace !== after.traces[i])) {
@@ -431,11 +431,9 @@ function changedPointsOnly(chart, before, after) {
   return changed.length ? changed : null;
 }
 
-// A figure's own data show a flight's ships at the start: a redraw (full screen, a new width, a
-// rerun) draws them where the frame on screen put them, which a paused or landed flight keeps and
-// from which ▶ Fly goes on (plotly keeps the frame's name through Plotly.react, not its data).
-function atFrameOnScreen(chart, shown) {
-  const name = chart._fullLayout?._currentFrame;
+// A figure's own data show a flight's ships at the start, and plotly keeps only the name of the
+// frame on screen through Plotly.react: a redraw of the same figure draws that frame's places.
+function atFrame(shown, name) {
   const frame = name == null ? null : shown.frames?.find((candidate) => candidate.name === name);
   if (!frame) return shown.data;
   const data = shown.data.slice();
@@ -446,7 +444,8 @@ function atFrameOnScreen(chart, shown) {
   return data;
 }
 
-function draw(Plotly, chart, figure) {
+// frameOnScreen: the name of the flight's frame on screen, read before a purge lost it
+function draw(Plotly, chart, figure, frameOnScreen = chart._fullLayout?._currentFrame) {
   // a flight would outlive Plotly.react, beyond ❚❚'s reach: stopped with the drawn figure's ❚❚, and
   // flown on from the same frame once redrawn, unless ❚❚ or Space comes first
   const flying = chart.__flying;
@@ -463,7 +462,8 @@ function draw(Plotly, chart, figure) {
   const playback = figure.playback ? chart.__playback || playbackControls(Plotly, chart) : null;
   // the same figure drawn again (full screen, a new width) goes on showing the step it was at, and
   // playing if it was; a new figure (a changed setting) shows its own state, and play starts over
-  const replay = playback && sameFigure && played ? { step: playback.step, playing: playback.frame !== null } : null;
+  const playing = playback?.frame != null;  // between ▶ and its first tick, step is still null
+  const replay = playback && sameFigure && (played || playing) ? { step: playback.step ?? 0, playing } : null;
   if (playback) {
     playback.stop();
     playback.steps = figure.playback.steps;
@@ -472,7 +472,9 @@ function draw(Plotly, chart, figure) {
       playback.readout.textContent = "";
     }
   }
-  const figureData = atFrameOnScreen(chart, shown);
+  // a new figure (a changed setting) flies anew from the start; the same one, from the frame on screen
+  const frame = sameFigure && shown.frames?.length ? frameOnScreen : null;
+  const figureData = atFrame(shown, frame);
   const data = withVertexDots(replay ? playback.dataAt(figureData, replay.step) : figureData);
   const layout = withoutTickOverflowCheck(fitToScreen(chart, shown.layout, shown.data));
   const config = withFullScreenButton(Plotly, figure.config || {});
@@ -488,6 +490,8 @@ function draw(Plotly, chart, figure) {
   const drawn = redrawn
     ? Plotly.animate(chart, { data: redrawn.map((i) => data[i]), traces: redrawn }, INSTANTLY)
     : Plotly.react(chart, { data, layout, frames: shown.frames, config });
+  // where ▶ Fly goes on from (fromcurrent): after a purge, or for a new figure, plotly's own is wrong
+  if (shown.frames?.length && chart._fullLayout) chart._fullLayout._currentFrame = frame ?? undefined;
   if (redrawn) {
     chart.__animation = drawn;
     const settled = () => { if (chart.__animation === drawn) chart.__animation = null; };
@@ -513,7 +517,7 @@ function draw(Plotly, chart, figure) {
     delete chart.dataset.drawing;
     fitLegendRoom(Plotly, chart, shown);
     if (flying && chart.__flying) pressFlightButton(chart, "play");
-    if (replay?.playing) playback.button.click();  // on from its step
+    if (replay?.playing && playback.frame === null) playback.button.click();  // on from its step
   }, () => {});  // an animation cut short by the next figure's draw, which shows that figure
   if (figure.select) reportSelections(chart);
 }
@@ -749,7 +753,10 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
     chart.setAttribute("data-testid", "liveChart");
     parentElement.appendChild(chart);
   }
-  const figure = JSON.parse(new TextDecoder().decode(bytes));
+  const text = new TextDecoder().decode(bytes);
+  // the same figure again (a rerun that changed nothing here) keeps a playback's or flight's place
+  const figure = chart.__figure && text === chart.__figureText ? chart.__figure : JSON.parse(text);
+  chart.__figureText = text;
   if (figure.scrubRevisions) SCRUB.revisions = figure.scrubRevisions;
   chart.__setTrigger = setTriggerValue;  // this run's: its fragment reruns
   // reserve the height at once, so nothing below jumps while plotly.js loads
@@ -793,10 +800,11 @@ export default function ({ data, parentElement, setStateValue, setTriggerValue }
           const crossed = variantWidths(chart.__figure).some((below) => (width < below) !== (lastWidth < below));
           lastWidth = chart.clientWidth;
           if (crossed) {  // the other variant, drawn afresh: a redraw kept the other one's fitted axes
+            const frameOnScreen = chart._fullLayout?._currentFrame;
             Plotly.purge(chart);  // and with it the chart's plotly event handlers, set again below
             chart.__plotlyHandlersSet = chart.__reportsSelections = chart.__flying = false;
             chart.__animation = null;  // a purged chart's animation never ends
-            draw(Plotly, chart, chart.__figure);
+            draw(Plotly, chart, chart.__figure, frameOnScreen);
           } else if (chart.__legendRoom) {  // its legend may wrap onto other rows at the new width
             Plotly.Plots.resize(chart).then(() => draw(Plotly, chart, chart.__figure));
           } else Plotly.Plots.resize(chart);
