@@ -302,10 +302,9 @@ function playbackControls(Plotly, chart) {
   state.dataAt = (data, step) => {
     const paths = pathsOf();
     const { xs, ys, mx, my, markers } = grown(paths, step);
-    const shown = data.slice();
-    paths.lines.forEach((line, k) => { shown[line.index] = { ...shown[line.index], x: xs[k], y: ys[k] }; });
-    if (markers) paths.markers.forEach((index, k) => { shown[index] = { ...shown[index], x: mx[k], y: my[k] }; });
-    return shown;
+    const lines = paths.lines.map((line, k) => [line.index, { x: xs[k], y: ys[k] }]);
+    const ends = markers ? paths.markers.map((index, k) => [index, { x: mx[k], y: my[k] }]) : [];
+    return withTracesChanged(data, [...lines, ...ends]);
   };
   state.stop = () => {
     if (state.frame !== null) cancelAnimationFrame(state.frame);
@@ -436,12 +435,16 @@ function changedPointsOnly(chart, before, after) {
 function atFrame(shown, name) {
   const frame = name == null ? null : shown.frames?.find((candidate) => candidate.name === name);
   if (!frame) return shown.data;
-  const data = shown.data.slice();
-  (frame.data || []).forEach((trace, k) => {
-    const index = frame.traces ? frame.traces[k] : k;  // plotly's rule for a frame without "traces"
-    if (data[index]) data[index] = { ...data[index], ...trace };
-  });
-  return data;
+  // plotly's rule for a frame without "traces": its data are the first traces'
+  const changes = (frame.data || []).map((trace, k) => [frame.traces ? frame.traces[k] : k, trace]);
+  return withTracesChanged(shown.data, changes);
+}
+
+// data with each [index, changes] merged into a copy of that trace: the figure's own stay as they are
+function withTracesChanged(data, changes) {
+  const changed = data.slice();
+  for (const [index, trace] of changes) if (changed[index]) changed[index] = { ...changed[index], ...trace };
+  return changed;
 }
 
 // frameOnScreen: the name of the flight's frame on screen, read before a purge lost it
