@@ -51,6 +51,8 @@ TUNED_NOTE = settings.key("_tuned")
 LATEST = settings.key("_latest")
 #: the settings for which the scrub fragment last had the whole page drawn again
 RESYNCED = settings.key("_resynced")
+#: whether the scenario notes on screen were drawn for the scenario's own settings (None: no scenario)
+SCENARIO_SHOWN = settings.key("_scenario_shown")
 
 
 def restart_replay(_settings: dict) -> dict:
@@ -99,6 +101,16 @@ def tuned_note(current: dict, start, steps: int) -> None:
         f"Criterion: {runs.TUNING_CRITERION}. {'; '.join(picked)}.{exact}",
         icon=":material/target:",
     )
+
+
+def divergence_advice(result: runs.RunResult) -> str:
+    """What to change after ``result`` diverged: ρ = 1 leaves RMSProp's s at 0, whatever the learning rate."""
+    if result.kind == "rmsprop" and dict(result.hyperparameters).get("rho") == 1:
+        return (
+            "with ρ = 1 the running average s keeps its starting value 0, so only ε stands between g and a "
+            "division by zero: pick ρ < 1."
+        )
+    return "try a smaller learning rate."
 
 
 def sgd_controls() -> None:
@@ -238,6 +250,9 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     with controls_column:
         optimizer_controls()
     current = settings.values()
+    if scenario_unchanged(current) != st.session_state.get(SCENARIO_SHOWN):
+        # the scenario's notes above the fragment no longer match its settings (or match them again)
+        st.rerun(scope="app")
     st.session_state.setdefault(LATEST, {})["settings"] = current  # what the charts below are drawn for
     st.session_state.pop(RESYNCED, None)
     specs = compare_optimizers(current)
@@ -253,7 +268,7 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
         for result in results:
             if result.diverged_at >= 0:
                 st.error(
-                    f"**{result.label} diverged at step {result.diverged_at}** — try a smaller learning rate.",
+                    f"**{result.label} diverged at step {result.diverged_at}** — {divergence_advice(result)}",
                     icon=":material/error:",
                 )
         if not results:
@@ -429,14 +444,22 @@ def apply_scenario(current: dict) -> dict:
     return SCENARIOS[current["scenario"]].settings() if current["scenario"] else {}
 
 
-def scenario_panel(current: dict) -> None:
-    """The chosen scenario's question and, on request, what to notice, measured by the engine now."""
+def scenario_unchanged(current: dict) -> bool | None:
+    """Whether the settings are still the chosen scenario's (its notes apply), or None without a scenario."""
     scenario = SCENARIOS.get(current["scenario"])
     if scenario is None:
-        return
+        return None
     # how the view is shown (overlay, replay position, presentation mode) is no change of the scenario
     shown = {"view": "overlay", "upto": -1, "sensitivity": False, "present": False}
-    unchanged = {**current, **shown} == {**scenario.settings(), **shown}
+    return {**current, **shown} == {**scenario.settings(), **shown}
+
+
+def scenario_panel(current: dict) -> None:
+    """The chosen scenario's question and, on request, what to notice, measured by the engine now."""
+    st.session_state[SCENARIO_SHOWN] = unchanged = scenario_unchanged(current)
+    if unchanged is None:
+        return
+    scenario = SCENARIOS[current["scenario"]]
     if not unchanged:
         st.caption(
             f"This view started from the scenario “{scenario.title}”; its settings have changed since, so its "

@@ -625,6 +625,29 @@ def test_picking_a_scenario_then_tuning_in_the_browser(served_app, browser):
     page.close()
 
 
+def test_a_key_press_in_the_lab_retires_the_scenario_notes_above_it_and_a_press_back_restores_them(served_app, browser):
+    """ρ's slider reruns the optimizer lab alone; the scenario's question above the lab must still
+    say at once that its notes no longer apply, and ask it again when ρ is back at the scenario's."""
+    page = open_page(browser, served_app.url, charts=3)
+    question = page.get_by_text("Predict first: A valley 100 times steeper")
+    retired = page.get_by_text("its settings have changed since")
+    assert question.is_visible() and not retired.count()
+    slider = page.locator(".st-key-compare-rho").get_by_role("slider")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('rho=')")
+    wait_settled(page)
+    retired.wait_for()
+    assert not question.count()
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => !location.search.includes('rho=')")
+    wait_settled(page)
+    question.wait_for()
+    assert not retired.count()
+    page.close()
+
+
 #: for each chart, under the pointer: what plotly's mode bar covers of its title and legend entries
 MODE_BAR_COVERS = """(chart) => {
   const bar = chart.querySelector('.modebar').getBoundingClientRect();

@@ -196,6 +196,15 @@ def test_divergence_is_reported_and_the_page_still_renders(app):
     assert any(f"SGD diverged at step {expected}" in error.value for error in app.error)
     assert table(app)["SGD"]["diverged at step"] == str(expected)
     assert len(charts(app)) == 3 and not app.exception
+    assert "try a smaller learning rate" in next(error.value for error in app.error if "SGD diverged" in error.value)
+
+
+def test_a_divergence_at_rho_1_blames_rho_not_the_learning_rate(app):
+    """With ρ = 1, s never leaves 0: no learning rate helps, so the advice is to lower ρ."""
+    app.select_slider(key=key("rho")).set_value(1.0).run()
+    (error,) = [error.value for error in app.error if "RMSProp diverged" in error.value]
+    assert "with ρ = 1 the running average s keeps its starting value 0" in error and "pick ρ < 1" in error
+    assert "smaller learning rate" not in error
 
 
 def test_shared_url_reproduces_the_view():
