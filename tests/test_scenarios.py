@@ -49,3 +49,13 @@ def test_picking_a_scenario_sets_its_whole_view_and_a_change_retires_its_notes()
     at.select_slider(key="compare.rms_lr").set_value(0.01).run()
     assert not any("Predict first" in info.value for info in at.info)
     assert any("its settings have changed" in caption.value for caption in at.caption)
+
+
+def test_the_epsilon_scenarios_table_agrees_with_its_note():
+    """Its loss is scaled by 10⁻⁶: at the default tolerance, 10⁻³, the table said RMSProp had settled
+    at step 0 beside a note saying it never gets there."""
+    at = fresh_app()
+    at.selectbox(key="compare.scenario").set_value("epsilon").run()
+    assert table(at)["RMSProp"]["steps to settle (f − f* ≤ tol)"] == "not settled"
+    at.select_slider(key="compare.eps").set_value(1e-10).run()  # the note's contrast
+    assert table(at)["RMSProp"]["steps to settle (f − f* ≤ tol)"] not in {"0", "not settled"}
