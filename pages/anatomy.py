@@ -10,6 +10,7 @@ from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, resolve_function, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
+from rmsprop_lab.options import RHO_ONE
 from rmsprop_lab.schemas import ANATOMY
 
 ensure_routed()
@@ -90,7 +91,13 @@ def update_lab(choice, spec, steps: int, trajectory) -> None:
         with np.errstate(divide="ignore", invalid="ignore"):
             gradient_ratio = abs(parts.grad[1] / parts.grad[0])
             step_ratio = abs(parts.update[1] / parts.update[0])
-        if np.isfinite(gradient_ratio) and np.isfinite(step_ratio):
+        if spec.rho == 1:
+            st.warning(
+                f"{RHO_ONE}: each step is α·g/ε, huge and in the gradients' own ratio, so nothing is evened "
+                "out. Pick ρ < 1.",
+                icon=":material/warning:",
+            )
+        elif np.isfinite(gradient_ratio) and np.isfinite(step_ratio):
             st.info(
                 f"The y gradient is {gradient_ratio:.3g}× the x gradient, but RMSProp's y step is "
                 f"{step_ratio:.3g}× its x step: dividing by √s, each coordinate's own gradient scale, "

@@ -26,6 +26,7 @@ from rmsprop_lab.controls import (
 )
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder, scrub_revision
+from rmsprop_lab.options import RHO_ONE
 from rmsprop_lab.scenarios import SCENARIOS, compare_optimizers, results_table
 from rmsprop_lab.schemas import COMPARE, SURFACE_3D, view_including
 
@@ -106,10 +107,7 @@ def tuned_note(current: dict, start, steps: int) -> None:
 def divergence_advice(result: runs.RunResult) -> str:
     """What to change after ``result`` diverged: ρ = 1 leaves RMSProp's s at 0, whatever the learning rate."""
     if result.kind == "rmsprop" and dict(result.hyperparameters).get("rho") == 1:
-        return (
-            "with ρ = 1 the running average s keeps its starting value 0, so only ε stands between g and a "
-            "division by zero: pick ρ < 1."
-        )
+        return f"pick ρ < 1. {RHO_ONE}, so only ε stands between g and a division by zero."
     return "try a smaller learning rate."
 
 

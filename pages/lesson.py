@@ -10,6 +10,7 @@ from rmsprop_lab import figures, presentation, runs
 from rmsprop_lab.controls import PageSettings, show_notices
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart
+from rmsprop_lab.options import RHO_ONE
 from rmsprop_lab.schemas import LESSON_EXERCISES, LESSON_PAGE
 
 ensure_routed()
@@ -144,9 +145,7 @@ def lesson_lab() -> None:
             key="lesson_average",
         )
     else:
-        st.info(
-            "With ρ = 1, s keeps its starting value 0 and sees no gradient at all: pick ρ < 1 to see it average g²."
-        )
+        st.info(f"{RHO_ONE}: pick ρ < 1 to see it average g².")
     settings.publish()
 
 

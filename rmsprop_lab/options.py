@@ -21,6 +21,8 @@ def log_ladder(low_exponent: int, high_exponent: int, per_decade: int) -> tuple[
 LR_OPTIONS = log_ladder(-5, 1, 10)  # 1e-5 ... 10, ten steps per decade
 EPS_OPTIONS = tuple(sorted({*log_ladder(-10, -1, 1), *(3 * v for v in log_ladder(-10, -2, 1))}))
 EPS_OPTIONS = tuple(_round_significant(v) for v in EPS_OPTIONS)  # 1e-10, 3e-10, ..., 1e-1
+#: why the ladder's last ρ, 1, teaches nothing about averaging: the pages that offer it say so
+RHO_ONE = "With ρ = 1, s keeps its starting value 0 and sees no gradient at all"
 RHO_OPTIONS = (
     0.0,
     0.1,

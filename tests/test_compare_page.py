@@ -203,7 +203,7 @@ def test_a_divergence_at_rho_1_blames_rho_not_the_learning_rate(app):
     """With ρ = 1, s never leaves 0: no learning rate helps, so the advice is to lower ρ."""
     app.select_slider(key=key("rho")).set_value(1.0).run()
     (error,) = [error.value for error in app.error if "RMSProp diverged" in error.value]
-    assert "with ρ = 1 the running average s keeps its starting value 0" in error and "pick ρ < 1" in error
+    assert "— pick ρ < 1. With ρ = 1, s keeps its starting value 0" in error
     assert "smaller learning rate" not in error
 
 

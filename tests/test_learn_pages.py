@@ -141,6 +141,17 @@ def test_anatomy_navigation_and_settings():
     assert not at.exception
 
 
+def test_anatomy_at_rho_1_says_s_stays_0_instead_of_claiming_the_steps_even_out():
+    at = fresh_app(page=ANATOMY_PAGE)
+    assert any("evens the steps out" in info.value for info in at.info)
+    at.select_slider(key="anatomy.rho").set_value(1.0).run()
+    assert anatomy_cells(at)["s = 1·s_prev + 0·g²"] == ("0", "0")
+    assert not any("evens the steps out" in info.value for info in at.info)
+    (warning,) = [warning.value for warning in at.warning]
+    assert warning.startswith("With ρ = 1, s keeps its starting value 0") and "Pick ρ < 1." in warning
+    assert anatomy_cells(at)["RMSProp step α·g / (√s + ε)"] == ("-1e+06", "4e+06")  # α·g/ε: (-10, 40) / 1e-6
+
+
 def test_anatomy_quiz_checks_answers_against_the_engine():
     at = fresh_app(page=ANATOMY_PAGE)
     trajectory = optimize(RMSProp(lr=0.1, rho=0.9, eps=1e-6), get_objective("ellipse"), (-5.0, 2.0), 40)
