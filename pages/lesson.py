@@ -138,7 +138,7 @@ def lesson_lab() -> None:
                     figures.Series("g² (x coordinate)", figures.SERIES_COLOURS[0], steps_axis, g2_x, "dot"),
                     figures.Series("s, its running average", figures.colour_for("rmsprop"), steps_axis, s_x[1:]),
                 ],
-                title="The squared gradient and its running average s (x coordinate)",
+                title="g² and its running average s (x coordinate)",
                 y_title="log scale",
                 log_y=True,
             ),

@@ -113,6 +113,20 @@ def test_on_a_phone_the_decay_step_size_title_fits_above_its_legend(served_app, 
     page.close()
 
 
+CUT_OFF_TITLES = """() => Array.from(document.querySelectorAll('.js-plotly-plot'), (plot) => {
+    const chart = plot.getBoundingClientRect(), title = plot.querySelector('.gtitle');
+    const box = title?.getBoundingClientRect();
+    return box?.width && (box.left < chart.left || box.right > chart.right) ? title.textContent : null;
+}).filter(Boolean)"""
+
+
+@pytest.mark.parametrize(("path", "charts"), [(path, charts) for _, path, _, charts in PAGES_WITH_CHARTS])
+def test_on_a_phone_every_chart_title_fits_its_chart(served_app, browser, path, charts):
+    page = open_page(browser, f"{served_app.url}/{path}", PHONE, charts=charts)
+    assert page.evaluate(CUT_OFF_TITLES) == []
+    page.close()
+
+
 def test_on_a_phone_the_fly_buttons_cover_no_title(served_app, browser):
     page = open_page(browser, f"{served_app.url}/mission", PHONE, charts=1)
     _, _, (buttons, titles) = page.evaluate(BOXES, [0, [".updatemenu-button", ".cbtitle text, .xtitle"]])
