@@ -512,8 +512,9 @@ if choice.name == "valley":
     kappa = choice.condition
     st.caption(
         f"Gradient descent here, in closed form (Hessian eigenvalues 2 and 2κ): stable only for α < 2/λmax = "
-        f"{1 / kappa:.3g}; at its best α = 1/(1 + κ) = {1 / (1 + kappa):.3g} the error shrinks by (κ − 1)/(κ + 1) = "
-        f"{(kappa - 1) / (kappa + 1):.3g} a step, at any angle θ. Per-coordinate steps (RMSProp) help most at θ = 0°."
+        f"{1 / kappa:.3g}; at the best α in closed form, 1/(1 + κ) = {1 / (1 + kappa):.3g}, the error shrinks by "
+        f"(κ − 1)/(κ + 1) = {(kappa - 1) / (kappa + 1):.3g} a step, at any angle θ. Per-coordinate steps (RMSProp) "
+        "help most at θ = 0°."
     )
 
 start, steps = (settings["x0"], settings["y0"]), int(settings["steps"])

@@ -168,8 +168,8 @@ SCENARIOS: dict[str, Scenario] = {
             "valley",
             "One α cannot suit both axes",
             {"objective": "valley", "kappa": 100.0, "theta": 0.0, **_only("sgd", "mom", "rms")},
-            "A valley 100 times steeper across than along, lined up with the axes. Each optimizer runs at its "
-            "own best α. Which one settles first, and by how much?",
+            "A valley 100 times steeper across than along, lined up with the axes. Each optimizer runs at the "
+            "best α of its slider (the fewest steps to settle). Which one settles first, and by how much?",
             lambda n, _: (
                 f"RMSProp settles in {n['RMSProp'].settle} steps, Momentum in {n['Momentum'].settle}, SGD in "
                 f"{n['SGD'].settle}, each at its tuned α. SGD's α must stay below 1/κ for the steep y, so x crawls; "

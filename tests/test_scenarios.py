@@ -59,3 +59,14 @@ def test_the_epsilon_scenarios_table_agrees_with_its_note():
     assert table(at)["RMSProp"]["steps to settle (f − f* ≤ tol)"] == "not settled"
     at.select_slider(key="compare.eps").set_value(1e-10).run()  # the note's contrast
     assert table(at)["RMSProp"]["steps to settle (f − f* ≤ tol)"] not in {"0", "not settled"}
+
+
+def test_the_valleys_two_best_learning_rates_are_told_apart():
+    """The scenario races at the best α of each slider; the caption's 1/(1 + κ) is the closed form's,
+    which the slider need not hold (0.0099 here, SGD's best of the slider is 0.0079)."""
+    at = fresh_app()
+    assert any("best α of its slider (the fewest steps to settle)" in info.value for info in at.info)
+    sgd_lr = SCENARIOS[FIRST_SCENARIO].settings()["sgd_lr"]
+    assert sgd_lr == 0.0079 and sgd_lr in {p.key: p for p in COMPARE.params}["sgd_lr"].choices
+    (caption,) = [caption.value for caption in at.caption if "in closed form" in caption.value]
+    assert "at the best α in closed form, 1/(1 + κ) = 0.0099, the error shrinks" in caption
