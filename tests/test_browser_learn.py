@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import open_page, plotted_trace, save_screenshots, wait_settled
+from .browser_support import DESKTOP, PHONE, open_page, plotted_trace, save_screenshots, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -176,4 +176,28 @@ def test_every_chart_downloads_as_png_and_svg(served_app, browser):
         page.locator(".js-plotly-plot").first.locator("[data-title='Download plot as a PNG']").click()
     assert png.value.suggested_filename == "rmsprop-lab-chart.png"
     assert png.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.close()
+
+
+#: a map's pixels per unit on x and on y as plotly drew them, its axes' ranges and its picture's edges
+MAP_SCALE = """() => {
+    const layout = document.querySelector('.js-plotly-plot')._fullLayout, picture = layout.images[0];
+    return [Math.abs(layout.xaxis._m), Math.abs(layout.yaxis._m), [...layout.xaxis.range, ...layout.yaxis.range],
+        [picture.x, picture.x + picture.sizex, picture.y - picture.sizey, picture.y]];
+}"""
+
+
+@pytest.mark.parametrize(
+    ("path", "charts"),
+    [("?objective=bowl", 3), ("?objective=ellipse", 3), ("lesson", 2), ("anatomy", 1), ("mission", 1)],
+    ids=["compare-bowl", "compare-ellipse", "lesson", "anatomy", "mission"],
+)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_map_draws_a_unit_as_long_on_x_as_on_y(served_app, browser, path, charts, viewport):
+    """A round bowl is drawn round and a step's arrow at its true angle (before, the lesson's bowl was a
+    wide ellipse and the anatomy's 45° step was drawn at about 30°); the axes keep the map's own ranges."""
+    page = open_page(browser, f"{served_app.url}/{path}", viewport, charts=charts)
+    x_scale, y_scale, axes, picture = page.evaluate(MAP_SCALE)
+    assert y_scale == pytest.approx(x_scale, rel=0.01)
+    assert axes == pytest.approx(picture)  # the plot shrank to the map: no axis was widened past its picture
     page.close()

@@ -54,7 +54,9 @@ def contour_figure(
     """All paths overlaid on the log-level contour, with start/end markers and known minima;
     ``narrow``: a chart a third of a page wide (``colourbar_trace``)."""
     traces = contour_map_traces(surface, paths, upto, narrow=narrow)
-    return {"data": traces, "layout": contour_map_layout(surface, height, traces, uirevision=uirevision)}
+    # a round bowl is drawn round, and each path's steps at their true angles
+    layout = contour_map_layout(surface, height, traces, uirevision=uirevision, equal_scale=True)
+    return {"data": traces, "layout": layout}
 
 
 def animated_contour_figure(surface: Surface, paths: Sequence[PathData], *, height: int = 640) -> dict:

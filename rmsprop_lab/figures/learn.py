@@ -152,7 +152,13 @@ def anatomy_figure(
     return {
         "data": traces,
         "layout": contour_map_layout(
-            surface, height, traces, uirevision=uirevision, view_box=view_box, annotations=arrows
+            surface,
+            height,
+            traces,
+            uirevision=uirevision,
+            view_box=view_box,
+            equal_scale=True,  # a step's direction is drawn at its true angle
+            annotations=arrows,
         ),
     }
 

@@ -365,7 +365,8 @@ def contour_map_layout(
     (ymin, ymax); the whole surface when None), with room above for the legend of ``traces``.
     ``equal_scale``: a unit is as long on both axes (a circle on the map is drawn round)."""
     (xmin, xmax), (ymin, ymax) = axis_ranges(surface) if view_box is None else view_box
-    same_unit = {"scaleanchor": "x", "scaleratio": 1} if equal_scale else {}
+    # the plot shrinks to the map (constrain "domain"), rather than widening a range past its picture
+    same_unit = {"scaleanchor": "x", "scaleratio": 1, "constrain": "domain"} if equal_scale else {}
     return layout(
         height,
         uirevision=uirevision,
