@@ -633,18 +633,18 @@ def test_a_key_press_in_the_lab_retires_the_scenario_notes_above_it_and_a_press_
     retired = page.get_by_text("its settings have changed since")
     assert question.is_visible() and not retired.count()
     slider = page.locator(".st-key-compare-rho").get_by_role("slider")
-    slider.focus()
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => location.search.includes('rho=')")
-    wait_settled(page)
-    retired.wait_for()
-    assert not question.count()
-    slider.focus()
-    page.keyboard.press("ArrowLeft")
-    page.wait_for_function("() => !location.search.includes('rho=')")
-    wait_settled(page)
-    question.wait_for()
-    assert not retired.count()
+    # away from the scenario's ρ (the URL then names it), and back (the URL drops it again)
+    named = "location.search.includes('rho=')"
+    for key, url, shown, gone in (
+        ("ArrowRight", named, retired, question),
+        ("ArrowLeft", f"!{named}", question, retired),
+    ):
+        slider.focus()
+        page.keyboard.press(key)
+        page.wait_for_function(f"() => {url}")
+        wait_settled(page)
+        shown.wait_for()
+        assert not gone.count()
     page.close()
 
 
