@@ -24,7 +24,7 @@ from rmsprop_lab.schemas import COMPARE, FunctionChoice, view_including
 
 SUBJECT = "rosenbrock"
 STEPS = 1000
-PARAMS = {param.key: param for param in COMPARE.params}
+PARAMS = COMPARE.by_key()
 DEFAULTS = COMPARE.defaults(SUBJECT)
 CHOICE = FunctionChoice(SUBJECT)
 

@@ -67,6 +67,6 @@ def test_the_valleys_two_best_learning_rates_are_told_apart():
     at = fresh_app()
     assert any("best α of its slider (the fewest steps to settle)" in info.value for info in at.info)
     sgd_lr = SCENARIOS[FIRST_SCENARIO].settings()["sgd_lr"]
-    assert sgd_lr == 0.0079 and sgd_lr in {p.key: p for p in COMPARE.params}["sgd_lr"].choices
+    assert sgd_lr == 0.0079 and sgd_lr in COMPARE.by_key()["sgd_lr"].choices
     (caption,) = [caption.value for caption in at.caption if "in closed form" in caption.value]
     assert "at the best α in closed form, 1/(1 + κ) = 0.0099, the error shrinks" in caption
