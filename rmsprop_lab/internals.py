@@ -27,6 +27,10 @@ def ensure_routed() -> None:
 
 
 SIDEBAR_BUTTON_LABEL = "Function & settings"
+#: what a phone shows above a table wider than its screen
+TABLE_SCROLL_HINT = "Swipe the table sideways for its other columns →"
+#: a screen narrower than this is a phone's (a tablet in portrait is 768 px or more)
+PHONE_MAX_WIDTH_PX = 640
 
 
 def phone_styles() -> None:
@@ -37,7 +41,10 @@ def phone_styles() -> None:
       with ``data-testid="stExpandSidebarButton"`` and no visible text, and the style adds the label
       after its icon;
     - a Markdown table wider than the page scrolls sideways in its ``stMarkdownContainer``: Streamlit
-      leaves it overflowing into a clipped column, and the results' last columns were out of reach.
+      leaves it overflowing into a clipped column, and the results' last columns were out of reach;
+      its cells do not wrap (a phone split "1.93857e-06" after the minus sign), and on a phone a
+      results table (four columns or more, wider than the screen) says above it that it scrolls,
+      as touch screens draw no scroll bar until one swipes.
 
     (Checked against Streamlit 1.67's frontend; ``test_on_a_phone_the_sidebar_button_says_what_it_opens``
     and ``test_on_a_phone_a_wide_table_scrolls_sideways`` fail if an upgrade changes them.)
@@ -47,6 +54,13 @@ def phone_styles() -> None:
 [data-testid="stExpandSidebarButton"] {{ width: auto; gap: 0.25rem; padding-right: 0.5rem; }}
 [data-testid="stExpandSidebarButton"]::after {{ content: "{SIDEBAR_BUTTON_LABEL}"; font-size: 0.875rem; }}
 [data-testid="stMarkdownContainer"]:has(> table) {{ overflow-x: auto; }}
+[data-testid="stMarkdownContainer"] > table td {{ white-space: nowrap; }}
+@media (max-width: {PHONE_MAX_WIDTH_PX}px) {{
+  [data-testid="stMarkdownContainer"]:has(> table th:nth-child(4))::before {{
+    content: "{TABLE_SCROLL_HINT}"; display: block; position: sticky; left: 0;
+    font-size: 0.8rem; color: rgba(49, 51, 63, 0.6); margin-bottom: 0.25rem;
+  }}
+}}
 </style>"""
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from rmsprop_lab.internals import TABLE_SCROLL_HINT
+
 from .browser_support import DESKTOP, PAGES_WITH_CHARTS, PHONE, PROJECTOR, open_page, save_screenshots
 
 pytestmark = pytest.mark.browser
@@ -160,18 +162,45 @@ def test_on_a_phone_the_sidebar_button_says_what_it_opens(served_app, browser):
     page.close()
 
 
-def test_on_a_phone_a_wide_table_scrolls_sideways(served_app, browser):
-    """Compare's results are wider than a phone: their last columns were clipped, out of reach."""
-    page = open_page(browser, served_app.url, PHONE, charts=3)
-    table = page.locator("[data-testid=stMarkdownContainer] table").filter(has_text="diverged at step")
+ONE_LINE_CELLS = """table => Array.from(table.querySelectorAll("td")).every(cell => {
+    const text = document.createRange();
+    text.selectNodeContents(cell);
+    return text.getClientRects().length === 1;
+})"""
+SCROLL_HINT = "holder => getComputedStyle(holder, '::before').content"
+
+
+@pytest.mark.parametrize(
+    ("path", "charts", "last_column"),
+    [("", 3, "diverged at step"), ("decay", 2, "final loss")],
+    ids=["compare", "decay"],
+)
+def test_on_a_phone_a_wide_table_scrolls_sideways(served_app, browser, path, charts, last_column):
+    """Compare's results are wider than a phone: their last columns were clipped, out of reach.
+    They scroll, say so above the table (a touch screen draws no scroll bar), and a number stays on
+    one line ("1.93857e-" / "06" was split in two)."""
+    page = open_page(browser, f"{served_app.url}/{path}", PHONE, charts=charts)
+    table = page.locator("[data-testid=stMarkdownContainer] table").filter(has_text=last_column)
     last_header = table.locator("th").last
-    assert last_header.inner_text() == "diverged at step"
-    assert last_header.bounding_box()["x"] > PHONE["width"]  # beyond the screen's right edge at first
+    assert last_header.inner_text() == last_column
+    box = last_header.bounding_box()
+    assert box["x"] + box["width"] > PHONE["width"]  # past the screen's right edge at first
     holder = table.locator("xpath=..")
     assert holder.evaluate("box => box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX") == "auto"
+    assert holder.evaluate(SCROLL_HINT) == f'"{TABLE_SCROLL_HINT}"'
+    assert table.evaluate(ONE_LINE_CELLS)
     holder.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
     box = last_header.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]  # scrolled into view
+    page.close()
+
+
+def test_on_a_desktop_a_table_that_fits_says_nothing_of_scrolling(served_app, browser):
+    page = open_page(browser, served_app.url, DESKTOP, charts=3)
+    holder = page.locator("[data-testid=stMarkdownContainer]:has(> table)").filter(has_text="diverged at step")
+    assert holder.evaluate("box => box.scrollWidth <= box.clientWidth")
+    assert holder.evaluate(SCROLL_HINT) == "none"
+    assert holder.locator("table").evaluate(ONE_LINE_CELLS)
     page.close()
 
 
