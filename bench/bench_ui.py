@@ -3,8 +3,8 @@
 Starts ``streamlit run app.py`` on a free loopback port, drives Debian's Chromium through
 Playwright, and reports:
 
-- cold start: server process start -> first chart drawn in a fresh browser page (and the naive
-  app's, below, measured the same way, for reference);
+- cold start: server process start -> first chart drawn in a fresh browser page, the median of
+  --cold-starts fresh servers alternating with the naive app's (below), measured the same way;
 - Compare page: latency from a rho slider key press to all charts redrawn (Streamlit's rerun
   finished, then two animation frames), median and p95 over --presses presses, with SGD,
   Momentum and RMSProp x 1000 steps on Rosenbrock; once stepping rho back and forth between two
@@ -20,7 +20,7 @@ Playwright, and reports:
   key): a slider of every page with one (Compare's rho, the Decay explorer's learning rate, the
   Sweep's fixed epsilon, Conventions' learning rate, the Lesson's rho, Mission's RMSProp rho)
   against the naive app's slider, the median of the per-round ratios, and each server's CPU time
-  per press (``--interleaved-only``: the cold start and these rounds alone); in the same rounds,
+  per press (``--interleaved-only``: the cold starts and these rounds alone); in the same rounds,
   ``compare_elements_app.py``'s ρ slider: Compare's lab with none of its work, whose server CPU
   per press is Streamlit's own cost of that page's elements;
 - for reference, the same probe on a naive ~30-line Streamlit app (one 500-step RMSProp path on a
@@ -437,10 +437,29 @@ def launched_browser(playwright):
     return browser
 
 
-def report_cold_start(cold: float, naive_cold: float) -> None:
+COMPARE_VIEW = ("?objective=rosenbrock&steps=1000", 3, 3, "Decay rate")
+NAIVE_VIEW = ("", 1, 1, "Decay rate")
+
+
+def cold_starts(browser, naive_script: pathlib.Path, rounds: int) -> tuple[list[float], list[float]]:
+    """``rounds`` cold starts of each app, alternating (the app's, the naive app's, ...), each a
+    fresh server, so a machine that slows down during the run slows both alike."""
+    app, naive = [], []
+    for _ in range(rounds):
+        for script, view, starts in ((ROOT / "app.py", COMPARE_VIEW, app), (naive_script, NAIVE_VIEW, naive)):
+            cold, _ = measure(browser, script, [(*view, False)], 0)
+            starts.append(cold)
+            time.sleep(2)  # the last server's exit settles
+    return app, naive
+
+
+def report_cold_start(app: list[float], naive: list[float]) -> None:
+    def spread(starts: list[float]) -> str:
+        return f"{statistics.median(starts):.2f} s ({min(starts):.2f}-{max(starts):.2f})"
+
     print(
-        f"cold start (server start -> first chart drawn): {cold:.2f} s   (target <= 3 s; "
-        f"the naive app's, one chart, the same way: {naive_cold:.2f} s)"
+        f"cold start (server start -> first chart drawn), median of {len(app)} alternating with the naive app's: "
+        f"{spread(app)}   (target <= 3 s on a quiet machine; the naive app's, one chart, the same way: {spread(naive)})"
     )
 
 
@@ -448,47 +467,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presses", type=int, default=20)
     parser.add_argument("--moves", type=int, default=40)
+    parser.add_argument("--cold-starts", type=int, default=5, help="cold starts of each app, alternating")
     parser.add_argument(
-        "--interleaved-only", action="store_true", help="only the cold start and the rounds against the naive app"
+        "--interleaved-only", action="store_true", help="only the cold starts and the rounds against the naive app"
     )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     at_start = load_average()
 
-    if args.interleaved_only:
-        with sync_playwright() as playwright, tempfile.TemporaryDirectory() as scratch:
-            browser = launched_browser(playwright)
-            cold, _ = measure(
-                browser, ROOT / "app.py", [("?objective=rosenbrock&steps=1000", 3, 3, "Decay rate", False)], 0
-            )
-            naive_script = pathlib.Path(scratch) / "naive_app.py"
-            naive_script.write_text(NAIVE_APP)
-            naive_cold, _ = measure(browser, naive_script, [("", 1, 1, "Decay rate", False)], 0)
-            rounds = interleaved(browser, naive_script, args.presses)
-            browser.close()
-        report_cold_start(cold, naive_cold)
-        report_interleaved(rounds)
-        print(f"{at_start} at the start, {load_average()} at the end")
-        return
-
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as scratch:
         browser = launched_browser(playwright)
-        compare = ("?objective=rosenbrock&steps=1000", 3, 3, "Decay rate")
-        # the walk first: its rho values are then computed for the first time on each press
-        cold, (compare_new, compare_back_and_forth, sweep) = measure(
-            browser,
-            ROOT / "app.py",
-            [(*compare, True), (*compare, False), ("sweep", 2, 1, "ε (fixed)", True)],
-            args.presses,
-        )
-        (rho_drag, rho_ladder), (lr_drag, lr_ladder) = measure_drags(browser, args.moves)
         naive_script = pathlib.Path(scratch) / "naive_app.py"
         naive_script.write_text(NAIVE_APP)
-        naive_cold, (naive,) = measure(browser, naive_script, [("", 1, 1, "Decay rate", False)], args.presses)
+        cold, naive_cold = cold_starts(browser, naive_script, args.cold_starts)
+        if not args.interleaved_only:
+            # the walk first: its rho values are then computed for the first time on each press
+            _, (compare_new, compare_back_and_forth, sweep) = measure(
+                browser,
+                ROOT / "app.py",
+                [(*COMPARE_VIEW, True), (*COMPARE_VIEW, False), ("sweep", 2, 1, "ε (fixed)", True)],
+                args.presses,
+            )
+            (rho_drag, rho_ladder), (lr_drag, lr_ladder) = measure_drags(browser, args.moves)
+            _, (naive,) = measure(browser, naive_script, [(*NAIVE_VIEW, False)], args.presses)
         rounds = interleaved(browser, naive_script, args.presses)
         browser.close()
     report_cold_start(cold, naive_cold)
+    if args.interleaved_only:
+        report_interleaved(rounds)
+        print(f"{at_start} at the start, {load_average()} at the end")
+        return
     compare_target = "   (target: median <= 150, p95 <= 250)"
     title = "Compare, rho key press -> 3 charts redrawn (3 optimizers x 1000 steps)"
     print(describe(f"{title}, back and forth", compare_back_and_forth) + compare_target)
