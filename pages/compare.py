@@ -27,7 +27,7 @@ from rmsprop_lab.controls import (
 from rmsprop_lab.internals import ensure_routed
 from rmsprop_lab.live_chart import live_chart, requested_ladder, scrub_ladder, scrub_revision
 from rmsprop_lab.options import RHO_ONE
-from rmsprop_lab.scenarios import SCENARIOS, compare_optimizers, results_table
+from rmsprop_lab.scenarios import SCENARIOS, compare_optimizers, results_table, rounding_notes
 from rmsprop_lab.schemas import COMPARE, SURFACE_3D, view_including
 
 ensure_routed()
@@ -320,8 +320,9 @@ def optimizer_lab(choice: runs.FunctionChoice, start: tuple[float, float], steps
     st.markdown("##### Results")
     if results:
         st.markdown(markdown_table(results_table(results, objective, settings["tol"])))
-        if minimum_note:
-            st.caption(minimum_note)
+        for note in [minimum_note, *rounding_notes(results, objective, settings["tol"])]:
+            if note:
+                st.caption(note)
         if settings["sensitivity"]:
             curves = []
             for spec in specs:

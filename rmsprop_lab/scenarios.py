@@ -78,6 +78,24 @@ def results_table(results, objective, tolerance: float) -> dict:
     return table
 
 
+def rounding_notes(results, objective, tolerance: float) -> list[str]:
+    """One sentence per run whose final loss is f* exactly while its point is not on the minimum:
+    f − f* rounded to 0 in float64, which the table's "final loss" alone shows as a landing."""
+    if objective.min_value is None:
+        return []
+    notes = []
+    for result in results:
+        summary = summarize(result, objective, tolerance)
+        distance = summary.distance_to_minimum
+        if summary.diverged_at < 0 and summary.final_loss == objective.min_value and distance > 0:
+            smallest = " (4.94e-324 is the smallest positive double)" if distance < np.finfo(float).tiny else ""
+            notes.append(
+                f"{result.label}: final loss exactly f* = {objective.min_value:g}, yet {distance:.3g} from the "
+                f"minimum{smallest}: f − f* is too small for float64 and rounds to 0."
+            )
+    return notes
+
+
 @dataclass(frozen=True)
 class RunNumbers:
     """What a scenario's note may quote about one optimizer's run."""

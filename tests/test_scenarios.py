@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rmsprop_lab.scenarios import FIRST_SCENARIO, SCENARIOS, measure
+from rmsprop_core import SGD
+from rmsprop_lab import runs
+from rmsprop_lab.scenarios import FIRST_SCENARIO, SCENARIOS, measure, rounding_notes
 from rmsprop_lab.schemas import COMPARE
 
 from .apptest_helpers import fresh_app, table
@@ -70,3 +72,39 @@ def test_the_valleys_two_best_learning_rates_are_told_apart():
     assert sgd_lr == 0.0079 and sgd_lr in COMPARE.by_key()["sgd_lr"].choices
     (caption,) = [caption.value for caption in at.caption if "in closed form" in caption.value]
     assert "at the best α in closed form, 1/(1 + κ) = 0.0099, the error shrinks" in caption
+
+
+SMALLEST_DOUBLE = " (4.94e-324 is the smallest positive double)"
+
+
+def test_a_loss_rounded_to_f_star_off_the_minimum_is_explained_once_per_run():
+    """SGD with α = 0.1 on the bowl shrinks x and y by 0.8 a step: after 3000 steps the point is
+    4.65e-291 from the minimum and f = x² + y² underflows to exactly 0; after 3300 the distance is
+    itself a subnormal double. The table alone reads "final loss 0" as a landing."""
+    bowl = runs.FunctionChoice("bowl")
+    objective = runs.objective_for(bowl)
+
+    def run(lr: float, steps: int):
+        return runs.path(SGD(lr=lr), bowl, (-1.5, 2.0), steps)
+
+    assert rounding_notes([run(0.1, 3000), run(0.1, 3300)], objective, 1e-3) == [
+        "SGD: final loss exactly f* = 0, yet 4.65e-291 from the minimum: f − f* is too small for float64 and "
+        "rounds to 0.",
+        f"SGD: final loss exactly f* = 0, yet 3.93e-320 from the minimum{SMALLEST_DOUBLE}: f − f* is too small "
+        "for float64 and rounds to 0.",
+    ]
+    # α = 0.5 lands on (0, 0) exactly in one step, and 100 steps of α = 0.1 leave f > 0: nothing to explain
+    assert rounding_notes([run(0.5, 10), run(0.1, 100)], objective, 1e-3) == []
+    saddle = runs.FunctionChoice("saddle")
+    assert rounding_notes([runs.path(SGD(lr=0.1), saddle, (-1.5, 2.0), 10)], runs.objective_for(saddle), 1e-3) == []
+
+
+def test_compare_explains_a_final_loss_of_zero_beside_a_nonzero_distance():
+    app = fresh_app({"objective": "bowl", "steps": "3300", "sgd_lr": "0.1"})
+    sgd = table(app)["SGD"]
+    assert sgd["final loss"] == "0" and sgd["distance to nearest minimum"] == "1.01e-319"
+    assert (
+        f"SGD: final loss exactly f* = 0, yet 1.01e-319 from the minimum{SMALLEST_DOUBLE}: f − f* is too small "
+        "for float64 and rounds to 0."
+    ) in [caption.value for caption in app.caption]
+    assert not [caption.value for caption in app.caption if caption.value.startswith(("Momentum:", "RMSProp:"))]
