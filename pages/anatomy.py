@@ -32,7 +32,7 @@ def move_step(delta: int) -> None:
 
 
 notices = settings.bind()
-presentation.switch(settings)
+presenting = presentation.switch(settings)
 
 st.title("Update anatomy")
 st.markdown(
@@ -114,13 +114,28 @@ def update_lab(choice, spec, steps: int, trajectory) -> None:
         view = ((reach[:, 0].min() - pad, reach[:, 0].max() + pad), (reach[:, 1].min() - pad, reach[:, 1].max() + pad))
         # sampled over the zoomed view itself: the whole domain's image, enlarged, drew jagged contours
         surface = runs.surface(choice, 300, view)
+
+        def anatomy_map_with(colourbar_beside: bool, narrow: bool = False) -> dict:
+            return figures.anatomy_figure(
+                surface,
+                path,
+                step,
+                parts.update,
+                parts.sgd_step,
+                view_box=view,
+                colourbar_beside=colourbar_beside,
+                narrow=narrow,
+                uirevision=f"{choice}-{steps}",
+            )
+
         live_chart(
-            figures.anatomy_figure(
-                surface, path, step, parts.update, parts.sgd_step, view_box=view, uirevision=f"{choice}-{steps}"
-            ),
+            # a projector's chart is wide and short: the colour bar beside the map gives the map its
+            # height back (as on the mission's map); a phone's keeps it under the map
+            anatomy_map_with(colourbar_beside=presenting),
             key="anatomy_arrows",
             # on a projector, Back / Next / Reset and the step slider above stay on the screen with it
             present_room_above=presentation.CONTROLS_ROW_PX,
+            narrow=(presentation.NARROW_CHART_PX, anatomy_map_with(False, narrow=True)) if presenting else None,
         )
 
     st.subheader("Your turn")

@@ -529,17 +529,34 @@ def test_a_projected_mission_on_a_phone_keeps_the_colour_bar_under_the_map(serve
     page.close()
 
 
+def test_a_projected_anatomy_map_has_its_colour_bar_beside_it_and_under_it_on_a_phone(served_app, browser):
+    """On a projector the bar under the equal-scale map took the height the map is sized by: the map
+    was 214 pixels square in a 540-pixel-wide chart. Beside it, as on the mission's map, the map gets
+    that height back. A phone (a shared presentation link) keeps the bar under the map, with at most
+    three labels: the wide bar's "20 40 60 80" were drawn into each other there."""
+    page = open_page(browser, f"{served_app.url}/anatomy?present=1", PROJECTOR, charts=1)
+    drawn = page.evaluate(MAP_AND_BAR)
+    assert drawn["barLeft"] >= drawn["plotRight"] - 1 and drawn["plotWidth"] >= 280, drawn
+    page.set_viewport_size(PHONE)
+    page.wait_for_function(f"() => {{ const drawn = ({MAP_AND_BAR})(); return drawn.barTop >= drawn.plotBottom; }}")
+    labels = page.evaluate(COLOUR_BAR_LABELS)
+    assert 2 <= len(labels) <= 3 and all(right[1] - left[2] >= 4 for left, right in itertools.pairwise(labels)), labels
+    page.close()
+
+
 LEGEND_ROOM = """() => { const chart = document.querySelector('.live-chart');
     const box = (selector) => chart.querySelector(selector).getBoundingClientRect();
     return {top: box('svg.main-svg').top, legendTop: box('.legend').top, legendBottom: box('.legend').bottom,
-            plotTop: box('.nsewdrag').top, margin: chart._fullLayout.margin.t}; }"""
+            plotTop: box('.nsewdrag').top, margin: chart._fullLayout.margin.t,
+            modeBarBottom: box('.modebar').bottom}; }"""
 
 
 @pytest.mark.parametrize(("viewport", "fitted"), [(PROJECTOR, True), (PHONE, False)], ids=["1280x720", "phone"])
 def test_a_projected_chart_gives_its_legends_empty_rows_to_the_plot(served_app, browser, viewport, fitted):
     """The fixed top margin leaves room for a legend wrapped onto three rows (a phone); on a
     projector the Decay explorer's legend takes one, and the other rows' room goes to the paths.
-    A press draws the next figure with the same room; on a phone the legend keeps its rows."""
+    A press draws the next figure with the same room; on a phone the legend keeps its rows and the
+    margin grows to keep them clear of plotly's mode bar."""
     page = open_page(browser, f"{served_app.url}/decay?present=1", viewport, charts=4)
     page.wait_for_timeout(300)
     drawn = page.evaluate(LEGEND_ROOM)
@@ -552,6 +569,18 @@ def test_a_projected_chart_gives_its_legends_empty_rows_to_the_plot(served_app, 
         page.wait_for_function("() => location.search.includes('lr=')")
         page.wait_for_timeout(300)
         assert page.evaluate(LEGEND_ROOM) == drawn
-    else:
-        assert drawn["margin"] == 124, drawn  # three rows of legend: the room is used
+    else:  # three rows of legend, under the mode bar that a tap shows (it covered the first row)
+        assert drawn["margin"] > 124 and drawn["legendTop"] >= drawn["modeBarBottom"], drawn
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["anatomy", "mission", "lesson"])
+def test_a_presentation_link_on_a_phone_shows_every_legend_row(served_app, browser, path):
+    """A shared presentation link opened on a phone: at the projected font the anatomy's legend
+    wraps onto four rows, one more than its margin held, and "RMSProp" was cut off above the chart."""
+    page = open_page(browser, f"{served_app.url}/{path}?present=1", PHONE, charts=1)
+    page.wait_for_timeout(300)
+    drawn = page.evaluate(LEGEND_ROOM)
+    assert drawn["legendTop"] >= drawn["top"], drawn  # the first row inside the chart
+    assert drawn["legendBottom"] <= drawn["plotTop"] + 1, drawn  # and the last above the plot
     page.close()

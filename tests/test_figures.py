@@ -410,6 +410,19 @@ def test_the_map_leaves_room_above_for_every_legend_entry(surface, paths):
     assert anatomy["layout"]["margin"]["t"] == 92
 
 
+def test_the_anatomy_map_can_carry_its_colour_bar_beside_it(surface, paths):
+    moves = np.array([0.1, 0.2]), np.array([0.3, -0.1])
+    under = figures.anatomy_figure(surface, paths[1], 5, *moves)
+    beside = figures.anatomy_figure(surface, paths[1], 5, *moves, colourbar_beside=True)
+    assert under["data"][0]["marker"]["colorbar"]["orientation"] == "h"
+    assert beside["data"][0]["marker"]["colorbar"]["xanchor"] == "left"  # right of the plot
+    # the bar's room moves from under the plot (only the x labels and title stay) to its right
+    assert (under["layout"]["margin"]["b"], under["layout"]["margin"]["r"]) == (120, 16)
+    assert (beside["layout"]["margin"]["b"], beside["layout"]["margin"]["r"]) == (56, 104)
+    narrow = figures.anatomy_figure(surface, paths[1], 5, *moves, narrow=True)
+    assert len(narrow["data"][0]["marker"]["colorbar"]["tickvals"]) <= 3
+
+
 def test_projected_figures_are_larger_and_leave_the_original_as_it_was(surface, paths):
     original = figures.contour_figure(surface, paths)
     before = repr(original)

@@ -23,7 +23,7 @@ from .style import (
     line_trace,
     plain_axis,
 )
-from .surface import PathData, Surface, contour_map_layout, contour_map_traces
+from .surface import MAP_AXIS_ROOM_PX, PathData, Surface, contour_map_layout, contour_map_traces
 
 
 @dataclass(frozen=True)
@@ -134,10 +134,13 @@ def anatomy_figure(
     *,
     view_box=None,
     height: int = 520,
+    colourbar_beside: bool = False,
+    narrow: bool = False,
     uirevision=None,
 ) -> dict:
     """The path up to ``step`` and, at the point where update ``step`` starts, two arrows: the
-    step RMSProp takes and the step SGD with the same lr would take (fainter: it is not taken)."""
+    step RMSProp takes and the step SGD with the same lr would take (fainter: it is not taken).
+    ``colourbar_beside`` and ``narrow`` as for ``flight_figure``."""
     sgd_colour, rmsprop_colour = OPTIMIZER_COLOURS["sgd"], OPTIMIZER_COLOURS["rmsprop"]
     start = path.points[step - 1]
     arrows = [
@@ -148,7 +151,8 @@ def anatomy_figure(
         empty_trace("SGD's step (−α g)", mode="lines", line={"color": sgd_colour, "width": 2.5}),
         empty_trace("RMSProp's step", mode="lines", line={"color": rmsprop_colour, "width": 2.5}),
     ]
-    traces = contour_map_traces(surface, [path], upto=step - 1) + arrow_legend
+    traces = contour_map_traces(surface, [path], upto=step - 1, colourbar_beside=colourbar_beside, narrow=narrow)
+    traces += arrow_legend
     return {
         "data": traces,
         "layout": contour_map_layout(
@@ -159,6 +163,8 @@ def anatomy_figure(
             view_box=view_box,
             equal_scale=True,  # a step's direction is drawn at its true angle
             annotations=arrows,
+            # beside the map, the colour bar leaves under it only the tick labels and the x title
+            **({"bottom_margin": MAP_AXIS_ROOM_PX, "right_margin": SIDE_COLOURBAR_MARGIN} if colourbar_beside else {}),
         ),
     }
 
@@ -288,9 +294,9 @@ def flight_figure(
         "hoverinfo": "text",
     }
     traces = [*map_traces, station_trace, *ships, crash_trace]
-    # under the plot, in pixels: tick labels and the x title (56), then ▶ Fly / ❚❚ (40), then the
+    # under the plot, in pixels: tick labels and the x title, then ▶ Fly / ❚❚ (40), then the
     # colour bar with its labels, which a phone turns upright (74), unless it is beside the map
-    bottom = 56 + 40 + (0 if colourbar_beside else 74)
+    bottom = MAP_AXIS_ROOM_PX + 40 + (0 if colourbar_beside else 74)
     plot_height = height - legend_top_margin(traces) - bottom
     return {
         "data": traces,

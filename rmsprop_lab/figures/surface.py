@@ -350,6 +350,10 @@ def contour_map_traces(
     return traces + minima_traces(surface)
 
 
+#: Under a map, in pixels: its x tick labels and the x title.
+MAP_AXIS_ROOM_PX = 56
+
+
 def contour_map_layout(
     surface: Surface,
     height: int,

@@ -55,7 +55,8 @@ function fitToScreen(chart, layout, data = []) {
 const presentedFirst = (chart) => Boolean(chart.__figure?.present) && chart === firstChart();
 
 // Presentation: a figure's fixed top margin leaves room for its legend wrapped onto several rows
-// (a phone); on a projector the legend takes fewer, and the rows it leaves empty go to the plot.
+// (a phone); on a projector the legend takes fewer, and the rows it leaves empty go to the plot;
+// where it takes more, the margin grows to them.
 // Measured once drawn, then kept for later figures with the same legend, margin and width.
 const LEGEND_ROOM_SPARE_PX = 8;
 function legendRoomKey(chart, layout, data) {
@@ -73,8 +74,10 @@ function fitLegendRoom(Plotly, chart, shown) {
   const bar = chart.querySelector(".modebar")?.getBoundingClientRect();
   const entries = Array.from(legend.querySelectorAll(".traces"), (entry) => entry.getBoundingClientRect());
   if (bar?.width && entries.some((entry) => entry.right > bar.left)) above = Math.max(above, bar.bottom);
+  // negative: the legend wraps onto more rows than the margin holds (a phone's width at the projected
+  // font), and its first rows were cut off above the chart: the margin grows to hold them
   const spare = legend.getBoundingClientRect().top - above - LEGEND_ROOM_SPARE_PX;
-  if (spare < 2 * LEGEND_ROOM_SPARE_PX) return;
+  if (spare >= -LEGEND_ROOM_SPARE_PX && spare < 2 * LEGEND_ROOM_SPARE_PX) return;
   const key = legendRoomKey(chart, shown.layout, shown.data);
   chart.__legendRoom = { key, top: Math.round(chart._fullLayout.margin.t - spare) };
   Plotly.relayout(chart, { "margin.t": chart.__legendRoom.top });
